@@ -1,0 +1,84 @@
+"""Shared fixtures: a migrated store on SQLite and, where TRACKER_TEST_POSTGRES_URL is set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from tracker import migrate
+from tracker.db import make_engine, normalise_url, session_factory
+
+POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="TRACKER_TEST_POSTGRES_URL is not set"),
+    ),
+]
+
+
+def postgres_schema_url(schema: str) -> str:
+    """The test server's URL with a search_path confined to one schema."""
+    base = normalise_url(POSTGRES_URL or "")
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (a SQLite file, or a fresh PostgreSQL schema dropped afterwards)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL or "")
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield postgres_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """A store migrated to head."""
+    migrate.upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the store runs on SQLite and on PostgreSQL."""
+    if "database_url" in metafunc.fixturenames and not hasattr(metafunc.function, "sqlite_only"):
+        metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+def sqlite_only(fn):  # type: ignore[no-untyped-def]
+    """Mark a store test as SQLite-only (e.g. file-level behaviour)."""
+    fn.sqlite_only = True
+    return fn

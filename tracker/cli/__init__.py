@@ -1,0 +1,10 @@
+"""The `tracker` command: a thin Typer layer over the library (one module per command group)."""
+
+from __future__ import annotations
+
+from tracker.cli.app import app, main
+
+# Command groups register themselves on import.
+from tracker.cli import actors, db, sources  # noqa: E402, F401  isort: skip
+
+__all__ = ["app", "main"]
