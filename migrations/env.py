@@ -16,9 +16,7 @@ NOT_MODELLED_PREFIXES = ("apscheduler_", "documents_fts", "v_")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    if type_ == "table" and name and name.startswith(NOT_MODELLED_PREFIXES):
-        return False
-    return True
+    return not (type_ == "table" and name and name.startswith(NOT_MODELLED_PREFIXES))
 
 
 def run_on(connection: Connection) -> None:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -369,3 +368,39 @@ class Briefing(Base):
     html_path: Mapped[str | None] = mapped_column(String(2000))
     pdf_path: Mapped[str | None] = mapped_column(String(2000))
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Coalition(Base):
+    """A coalition found by the analysis as of a date, overall (issue_id null) or for one issue."""
+
+    __tablename__ = "coalitions"
+    __table_args__ = (UniqueConstraint("as_of", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[datetime] = mapped_column(index=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scope: Mapped[str] = mapped_column(String(50), default="overall", comment="'overall' or an issue id")
+    key: Mapped[str] = mapped_column(String(100), comment="stable key within one analysis")
+    label: Mapped[str] = mapped_column(String(300))
+    cohesion: Mapped[float] = mapped_column(Float, default=0.0)
+    positions: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="dominant position per issue")
+
+    members: Mapped[list[CoalitionMember]] = relationship(
+        back_populates="coalition", cascade="all, delete-orphan"
+    )
+
+
+class CoalitionMember(Base):
+    """An actor's membership of a coalition, with its positions at the time."""
+
+    __tablename__ = "coalition_members"
+
+    coalition_id: Mapped[int] = mapped_column(
+        ForeignKey("coalitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id"), primary_key=True, index=True)
+    positions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    bridge: Mapped[bool] = mapped_column(Boolean, default=False, comment="ties to other coalitions")
+
+    coalition: Mapped[Coalition] = relationship(back_populates="members")
+    actor: Mapped[Actor] = relationship()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tracker.cli.app import app, main
 
-# Command groups register themselves on import.
-from tracker.cli import actors, db, sources  # noqa: E402, F401  isort: skip
+# Command groups register themselves on import: one line each.
+from tracker.cli import db  # noqa: E402, F401  isort: skip
+from tracker.cli import sources  # noqa: E402, F401  isort: skip
+from tracker.cli import actors  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]
