@@ -1,1 +1,46 @@
-"""`tracker actors`."""
+"""`tracker actors`: the stakeholders in the store."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.cli.app import app, console
+from tracker.db import session_scope
+from tracker.models import ACTOR_KINDS, Actor, Bloc
+from tracker.store import open_store
+
+actors_app = typer.Typer(help="The stakeholders: states, IGOs, firms, NGOs, ...", no_args_is_help=True)
+app.add_typer(actors_app, name="actors")
+
+
+@actors_app.command("list")
+def list_actors(
+    kind: str | None = typer.Option(None, help=f"Only this kind: {', '.join(ACTOR_KINDS)}."),
+    bloc: str | None = typer.Option(None, help="Only members of this bloc (bloc id)."),
+    all_: bool = typer.Option(False, "--all", help="Include actors removed from the registry."),
+) -> None:
+    """Actors with their kind, country and blocs."""
+    query = select(Actor).options(selectinload(Actor.blocs)).order_by(Actor.kind, Actor.slug)
+    if kind:
+        query = query.where(Actor.kind == kind)
+    if bloc:
+        query = query.where(Actor.blocs.any(Bloc.slug == bloc))
+    if not all_:
+        query = query.where(Actor.active.is_(True))
+    with session_scope(open_store()) as session:
+        actors = session.scalars(query).all()
+        rows = [
+            (a.slug, a.name, a.kind, a.country or "", ", ".join(sorted(b.slug for b in a.blocs)),
+             "registry" if a.in_registry else "found in text")
+            for a in actors
+        ]
+    if not rows:
+        console.print("no actors; run `tracker sources sync` first")
+        return
+    table = Table("id", "name", "kind", "country", "blocs", "origin", title=f"{len(rows)} actors")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
