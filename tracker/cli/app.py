@@ -40,7 +40,7 @@ def main() -> None:
     except TrackerError as exc:
         if _state["debug"]:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
