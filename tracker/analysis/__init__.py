@@ -1,0 +1,39 @@
+"""Coalition analysis: the stance matrix, chance-corrected agreement, coalitions, and what moved since last week."""
+
+from tracker.analysis.agreement import Agreement, pairwise_agreement
+from tracker.analysis.coalitions import (
+    BlocView,
+    Bridge,
+    Camps,
+    Coalition,
+    CoalitionAnalysis,
+    Member,
+    analyse,
+)
+from tracker.analysis.matrix import ActorInfo, Cell, Evidence, IssueInfo, StanceMatrix, stance_matrix
+from tracker.analysis.shifts import CoalitionChange, PositionChange, Shifts, compare, what_moved
+from tracker.analysis.snapshot import save_snapshot
+
+__all__ = [
+    "ActorInfo",
+    "Agreement",
+    "BlocView",
+    "Bridge",
+    "Camps",
+    "Cell",
+    "Coalition",
+    "CoalitionAnalysis",
+    "CoalitionChange",
+    "Evidence",
+    "IssueInfo",
+    "Member",
+    "PositionChange",
+    "Shifts",
+    "StanceMatrix",
+    "analyse",
+    "compare",
+    "pairwise_agreement",
+    "save_snapshot",
+    "stance_matrix",
+    "what_moved",
+]

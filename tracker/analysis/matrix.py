@@ -1,0 +1,339 @@
+"""The stance matrix: each actor's position on each issue as of a date, with the evidence behind it.
+
+Aggregation rules, in order:
+
+1. Only stances stated on or before the date count (``stated_at``, or ``created_at`` when the statement date is
+   unknown), so the matrix for a past date can be recomputed exactly.
+2. An analyst's coding wins: the newest analyst stance not superseded as of the date is the cell's position.
+3. Otherwise machine stances (rule or model coders) that were not rejected by an analyst are pooled: each weighs its
+   confidence times an exponential recency decay (half-life ``HALF_LIFE_DAYS``), doubled once an analyst confirmed
+   it. Neutral stances are not positions: they are kept as evidence of engagement but never push a cell either way.
+   The weighted balance of support against opposition gives the cell's score; a balance too close to zero is
+   "mixed".
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFoundError
+from tracker.models import Actor, Bloc, Document, Issue, Stance, bloc_memberships
+
+HALF_LIFE_DAYS = 180.0
+CONFIRMED_WEIGHT = 2.0
+MIXED_THRESHOLD = 0.25  # |balance| below this is "mixed": the evidence points both ways
+EVIDENCE_PER_CELL = 3
+
+SUPPORT, OPPOSE, NEUTRAL, MIXED = "support", "oppose", "neutral", "mixed"
+TAKEN = (SUPPORT, OPPOSE)  # the positions that count as taking a side
+
+
+@dataclass(frozen=True)
+class ActorInfo:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    country: str | None
+    blocs: tuple[str, ...] = ()
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    id: str
+    name: str
+    support_label: str
+    oppose_label: str
+    codebook_version: str | None
+
+    def label(self, position: str) -> str:
+        """The human label of a position on this issue, e.g. 'for intergovernmental control'."""
+        if position == SUPPORT:
+            return self.support_label
+        if position == OPPOSE:
+            return self.oppose_label
+        return f"{position} on {self.name.lower()}"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One quote behind a cell, with where and when it was said."""
+
+    stance_id: int
+    quote: str
+    position: str
+    url: str | None
+    stated_at: datetime | None
+    coder_kind: str
+    weight: float
+    document_title: str | None = None
+
+
+@dataclass
+class Cell:
+    """An actor's position on an issue: support, oppose, mixed or neutral, with a score in -1..1."""
+
+    actor_id: int
+    issue_id: str
+    position: str
+    score: float
+    confidence: float
+    basis: str  # "analyst" or "machine"
+    stances: int
+    last_stated_at: datetime | None
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def taken(self) -> bool:
+        """Whether the actor takes a side (support or oppose) on the issue."""
+        return self.position in TAKEN
+
+
+@dataclass
+class StanceMatrix:
+    """Actors x issues as of a date. Only actors with at least one counted stance have cells."""
+
+    as_of: datetime
+    actors: dict[int, ActorInfo]
+    issues: dict[str, IssueInfo]
+    cells: dict[tuple[int, str], Cell]
+    all_actors: dict[int, ActorInfo] = field(default_factory=dict)
+
+    def cell(self, actor_id: int, issue_id: str) -> Cell | None:
+        return self.cells.get((actor_id, issue_id))
+
+    def position(self, actor_id: int, issue_id: str) -> str | None:
+        """support/oppose/mixed/neutral, or None when the actor never spoke on the issue."""
+        cell = self.cells.get((actor_id, issue_id))
+        return cell.position if cell else None
+
+    def positions(self, actor_id: int) -> dict[str, str]:
+        """The sides an actor takes, issue id -> support|oppose."""
+        return {
+            issue_id: cell.position
+            for issue_id in self.issues
+            if (cell := self.cells.get((actor_id, issue_id))) is not None and cell.taken
+        }
+
+    def positioned_actors(self) -> list[int]:
+        """Actors taking a side on at least one issue, by id."""
+        return sorted({a for (a, _i), c in self.cells.items() if c.taken})
+
+    def iter_cells(self, issue_id: str) -> Iterator[Cell]:
+        for actor_id in self.actors:
+            cell = self.cells.get((actor_id, issue_id))
+            if cell is not None:
+                yield cell
+
+
+def effective_date(stated_at: datetime | None, created_at: datetime) -> datetime:
+    return stated_at or created_at
+
+
+def recency_weight(age_days: float, half_life_days: float = HALF_LIFE_DAYS) -> float:
+    """Exponential decay: a statement half a year old counts half as much as one made today."""
+    return 0.5 ** (max(age_days, 0.0) / half_life_days)
+
+
+def stance_weight(confidence: float, age_days: float, review_status: str) -> float:
+    weight = confidence * recency_weight(age_days)
+    return weight * CONFIRMED_WEIGHT if review_status == "confirmed" else weight
+
+
+def _as_of(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+def load_issues(session: Session, issue: str | None = None) -> dict[str, IssueInfo]:
+    query = select(Issue).order_by(Issue.id)
+    if issue is not None:
+        query = query.where(Issue.id == issue)
+    issues = {
+        i.id: IssueInfo(
+            id=i.id,
+            name=i.name,
+            support_label=i.support_label or f"for {i.name.lower()}",
+            oppose_label=i.oppose_label or f"against {i.name.lower()}",
+            codebook_version=i.codebook_version,
+        )
+        for i in session.scalars(query)
+    }
+    if issue is not None and not issues:
+        known = ", ".join(session.scalars(select(Issue.id).order_by(Issue.id))) or "none; load the codebook first"
+        raise NotFoundError(f"no issue {issue!r} in the store (known issues: {known})")
+    return issues
+
+
+def load_actors(session: Session) -> dict[int, ActorInfo]:
+    """Every actor with its bloc slugs (inactive ones too: old stances still name them)."""
+    blocs: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(bloc_memberships.c.actor_id, Bloc.slug)
+        .join(Bloc, Bloc.id == bloc_memberships.c.bloc_id)
+        .order_by(Bloc.slug)
+    )
+    for actor_id, slug in rows:
+        blocs[actor_id].append(slug)
+    return {
+        row.id: ActorInfo(
+            row.id, row.slug, row.name, row.kind, row.country, tuple(blocs.get(row.id, ())), bool(row.active)
+        )
+        for row in session.execute(
+            select(Actor.id, Actor.slug, Actor.name, Actor.kind, Actor.country, Actor.active).order_by(Actor.id)
+        )
+    }
+
+
+@dataclass
+class _Pool:
+    """Running totals for one actor x issue while stances stream past."""
+
+    support: float = 0.0
+    oppose: float = 0.0
+    neutral: float = 0.0
+    count: int = 0
+    last: datetime | None = None
+    analyst: tuple[datetime, int, str, float] | None = None  # (date, id, position, score)
+    top: list[tuple[float, int, str]] = field(default_factory=list)  # (weight, stance id, position)
+
+
+def _pool_stances(session: Session, as_of: datetime, issue: str | None) -> dict[tuple[int, str], _Pool]:
+    when = func.coalesce(Stance.stated_at, Stance.created_at)
+    query = select(
+        Stance.id,
+        Stance.actor_id,
+        Stance.issue_id,
+        Stance.position,
+        Stance.score,
+        Stance.confidence,
+        Stance.stated_at,
+        Stance.created_at,
+        Stance.coder_kind,
+        Stance.review_status,
+        Stance.superseded_at,
+    ).where(when <= as_of, Stance.review_status != "rejected")
+    if issue is not None:
+        query = query.where(Stance.issue_id == issue)
+    pools: dict[tuple[int, str], _Pool] = {}
+    day = 86400.0
+    as_of_ts = as_of.timestamp()
+    for sid, actor_id, issue_id, position, score, confidence, stated, created, kind, review, superseded in (
+        session.execute(query).tuples()
+    ):
+        at = stated or created
+        if at > as_of:  # the naive comparison in SQL is exact, but stay safe with offsets
+            continue
+        pool = pools.get((actor_id, issue_id))
+        if pool is None:
+            pool = pools[(actor_id, issue_id)] = _Pool()
+        pool.count += 1
+        if pool.last is None or at > pool.last:
+            pool.last = at
+        if kind == "analyst":
+            if superseded is not None and superseded <= as_of:
+                continue
+            if pool.analyst is None or (at, sid) > pool.analyst[:2]:
+                pool.analyst = (at, sid, position, score)
+            continue
+        weight = stance_weight(confidence, (as_of_ts - at.timestamp()) / day, review)
+        if position == SUPPORT:
+            pool.support += weight
+        elif position == OPPOSE:
+            pool.oppose += weight
+        else:
+            pool.neutral += weight
+        pool.top.append((weight, sid, position))
+    return pools
+
+
+def _cell(actor_id: int, issue_id: str, pool: _Pool) -> Cell:
+    if pool.analyst is not None:
+        _at, _sid, position, score = pool.analyst
+        sign = {SUPPORT: 1.0, OPPOSE: -1.0}.get(position, 0.0)
+        return Cell(actor_id, issue_id, position, score if score else sign, 1.0, "analyst", pool.count, pool.last)
+    taken = pool.support + pool.oppose
+    if taken <= 0:
+        return Cell(actor_id, issue_id, NEUTRAL, 0.0, 0.0, "machine", pool.count, pool.last)
+    balance = (pool.support - pool.oppose) / taken
+    position = MIXED if abs(balance) < MIXED_THRESHOLD else (SUPPORT if balance > 0 else OPPOSE)
+    # Confidence grows with the weight of evidence (one confident, fresh statement ~ 0.5) and with its agreement.
+    confidence = (1.0 - math.exp(-taken / 1.3)) * abs(balance)
+    return Cell(actor_id, issue_id, position, balance, round(confidence, 4), "machine", pool.count, pool.last)
+
+
+def _evidence_ids(cell: Cell, pool: _Pool) -> list[tuple[int, float]]:
+    """The stances to quote for a cell: the analyst's, then the heaviest machine stances on the cell's side."""
+    chosen: list[tuple[int, float]] = []
+    if pool.analyst is not None:
+        chosen.append((pool.analyst[1], 1.0))
+    wanted = {cell.position} if cell.taken else set(TAKEN) | {NEUTRAL}
+    for weight, sid, position in sorted(pool.top, key=lambda t: (-t[0], t[1])):
+        if len(chosen) >= EVIDENCE_PER_CELL * 2:  # more than needed: some have no quote
+            break
+        if position in wanted:
+            chosen.append((sid, weight))
+    return chosen
+
+
+def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evidence]:
+    """The quotes of the chosen stances (stances without a quote are skipped)."""
+    ids = sorted(wanted)
+    rows: dict[int, Evidence] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = (
+            select(
+                Stance.id, Stance.evidence, Stance.note, Stance.position,
+                Stance.url, Document.url, Document.title, Stance.stated_at, Stance.created_at, Stance.coder_kind,
+            )
+            .outerjoin(Document, Document.id == Stance.document_id)
+            .where(Stance.id.in_(chunk))
+        )
+        for sid, evidence, note, position, url, doc_url, title, stated, created, kind in session.execute(query):
+            quote = (evidence or note or "").strip()
+            if not quote:
+                continue
+            rows[sid] = Evidence(
+                stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated or created,
+                coder_kind=kind, weight=round(wanted[sid], 4), document_title=title,
+            )
+    return rows
+
+
+def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | None = None) -> StanceMatrix:
+    """Each actor's position on each issue as of a date (default: now), with the strongest evidence per cell."""
+    as_of = _as_of(as_of)
+    issues = load_issues(session, issue)
+    all_actors = load_actors(session)
+    pools = _pool_stances(session, as_of, issue)
+    cells: dict[tuple[int, str], Cell] = {}
+    wanted: dict[int, float] = {}
+    plan: dict[tuple[int, str], list[int]] = {}
+    for key, pool in pools.items():
+        if key[1] not in issues or key[0] not in all_actors:
+            continue
+        cell = cells[key] = _cell(key[0], key[1], pool)
+        chosen = _evidence_ids(cell, pool)
+        plan[key] = [sid for sid, _w in chosen]
+        wanted.update(chosen)
+    quotes = _load_evidence(session, wanted)
+    for key, sids in plan.items():
+        cells[key].evidence = [quotes[s] for s in sids if s in quotes][:EVIDENCE_PER_CELL]
+    actors = {a: all_actors[a] for a in sorted({a for a, _i in cells})}
+    return StanceMatrix(as_of=as_of, actors=actors, issues=issues, cells=cells, all_actors=all_actors)
+
+
+def sided(cells: Iterable[Cell]) -> list[Cell]:
+    return [c for c in cells if c.taken]
