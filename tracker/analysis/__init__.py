@@ -10,7 +10,7 @@ from tracker.analysis.coalitions import (
     Member,
     analyse,
 )
-from tracker.analysis.matrix import ActorInfo, Cell, Evidence, IssueInfo, StanceMatrix, stance_matrix
+from tracker.analysis.matrix import ActorInfo, Cell, Evidence, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
 from tracker.analysis.shifts import CoalitionChange, PositionChange, Shifts, compare, what_moved
 from tracker.analysis.snapshot import save_snapshot
 
@@ -33,6 +33,7 @@ __all__ = [
     "analyse",
     "compare",
     "pairwise_agreement",
+    "parse_as_of",
     "save_snapshot",
     "stance_matrix",
     "what_moved",

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import NotFoundError
+from tracker.errors import NotFoundError, TrackerError
 from tracker.models import Actor, Bloc, Document, Issue, Stance, bloc_memberships
 
 HALF_LIFE_DAYS = 180.0
@@ -337,3 +337,20 @@ def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | 
 
 def sided(cells: Iterable[Cell]) -> list[Cell]:
     return [c for c in cells if c.taken]
+
+
+class InvalidDateError(TrackerError, ValueError):
+    """A date given by the user could not be read."""
+
+
+def parse_as_of(text: str) -> datetime:
+    """A date or datetime from the command line: a bare date means the end of that day, naive times are UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidDateError(
+            f"--as-of {text!r} is not a date; use YYYY-MM-DD or an ISO datetime such as 2026-11-15T12:00"
+        ) from exc
+    if len(text.strip()) == 10:  # a bare date: include everything said that day
+        value = value.replace(hour=23, minute=59, second=59, microsecond=999999)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -8,5 +8,6 @@ from tracker.cli.app import app, main
 from tracker.cli import db  # noqa: E402, F401  isort: skip
 from tracker.cli import sources  # noqa: E402, F401  isort: skip
 from tracker.cli import actors  # noqa: E402, F401  isort: skip
+from tracker.cli import analysis  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]
