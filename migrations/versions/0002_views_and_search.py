@@ -68,7 +68,8 @@ WITH ranked AS (
             PARTITION BY s.actor_id, s.issue_id
             ORDER BY
                 CASE WHEN s.coder_kind = 'analyst' THEN 0 ELSE 1 END,
-                CASE WHEN s.coder_kind = 'analyst' THEN s.created_at END DESC,
+                CASE WHEN s.coder_kind = 'analyst' THEN COALESCE(s.stated_at, s.created_at) END DESC,
+                CASE WHEN s.coder_kind = 'analyst' THEN s.id END DESC,
                 CASE WHEN s.review_status = 'confirmed' THEN 0 ELSE 1 END,
                 s.confidence DESC,
                 COALESCE(s.stated_at, s.created_at) DESC,
