@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -157,6 +157,17 @@ def _check_params(sql: str, params: Mapping[str, Any]) -> None:
         )
 
 
+def parse_params(pairs: Iterable[str]) -> dict[str, str]:
+    """`NAME=VALUE` pairs from the command line (the value may contain `=`)."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_]\w*", name.strip()):
+            raise QueryError(f"--param {pair!r}: write NAME=VALUE, e.g. --param issue=control")
+        params[name.strip()] = value
+    return params
+
+
 def plain(value: Any) -> Any:
     """A value fit for CSV/JSON that reads the same from both backends (naive datetimes are UTC)."""
     if isinstance(value, datetime):
@@ -179,7 +190,8 @@ def store_url(store: Engine | str) -> str:
     return store.url.render_as_string(hide_password=False) if isinstance(store, Engine) else normalise_url(store)
 
 
-def _sqlite_path(url: str) -> Path:
+def sqlite_path(url: str) -> Path:
+    """The file of a SQLite store, which must exist (read-only connections cannot create it)."""
     database = make_url(url).database
     if not database or database == ":memory:" or database.startswith("file:"):
         raise QueryError(f"read-only queries need a store file; {url} is not one (set TRACKER_DATABASE_URL)")
@@ -206,7 +218,7 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str
 
 @contextmanager
 def _sqlite_connection(url: str, timeout: float) -> Iterator[sqlite3.Connection]:
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=timeout)
     try:
         conn.execute("PRAGMA query_only = ON")
