@@ -281,12 +281,13 @@ def build_dispute(session: Session, now: datetime | None = None, with_eval: bool
     fine = {src: {"documents_new": 1} for slug, src in s.items()
             if slug not in (dispute.failed_source, dispute.suspicious_source, dispute.stale_source)}
     b.crawl(week_start - timedelta(days=10), {s[dispute.stale_source]: {}})
-    b.crawl(week_start + timedelta(days=1), {
-        **fine,
-        s[dispute.failed_source]: {"status": "failed", "errors_count": 3, "pages_fetched": 0,
-                                   "message": "HTTP 503 on https://belarus.example/belarus-news.xml"},
-        s[dispute.suspicious_source]: {"status": "suspicious", "suspicious": True, "pages_fetched": 1},
-    }, status="partial")
+    for day in range(1, 7):  # a daily crawl
+        b.crawl(week_start + timedelta(days=day, hours=5), {
+            **fine,
+            s[dispute.failed_source]: {"status": "failed", "errors_count": 3, "pages_fetched": 0,
+                                       "message": "HTTP 503 on https://belarus.example/belarus-news.xml"},
+            s[dispute.suspicious_source]: {"status": "suspicious", "suspicious": True, "pages_fetched": 1},
+        }, status="partial")
     if with_eval:
         b.eval_run(0.812, now - timedelta(days=20))
     session.commit()

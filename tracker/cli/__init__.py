@@ -9,5 +9,7 @@ from tracker.cli import db  # noqa: E402, F401  isort: skip
 from tracker.cli import sources  # noqa: E402, F401  isort: skip
 from tracker.cli import actors  # noqa: E402, F401  isort: skip
 from tracker.cli import analysis  # noqa: E402, F401  isort: skip
+from tracker.cli import report  # noqa: E402, F401  isort: skip
+from tracker.cli import query  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,0 +1,473 @@
+"""The weekly briefing: what a policy analyst reads on Monday, rendered from the store as HTML and PDF.
+
+``build_context`` gathers everything the templates show (coalitions, what moved, heat map, camps with evidence,
+new documents, source health, methods); ``render_briefing`` renders ``reports/templates`` with Jinja2 (autoescape
+on: crawled text is untrusted), prints the same HTML to PDF with WeasyPrint (which may fetch nothing), files both
+under ``OUT/<week>/``, refreshes ``OUT/index.html`` and records the briefing in the ``briefings`` table.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+from sqlalchemy import Engine, and_, func, select
+from sqlalchemy.orm import Session
+
+from tracker.analysis import CoalitionAnalysis, Shifts, analyse, compare, save_snapshot
+from tracker.analysis.layout import coalition_map
+from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
+from tracker.analysis.shifts import WEEK
+from tracker.config import Settings, get_settings
+from tracker.db import session_scope
+from tracker.errors import TrackerError
+from tracker.models import Actor, Briefing, CrawlRun, CrawlRunSource, Document, Issue, JobRun, Source, Stance
+
+FORMATS = ("html", "pdf")
+WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+STALE_FACTOR = 2.0  # a source is stale when its last good fetch is older than this many crawl intervals
+MIN_STALE_HOURS = 48.0
+NEW_DOCUMENTS_SHOWN = 40
+CAMP_QUOTES_SHOWN = 5
+CAMP_NAMES_SHOWN = 60
+CHANGES_SHOWN = 40
+COLOURS = {SUPPORT: (31, 95, 166), OPPOSE: (192, 57, 43)}
+SYMBOLS = {SUPPORT: "+", OPPOSE: "\u2212", MIXED: "\u00b1", NEUTRAL: "\u25cb"}
+
+
+class BriefingError(TrackerError):
+    """The briefing cannot be rendered as asked (bad week, unknown format, ...)."""
+
+
+@dataclass
+class BriefingResult:
+    week: str
+    html_path: Path | None
+    pdf_path: Path | None
+    index_path: Path
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for p in (self.html_path, self.pdf_path, self.index_path) if p is not None]
+
+
+# Weeks -----------------------------------------------------------------------------------------------------------
+
+
+def parse_week(week: str) -> tuple[datetime, datetime]:
+    """An ISO week such as 2026-W48 as [Monday 00:00 UTC, next Monday 00:00 UTC)."""
+    match = WEEK_PATTERN.match(week.strip())
+    try:
+        if not match:
+            raise ValueError(week)
+        start = datetime.fromisocalendar(int(match[1]), int(match[2]), 1).replace(tzinfo=UTC)
+    except ValueError:
+        raise BriefingError(f"--week {week!r} is not an ISO week; write it like 2026-W48") from None
+    return start, start + WEEK
+
+
+def week_of(moment: datetime) -> str:
+    year, week, _day = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def last_complete_week(now: datetime | None = None) -> str:
+    """The briefing's default: the most recent week that has ended (the weekly job runs on Monday morning)."""
+    return week_of((now or datetime.now(UTC)) - WEEK)
+
+
+# Context ---------------------------------------------------------------------------------------------------------
+
+
+def _mix(rgb: tuple[int, int, int], alpha: float) -> str:
+    r, g, b = (round(255 - (255 - c) * alpha) for c in rgb)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_cell(cell: Cell | None, issue_label: str) -> dict[str, Any]:
+    """Colour, symbol and tooltip of one heat-map cell (symbols keep it readable in greyscale print)."""
+    if cell is None:
+        return {"symbol": "", "bg": "#ffffff", "fg": "#999999", "title": "no statement", "analyst": False}
+    if cell.position in COLOURS:
+        alpha = 0.25 + 0.75 * min(1.0, cell.confidence)
+        bg, fg = _mix(COLOURS[cell.position], alpha), ("#ffffff" if alpha > 0.55 else "#1a1a1a")
+    else:
+        bg, fg = ("#d9d9d9", "#333333") if cell.position == MIXED else ("#f1f1f1", "#666666")
+    basis = "analyst coding" if cell.basis == "analyst" else f"{cell.stances} coded statements"
+    title = f"{cell.position} ({issue_label}); confidence {cell.confidence:.2f}; {basis}"
+    return {"symbol": SYMBOLS[cell.position], "bg": bg, "fg": fg, "title": title, "analyst": cell.basis == "analyst"}
+
+
+def heat_map(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
+    """Actors grouped by coalition (unaligned last), one row each with a cell per issue."""
+    matrix = analysis.matrix
+    groups = [(c.label, [m.actor for m in c.members]) for c in analysis.coalitions]
+    if analysis.unaligned:
+        groups.append(("unaligned", analysis.unaligned))
+    placed = {a.id for _l, actors in groups for a in actors}
+    others = sorted((a for a_id, a in matrix.actors.items() if a_id not in placed), key=lambda a: a.name.lower())
+    if others:
+        groups.append(("no side taken (mixed or neutral statements only)", others))
+    return [
+        {
+            "label": label,
+            "rows": [
+                {
+                    "actor": actor,
+                    "cells": [heat_cell(matrix.cell(actor.id, i), issue.name) for i, issue in matrix.issues.items()],
+                }
+                for actor in actors
+            ],
+        }
+        for label, actors in groups
+    ]
+
+
+def bloc_rows(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
+    """Each bloc's line per issue as a heat-map cell: its dominant side, shaded by how united it is."""
+    rows = []
+    for bloc in analysis.blocs:
+        cells = []
+        for issue_id, issue in analysis.matrix.issues.items():
+            line = bloc.lines[issue_id]
+            if line.dominant:
+                alpha = 0.3 + 0.7 * line.share * line.coverage
+                cells.append({"symbol": SYMBOLS[line.dominant], "bg": _mix(COLOURS[line.dominant], alpha),
+                              "fg": "#ffffff" if alpha > 0.55 else "#1a1a1a",
+                              "title": f"{issue.label(line.dominant)}: {line.support} for, {line.oppose} against"})
+            elif line.taken:
+                cells.append({"symbol": SYMBOLS[MIXED], "bg": "#d9d9d9", "fg": "#333333",
+                              "title": f"split: {line.support} for, {line.oppose} against"})
+            else:
+                cells.append({"symbol": "", "bg": "#ffffff", "fg": "#999999", "title": "no member took a side"})
+        rows.append({"bloc": bloc, "cells": cells})
+    return rows
+
+
+def camp_views(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
+    views = []
+    for issue_id, camps in analysis.camps.items():
+        issue = analysis.matrix.issues[issue_id]
+        sides = []
+        for position, entries in ((SUPPORT, camps.support), (OPPOSE, camps.oppose)):
+            quoted = [e for e in entries if e.cell and e.cell.evidence][:CAMP_QUOTES_SHOWN]
+            quoted_ids = {e.actor.id for e in quoted}
+            rest = [e.actor.name for e in entries if e.actor.id not in quoted_ids]
+            sides.append({
+                "position": position, "label": issue.label(position), "count": len(entries), "quoted": quoted,
+                "rest": rest[:CAMP_NAMES_SHOWN], "rest_more": max(0, len(rest) - CAMP_NAMES_SHOWN),
+            })
+        taken = len(camps.support) + len(camps.oppose)
+        total = taken + len(camps.undeclared)
+        views.append({
+            "issue": issue,
+            "sides": sides,
+            "undeclared": len(camps.undeclared),
+            "undecided": [e for e in camps.undeclared if e.cell is not None],
+            "support_pct": round(100 * len(camps.support) / total, 1) if total else 0,
+            "oppose_pct": round(100 * len(camps.oppose) / total, 1) if total else 0,
+        })
+    return views
+
+
+def new_documents(session: Session, start: datetime, until: datetime) -> tuple[int, list[dict[str, Any]]]:
+    """Documents first collected in the week: how many, and the most recent ones with their authors."""
+    window = and_(Document.first_seen_at >= start, Document.first_seen_at <= until)
+    count = session.scalar(select(func.count()).select_from(Document).where(window)) or 0
+    rows = session.execute(
+        select(Document.title, Document.url, Document.published_at, Document.first_seen_at, Actor.name)
+        .outerjoin(Actor, Actor.id == Document.actor_id)
+        .where(window)
+        .order_by(func.coalesce(Document.published_at, Document.first_seen_at).desc(), Document.id)
+        .limit(NEW_DOCUMENTS_SHOWN)
+    ).all()
+    docs = [
+        {"title": title or url, "url": url, "date": published or seen, "actor": actor or "unknown author"}
+        for title, url, published, seen, actor in rows
+    ]
+    return count, docs
+
+
+def new_stances(session: Session, start: datetime, until: datetime) -> int:
+    when = func.coalesce(Stance.stated_at, Stance.created_at)
+    return session.scalar(select(func.count()).select_from(Stance).where(when >= start, when <= until)) or 0
+
+
+def source_health(session: Session, start: datetime, as_of: datetime) -> dict[str, Any]:
+    """Failed, suspicious and stale sources as of the briefing date, from the per-source crawl outcomes."""
+    latest_ids = (
+        select(func.max(CrawlRunSource.id))
+        .where(CrawlRunSource.started_at <= as_of)
+        .group_by(CrawlRunSource.source_id)
+    )
+    outcomes = session.scalars(select(CrawlRunSource).where(CrawlRunSource.id.in_(latest_ids)))
+    latest = {row.source_id: row for row in outcomes}
+    last_ok = {
+        source_id: at
+        for source_id, at in session.execute(
+            select(CrawlRunSource.source_id, func.max(CrawlRunSource.finished_at))
+            .where(CrawlRunSource.status == "ok", CrawlRunSource.started_at <= as_of)
+            .group_by(CrawlRunSource.source_id)
+        )
+    }
+    failed, suspicious, stale = [], [], []
+    sources = session.execute(
+        select(Source, Actor.name).join(Actor, Actor.id == Source.actor_id)
+        .where(Source.enabled.is_(True), Source.active.is_(True)).order_by(Source.slug)
+    ).tuples()
+    for source, actor_name in sources:
+        outcome = latest.get(source.id)
+        entry = {"slug": source.slug, "actor": actor_name, "url": source.url, "last_ok": last_ok.get(source.id),
+                 "message": outcome.message if outcome else None, "at": outcome.started_at if outcome else None}
+        limit = timedelta(hours=max(MIN_STALE_HOURS, STALE_FACTOR * source.frequency_hours))
+        if outcome is not None and outcome.status == "failed":
+            failed.append(entry)
+        elif outcome is not None and (outcome.suspicious or outcome.status == "suspicious"):
+            suspicious.append(entry)
+        elif entry["last_ok"] is None or as_of - entry["last_ok"] > limit:
+            stale.append(entry)
+    runs = session.scalar(
+        select(func.count()).select_from(CrawlRun).where(CrawlRun.started_at >= start, CrawlRun.started_at <= as_of)
+    ) or 0
+    return {"failed": failed, "suspicious": suspicious, "stale": stale, "runs": runs,
+            "trouble": len(failed) + len(suspicious) + len(stale)}
+
+
+def methods_note(session: Session) -> dict[str, Any]:
+    """Codebook version(s) and the coder's last measured score (macro-F1 of the latest evaluation job)."""
+    versions = sorted(v for v in session.scalars(select(Issue.codebook_version).distinct()) if v)
+    runs = session.scalars(
+        select(JobRun).where(JobRun.job == "eval").order_by(func.coalesce(JobRun.finished_at, JobRun.started_at).desc())
+    )
+    score = next(
+        ((run.details["macro_f1"], run.finished_at or run.started_at) for run in runs
+         if isinstance(run.details, dict) and isinstance(run.details.get("macro_f1"), int | float)),
+        None,
+    )
+    return {"codebook_versions": versions, "macro_f1": score[0] if score else None,
+            "measured_at": score[1] if score else None}
+
+
+def _names(items: Iterable[str], limit: int = 3) -> str:
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
+
+
+def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: int,
+              health: dict[str, Any]) -> list[str]:
+    """The 30-second summary: the coalition picture, what moved, how much is new, and whether to trust it."""
+    points = []
+    positioned = len(analysis.matrix.positioned_actors())
+    if analysis.coalitions:
+        top = analysis.coalitions[0]
+        points.append(
+            f"{len(analysis.coalitions)} coalitions among {positioned} actors taking sides; the largest "
+            f"({top.size} members) stands {top.label}."
+        )
+    else:
+        points.append(f"No coalitions yet: {positioned} actors take a side on any issue.")
+    issues = analysis.matrix.issues
+    if shifts.changed:
+        moves = [f"{c.actor.name} ({issues[c.issue_id].name.lower()}: now "
+                 f"{issues[c.issue_id].label(c.after) if c.after else 'no position'})" for c in shifts.changed]
+        points.append(f"{len(moves)} position change{'s' if len(moves) != 1 else ''}: {_names(moves)}.")
+    else:
+        points.append("No actor changed sides this week.")
+    if shifts.new_actors:
+        points.append(f"New to the dispute: {_names(a.name for a in shifts.new_actors)}.")
+    for change in shifts.coalition_changes:
+        if change.kind == "split":
+            points.append(f"The coalition {change.before[0]} split into {len(change.after)}.")
+        else:
+            points.append(f"{len(change.before)} coalitions merged into one {change.after[0]}.")
+    if docs or stances:
+        points.append(f"{docs} new document{'s' if docs != 1 else ''} and {stances} new coded "
+                      f"statement{'s' if stances != 1 else ''} this week.")
+    else:
+        points.append("No new documents or statements this week: the picture is carried over from earlier weeks.")
+    if health["trouble"]:
+        points.append(f"Source health: {len(health['failed'])} failed, {len(health['suspicious'])} suspicious, "
+                      f"{len(health['stale'])} stale source(s); coverage of their actors may lag.")
+    return points
+
+
+def build_context(session: Session, week: str, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the briefing shows for an ISO week, as of the end of that week (or now, for the current week)."""
+    start, end = parse_week(week)
+    now = now or datetime.now(UTC)
+    if start > now:
+        raise BriefingError(f"week {week} has not started yet; pick a past or the current week")
+    as_of = min(end - timedelta(microseconds=1), now)
+    current = analyse(session, as_of)
+    previous = analyse(session, as_of - WEEK)
+    shifts = compare(previous, current)
+    doc_count, docs = new_documents(session, start, as_of)
+    stance_count = new_stances(session, start, as_of)
+    health = source_health(session, start, as_of)
+    summary = summarise(current, shifts, doc_count, stance_count, health)
+    return {
+        "week": week,
+        "start": start,
+        "end": end - timedelta(days=1),
+        "as_of": as_of,
+        "generated_at": now,
+        "analysis": current,
+        "shifts": shifts,
+        "changes_shown": CHANGES_SHOWN,
+        "issues": current.matrix.issues,
+        "summary": summary,
+        "has_new_data": bool(doc_count or stance_count),
+        "map": coalition_map(current),
+        "heat": heat_map(current),
+        "bloc_rows": bloc_rows(current),
+        "camps": camp_views(current),
+        "documents": docs,
+        "document_count": doc_count,
+        "stance_count": stance_count,
+        "health": health,
+        "methods": methods_note(session),
+    }
+
+
+# Rendering -------------------------------------------------------------------------------------------------------
+
+
+def _date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
+    return value.strftime(fmt).lstrip("0") if value else "\u2014"
+
+
+def template_environment() -> Environment:
+    """Jinja2 over reports/templates with autoescape on for every template, whatever its extension."""
+    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["date"] = _date
+    env.globals["stylesheet"] = Markup(resources.files("reports").joinpath("static/briefing.css").read_text("utf-8"))
+    return env
+
+
+def render_html(context: dict[str, Any], env: Environment | None = None) -> str:
+    return (env or template_environment()).get_template("briefing.html.j2").render(**context)
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"the briefing loads no external resources (refused {url[:80]})")
+
+
+def render_pdf(html: str, path: Path) -> None:
+    """Print the HTML with WeasyPrint; page size, margins and the footer come from the stylesheet's @page rules."""
+    from weasyprint import HTML  # imported late: loading Pango takes a moment and HTML-only runs skip it
+
+    HTML(string=html, url_fetcher=_no_fetch).write_pdf(path)
+
+
+def _write_atomically(path: Path, write: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the archive is meant to be served and shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_index(session: Session, out_dir: Path, env: Environment | None = None) -> Path:
+    """OUT/index.html listing every briefing in the archive folder, newest first."""
+    recorded = {b.week: b for b in session.scalars(select(Briefing))}
+    entries = []
+    for folder in sorted(out_dir.iterdir(), reverse=True) if out_dir.exists() else []:
+        if not (folder.is_dir() and WEEK_PATTERN.match(folder.name)):
+            continue
+        html, pdf = folder / "briefing.html", folder / "briefing.pdf"
+        if not (html.exists() or pdf.exists()):
+            continue
+        row = recorded.get(folder.name)
+        start, end = parse_week(folder.name)
+        entries.append({
+            "week": folder.name, "start": start, "end": end - timedelta(days=1),
+            "html": f"{folder.name}/briefing.html" if html.exists() else None,
+            "pdf": f"{folder.name}/briefing.pdf" if pdf.exists() else None,
+            "headline": (row.summary or {}).get("headline") if row else None,
+            "generated_at": row.generated_at if row else None,
+        })
+    page = (env or template_environment()).get_template("index.html.j2").render(
+        entries=entries, generated_at=datetime.now(UTC)
+    )
+    path = out_dir / "index.html"
+    _write_atomically(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return path
+
+
+def _record(session: Session, week: str, html_path: Path | None, pdf_path: Path | None,
+            summary: dict[str, Any]) -> None:
+    row = session.scalar(select(Briefing).where(Briefing.week == week)) or Briefing(week=week)
+    row.generated_at = datetime.now(UTC)
+    row.html_path = str(html_path) if html_path else None
+    row.pdf_path = str(pdf_path) if pdf_path else None
+    row.summary = summary
+    session.add(row)
+    session.flush()
+
+
+def _render(session: Session, week: str, formats: tuple[str, ...], out_dir: Path,
+            now: datetime | None) -> BriefingResult:
+    context = build_context(session, week, now)
+    save_snapshot(session, context["analysis"])
+    env = template_environment()
+    html = render_html(context, env)
+    folder = out_dir / week
+    html_path = pdf_path = None
+    if "html" in formats:
+        html_path = folder / "briefing.html"
+        _write_atomically(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    if "pdf" in formats:
+        pdf_path = folder / "briefing.pdf"
+        _write_atomically(pdf_path, lambda tmp: render_pdf(html, tmp))
+    summary = {
+        "headline": context["summary"][0],
+        "points": context["summary"],
+        "as_of": context["as_of"].isoformat(),
+        "coalitions": len(context["analysis"].coalitions),
+        "position_changes": len(context["shifts"].changed),
+        "new_actors": len(context["shifts"].new_actors),
+        "new_documents": context["document_count"],
+        "new_statements": context["stance_count"],
+        "has_new_data": context["has_new_data"],
+    }
+    _record(session, week, html_path, pdf_path, summary)
+    index_path = write_index(session, out_dir, env)
+    return BriefingResult(week, html_path, pdf_path, index_path, summary)
+
+
+def render_briefing(engine_or_session: Engine | Session, week: str | None = None,
+                    formats: Iterable[str] = FORMATS, out_dir: Path | None = None,
+                    settings: Settings | None = None, now: datetime | None = None) -> BriefingResult:
+    """Render the briefing for an ISO week (default: the last complete week) into OUT/<week>/.
+
+    With an engine the briefing row and the coalition snapshot are committed here; with a session the caller
+    commits. ``out_dir`` defaults to the reports_dir setting.
+    """
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise BriefingError(f"unknown format(s) {', '.join(unknown) or '(none)'}; use html, pdf or html,pdf")
+    week = week or last_complete_week(now)
+    parse_week(week)
+    out_dir = Path(out_dir or (settings or get_settings()).reports_dir)
+    if isinstance(engine_or_session, Session):
+        return _render(engine_or_session, week, formats, out_dir, now)
+    with session_scope(engine_or_session) as session:
+        return _render(session, week, formats, out_dir, now)
