@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     retry_times: int = 2
     concurrent_per_domain: int = 2
     autothrottle: bool = True
+    download_delay: float = Field(default=1.0, ge=0, description="Seconds between requests to one domain")
     crawl_time_limit: float = Field(default=3600.0, description="Seconds before a hung crawl is stopped")
 
     # Scheduling
