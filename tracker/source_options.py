@@ -36,11 +36,37 @@ class DocumentOptions(_Options):
 
 
 class ItuContributionsOptions(_Options):
-    """A conference-contribution table: number, title, submitter, date, links to PDF/DOCX."""
+    """A conference-contribution table: number, title, submitter, date, links to PDF/DOCX.
+
+    Columns are found by matching the header cells' text against these regular expressions (case-insensitive).
+    Each row's document is attributed to its submitter (a member state or group), not to the hosting body.
+    """
+
+    table: str = Field(default="table", description="CSS selector of the contribution table(s)")
+    number_header: str = r"^\s*(no\b|number|doc)"
+    title_header: str = r"title|subject"
+    submitter_header: str = r"source|submitted|submitter|origin"
+    date_header: str = r"date"
+    formats: list[Literal["pdf", "docx", "html"]] = Field(
+        default=["pdf", "docx"], description="File formats to fetch, in order of preference (one per row)"
+    )
+    next_page: str | None = Field(default=None, description="CSS selector of the link to the next page")
+    submitter_kind: str = Field(default="igo", description="Kind of a new actor for a submitter that is no country")
 
 
 class IcannProceedingOptions(_Options):
-    """A public-comment proceeding page listing submissions by organisation."""
+    """A public-comment proceeding page listing submissions, each attributed to the organisation that filed it.
+
+    Selectors are CSS, relative to one submission; `::text` and `::attr()` pseudo-elements are allowed.
+    """
+
+    item: str = Field(default=".submission", description="CSS selector of one submission")
+    organisation: str = ".organization::text, .organisation::text"
+    name: str = Field(default=".name::text", description="The individual who filed it (when no organisation)")
+    title: str | None = ".title::text"
+    date: str | None = ".date::text"
+    link: str = "a::attr(href)"
+    submitter_kind: str = Field(default="ngo", description="Kind of a new actor when the name gives no better clue")
 
 
 OPTIONS_BY_KIND: dict[str, type[_Options]] = {

@@ -1,0 +1,54 @@
+"""The crawler process `tracker.crawl.run_crawl` starts: `python -m spiders.runner`, configured on stdin.
+
+Scrapy's reactor cannot restart inside one process, so every crawl gets a fresh process; the launcher reads
+progress events from our stdout and settles the run when we exit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from spiders.config import scrapy_settings
+from spiders.loader import load_specs, spider_class
+from tracker import crawl_runs
+from tracker.config import Settings
+from tracker.db import make_engine, session_scope
+
+log = logging.getLogger(__name__)
+
+
+def crawl(config: dict[str, Any]) -> None:
+    settings = Settings(**config["settings"])
+    run_id = int(config["run_id"])
+    values = scrapy_settings(settings)
+    values.update(TRACKER_RUN_ID=run_id, TRACKER_PROGRESS=True, LOG_LEVEL=config.get("log_level", "WARNING"))
+    values.update(config.get("scrapy_settings", {}))
+    process = CrawlerProcess(ScrapySettings(values))
+    specs = load_specs(settings.database_url, config["sources"])
+    for spec in specs:
+        deferred = process.crawl(spider_class(spec))
+        deferred.addErrback(_could_not_crawl, settings.database_url, run_id, spec.id)
+    process.start()
+
+
+def _could_not_crawl(failure: Any, database_url: str, run_id: int, source_id: int) -> None:
+    """A source whose spider could not start or crashed: record it, let the others go on."""
+    log.error("source %s failed: %s", source_id, failure.getTraceback())
+    with session_scope(make_engine(database_url)) as session:
+        crawl_runs.record_error(session, run_id, source_id, None, f"crawler failed: {failure.value!r}")
+        crawl_runs.save_counts(session, run_id, source_id, {"errors_count": 1})
+
+
+def main() -> None:
+    config = json.load(sys.stdin)
+    crawl(config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Fixture web sites on a real HTTP server on 127.0.0.1, with the bad cases a crawler meets in the wild.
+
+The static part lives in tests/fixtures/sites (with __BASE__ standing for the server's URL); `build_sites`
+adds what is easier generated: a feed of 20 items and its pages, PDF and DOCX contributions, a corrupt PDF.
+Dynamic paths: /bad/flaky (500 once, then 200), /bad/slow (answers after `slow_seconds`), /bad/loop (a redirect
+loop), /bad/huge.html (over any small size limit), /redirect/NAME (301 to /listing/NAME.html).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import shutil
+import threading
+import time
+from collections import Counter
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sites"
+FEED_ITEMS = 20
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".xml": "application/xml",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+TEMPLATED = (".html", ".xml", ".txt")
+
+
+def article_html(title: str, body: str, *, lang: str = "en", published: str | None = None) -> str:
+    meta = f'<meta property="article:published_time" content="{published}">' if published else ""
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>{meta}</head>'
+        f"<body><nav>Home | News | Contact</nav><article><h1>{title}</h1>{body}</article>"
+        "<footer>Copyright 2026</footer></body></html>"
+    )
+
+
+def news_item(n: int) -> str:
+    return article_html(
+        f"News item {n}: the council meets on Internet governance",
+        f"<p>News item number {n}. The council discussed the future of Internet governance and the role of "
+        "governments, firms and civil society in the management of the domain name system.</p>"
+        "<p>Delegations exchanged views on data flows, taxation of digital services and lawful access.</p>",
+        published=f"2026-02-{n:02d}T12:00:00+00:00",
+    )
+
+
+def feed_xml(items: int = FEED_ITEMS) -> str:
+    entries = "".join(
+        f"<item><title>News item {n}</title><link>__BASE__/news/item-{n:02d}.html?utm_source=rss</link>"
+        f"<guid>news-{n}</guid><pubDate>{formatdate(1767225600 + n * 86400, usegmt=True)}</pubDate></item>"
+        for n in range(1, items + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Council news</title>'
+        f"<link>__BASE__/news/</link><description>News</description>{entries}</channel></rss>"
+    )
+
+
+def make_pdf(path: Path, title: str, text: str, author: str = "") -> None:
+    from weasyprint import HTML
+
+    html = f"<html><head><title>{title}</title><meta name='author' content='{author}'></head><body><h1>{title}</h1>"
+    html += "".join(f"<p>{p}</p>" for p in text.split("\n")) + "</body></html>"
+    HTML(string=html).write_pdf(path)
+
+
+def make_docx(path: Path, title: str, text: str, author: str = "") -> None:
+    from docx import Document
+
+    document = Document()
+    document.core_properties.title = title
+    document.core_properties.author = author
+    document.add_heading(title, level=1)
+    for paragraph in text.split("\n"):
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(buffer.getvalue())
+
+
+CONTRIBUTION_TEXT = (
+    "This contribution proposes that Member States have an equal role in international Internet governance.\n"
+    "It invites the Council to consider the development of international Internet-related public policy."
+)
+
+
+def build_sites(root: Path) -> Path:
+    """The fixture sites, complete, under root (static files copied, the rest generated)."""
+    shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
+    news = root / "news"
+    news.mkdir(exist_ok=True)
+    (news / "feed.xml").write_text(feed_xml(), encoding="utf-8")
+    for n in range(1, FEED_ITEMS + 1):
+        (news / f"item-{n:02d}.html").write_text(news_item(n), encoding="utf-8")
+    files = root / "itu" / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    make_pdf(files / "C-001.pdf", "Russian Federation: role of governments", CONTRIBUTION_TEXT, "Russian Federation")
+    make_docx(files / "C-001.docx", "Russian Federation: role of governments", CONTRIBUTION_TEXT)
+    make_docx(files / "C-002.docx", "Brazil: multistakeholder model", CONTRIBUTION_TEXT.replace("equal", "open"))
+    make_pdf(files / "C-003.pdf", "Arab Group: data flows", CONTRIBUTION_TEXT.replace("equal", "leading"))
+    (files / "C-004.pdf").write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nthis is not a PDF\n")
+    make_pdf(files / "C-005.pdf", "China: public policy issues", CONTRIBUTION_TEXT.replace("equal", "sovereign"))
+    make_pdf(files / "C-006.pdf", "Korea and Iran: capacity building", CONTRIBUTION_TEXT + "\nCapacity building.")
+    docs = root / "docs"
+    docs.mkdir(exist_ok=True)
+    make_pdf(docs / "position-paper.pdf", "Position paper on digital taxation",
+             "The government supports a global minimum tax on digital services.\nIt opposes unilateral measures.",
+             "Ministry of Finance")
+    return root
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FixtureHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence the default access log
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = urlsplit(self.path).path
+        self.server.hits[path] += 1
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._route(path)
+
+    def _route(self, path: str) -> None:
+        site = self.server.site
+        if path == "/bad/flaky":
+            if self.server.hits[path] == 1:
+                return self._send(500, b"temporary failure", "text/plain")
+            text = "This page failed once and then worked, as flaky servers do on a bad day. " * 3
+            return self._send(200, article_html("Recovered page", f"<p>{text}</p>").encode(), "text/html")
+        if path == "/bad/slow":
+            time.sleep(site.slow_seconds)
+            return self._send(200, article_html("Slow page", "<p>Too late.</p>").encode(), "text/html")
+        if path in ("/bad/loop", "/bad/loop-2"):
+            return self._redirect(302, "/bad/loop-2" if path == "/bad/loop" else "/bad/loop")
+        if path == "/bad/huge.html":
+            return self._send_huge(site.huge_bytes)
+        if path.startswith("/redirect/"):
+            return self._redirect(301, f"/listing/{path.rsplit('/', 1)[1]}.html")
+        file = (site.root / path.lstrip("/")).resolve()
+        if site.root not in file.parents or not file.is_file():
+            return self._send(404, b"not found", "text/plain")
+        body = file.read_bytes()
+        if file.suffix in TEMPLATED:
+            body = body.replace(b"__BASE__", site.base_url.encode())
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.server.not_modified[path] += 1
+            return self._send(304, b"", None, etag=etag)
+        modified = formatdate(file.stat().st_mtime, usegmt=True)
+        self._send(200, body, CONTENT_TYPES.get(file.suffix, "application/octet-stream"), etag=etag, modified=modified)
+
+    def _send(self, status: int, body: bytes, content_type: str | None, *, etag: str | None = None,
+              modified: str | None = None) -> None:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        if etag:
+            self.send_header("ETag", etag)
+        if modified:
+            self.send_header("Last-Modified", modified)
+        self.send_header("Content-Length", str(len(body)) if status != 304 else "0")
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+
+    def _redirect(self, status: int, location: str) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_huge(self, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b"<p>" + b"x" * 65530 + b"</p>"
+        sent = 0
+        while sent < size:
+            part = chunk[: size - sent]
+            self.wfile.write(part)
+            sent += len(part)
+
+
+class FixtureHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    site: FixtureSite
+    hits: Counter[str]
+    not_modified: Counter[str]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hang up (timeouts, size limits, the end of a crawl); that is not worth a traceback."""
+
+
+class FixtureSite:
+    """The fixture sites served from `root` on 127.0.0.1 (a free port) until stop()."""
+
+    def __init__(self, root: Path, *, slow_seconds: float = 3.0, huge_bytes: int = 2_000_000,
+                 host: str = "127.0.0.1") -> None:
+        self.root = root.resolve()
+        self.slow_seconds = slow_seconds
+        self.huge_bytes = huge_bytes
+        self.server = FixtureHTTPServer((host, 0), _Handler)
+        self.server.site = self
+        self.server.hits = Counter()
+        self.server.not_modified = Counter()
+        self.host = host
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def hits(self) -> Counter[str]:
+        return self.server.hits
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def start(self) -> FixtureSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> FixtureSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

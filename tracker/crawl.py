@@ -1,0 +1,201 @@
+"""Running a crawl: the sources to crawl, a child process running Scrapy, and the record of the run.
+
+Scrapy's reactor cannot be restarted within a process, so each crawl runs Scrapy in a fresh child process
+(`python -m spiders.runner`); this module never imports Scrapy and may be called any number of times from a
+long-running scheduler. The child writes documents (one transaction each) and the counts; this side opens the
+run, relays progress, enforces the time limit and settles the run, also when the child crashes or is killed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from queue import Empty, Queue
+from typing import Any
+
+from tracker.config import Settings
+from tracker.crawl_runs import (
+    CrawlReport,
+    SourceReport,
+    abort_stale_runs,
+    begin_run,
+    due_sources,
+    finish_run,
+    select_sources,
+)
+from tracker.db import session_scope
+from tracker.store import open_store
+
+__all__ = ["CrawlReport", "ProgressEvent", "SourceReport", "due_sources", "run_crawl"]
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 20.0
+STDERR_TAIL_LINES = 30
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Something the crawler did: kind is run_started, source_started, page, document, error or source_finished."""
+
+    kind: str
+    source: str | None = None
+    url: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _ChildOutcome:
+    status: str | None  # None: the child ended normally; the run's status follows from its sources
+    message: str | None = None
+
+
+def run_crawl(
+    settings: Settings,
+    source_slugs: list[str] | None = None,
+    *,
+    trigger: str = "cli",
+    on_progress: Callable[[ProgressEvent], None] | None = None,
+    scrapy_overrides: dict[str, Any] | None = None,
+) -> CrawlReport:
+    """Crawl the named sources (default: every enabled source) and return what was stored, per source.
+
+    Unknown source ids raise NotFoundError listing the valid ones. The run is recorded in crawl_runs,
+    crawl_run_sources and crawl_errors whatever happens to the crawler process.
+    """
+    engine = open_store(settings)
+    try:
+        with session_scope(engine) as session:
+            abort_stale_runs(session)
+            sources = select_sources(session, source_slugs)
+            run_id = begin_run(session, sources, trigger=trigger).id
+            slugs = [s.slug for s in sources]
+        if on_progress:
+            on_progress(ProgressEvent("run_started", detail={"run_id": run_id, "sources": slugs}))
+        outcome = _ChildOutcome(None)
+        try:
+            if slugs:
+                outcome = _run_child(settings, run_id, slugs, on_progress, scrapy_overrides or {})
+        except BaseException:
+            with session_scope(engine) as session:
+                finish_run(session, run_id, status="aborted", message="interrupted")
+            raise
+        with session_scope(engine) as session:
+            return finish_run(session, run_id, status=outcome.status, message=outcome.message)
+    finally:
+        engine.dispose()
+
+
+def _run_child(
+    settings: Settings,
+    run_id: int,
+    slugs: list[str],
+    on_progress: Callable[[ProgressEvent], None] | None,
+    scrapy_overrides: dict[str, Any],
+) -> _ChildOutcome:
+    config = {
+        "settings": settings.model_dump(mode="json"),
+        "run_id": run_id,
+        "sources": slugs,
+        "log_level": "DEBUG" if log.isEnabledFor(logging.DEBUG) else "WARNING",
+        "scrapy_settings": scrapy_overrides,
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "spiders.runner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    events: Queue[ProgressEvent | None] = Queue()
+    stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    readers = [
+        threading.Thread(target=_read_events, args=(child.stdout, events), daemon=True),
+        threading.Thread(target=_read_stderr, args=(child.stderr, stderr_tail), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(config))
+    child.stdin.close()
+    if on_progress:
+        on_progress(ProgressEvent("child_started", detail={"pid": child.pid}))
+
+    deadline = time.monotonic() + settings.crawl_time_limit + STOP_GRACE_SECONDS
+    try:
+        timed_out = _relay(events, on_progress, deadline)
+    except BaseException:
+        _stop(child)
+        raise
+    if timed_out:
+        _stop(child)
+        return _ChildOutcome("aborted", f"stopped after the time limit of {settings.crawl_time_limit:g} s")
+    returncode = child.wait()
+    for reader in readers:
+        reader.join(timeout=5)
+    if returncode == 0:
+        return _ChildOutcome(None)
+    how = f"killed by signal {-returncode}" if returncode < 0 else f"exited with status {returncode}"
+    tail = " | ".join(stderr_tail)[-2000:]
+    return _ChildOutcome("failed", f"the crawler process {how}" + (f": {tail}" if tail else ""))
+
+
+def _relay(
+    events: Queue[ProgressEvent | None], on_progress: Callable[[ProgressEvent], None] | None, deadline: float
+) -> bool:
+    """Pass events on until the child closes stdout; True if the deadline passed first."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return True
+        try:
+            event = events.get(timeout=min(remaining, 1.0))
+        except Empty:
+            continue
+        if event is None:
+            return False
+        if on_progress:
+            on_progress(event)
+
+
+def _read_events(stream: Any, events: Queue[ProgressEvent | None]) -> None:
+    for line in stream:
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            log.debug("crawler: %s", line.rstrip())
+            continue
+        kind = raw.pop("event", "unknown")
+        events.put(ProgressEvent(kind, raw.pop("source", None), raw.pop("url", None), raw))
+    events.put(None)
+
+
+def _read_stderr(stream: Any, tail: deque[str]) -> None:
+    for line in stream:
+        line = line.rstrip()
+        if line:
+            tail.append(line)
+            log.debug("crawler: %s", line)
+
+
+def _stop(child: subprocess.Popen[str]) -> None:
+    """Ask the crawler to stop (Scrapy closes spiders on SIGTERM), then kill it if it does not."""
+    if child.poll() is not None:
+        return
+    child.send_signal(signal.SIGTERM if os.name == "posix" else signal.CTRL_BREAK_EVENT)
+    try:
+        child.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
