@@ -230,7 +230,7 @@ def _pool_stances(session: Session, as_of: datetime, issue: str | None) -> dict[
     day = 86400.0
     as_of_ts = as_of.timestamp()
     for sid, actor_id, issue_id, position, score, confidence, stated, created, kind, review, superseded in (
-        session.execute(query).tuples()
+        session.execute(query)
     ):
         at = stated or created
         if at > as_of:  # the naive comparison in SQL is exact, but stay safe with offsets

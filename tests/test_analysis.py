@@ -1,0 +1,287 @@
+"""Coalition analysis on stores filled through the ORM: aggregation rules, agreement, coalitions, shifts, snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.factories import StoreBuilder, build_dispute
+from tracker.analysis import analyse, pairwise_agreement, parse_as_of, save_snapshot, stance_matrix, what_moved
+from tracker.analysis.matrix import recency_weight
+from tracker.errors import NotFoundError, TrackerError
+from tracker.models import Coalition, CoalitionMember
+
+NOW = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
+END_OF_WEEK = datetime(2026, 11, 15, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def days_ago(n: float) -> datetime:
+    return NOW - timedelta(days=n)
+
+
+def test_analyst_coding_wins_and_supersession_follows_the_date(session: Session) -> None:
+    b = StoreBuilder(session, NOW)
+    b.issues()
+    actor = b.actor("brazil", "Brazil", "state", "BRA")
+    for n in range(5):
+        b.stance(actor, "control", "oppose", confidence=0.99, stated_at=days_ago(n + 1), evidence=f"no {n}")
+    b.stance(actor, "control", "support", coder_kind="analyst", review_status="confirmed",
+             stated_at=days_ago(30), superseded_at=days_ago(3), evidence="Analyst: supports.")
+    b.stance(actor, "control", "neutral", coder_kind="analyst", review_status="confirmed",
+             stated_at=days_ago(3), evidence="Analyst: now neutral.")
+    session.commit()
+
+    now = stance_matrix(session, NOW).cell(actor.id, "control")
+    assert now is not None and (now.position, now.basis) == ("neutral", "analyst")
+    assert not now.taken
+    earlier = stance_matrix(session, days_ago(10)).cell(actor.id, "control")
+    assert earlier is not None and (earlier.position, earlier.basis) == ("support", "analyst")
+    assert earlier.evidence[0].quote == "Analyst: supports."
+    before_any_analyst = stance_matrix(session, days_ago(40))
+    assert before_any_analyst.cell(actor.id, "control") is None
+
+
+def test_machine_stances_pool_by_confidence_and_recency(session: Session) -> None:
+    b = StoreBuilder(session, NOW)
+    b.issues()
+    old_support = b.actor("a-old", "Old support, fresh opposition")
+    for _ in range(3):  # three confident statements two years ago ...
+        b.stance(old_support, "control", "support", confidence=0.9, stated_at=days_ago(730))
+    b.stance(old_support, "control", "oppose", confidence=0.6, stated_at=days_ago(5))  # ... lose to one today
+    rejected = b.actor("b-rejected", "Rejected coding")
+    b.stance(rejected, "control", "oppose", confidence=0.5, stated_at=days_ago(10))
+    b.stance(rejected, "control", "support", confidence=1.0, stated_at=days_ago(1), review_status="rejected")
+    confirmed = b.actor("c-confirmed", "Confirmed outweighs")
+    b.stance(confirmed, "control", "support", confidence=0.5, stated_at=days_ago(10), review_status="confirmed")
+    b.stance(confirmed, "control", "oppose", confidence=0.55, stated_at=days_ago(10))
+    neutral = b.actor("d-neutral", "Only neutral")
+    b.stance(neutral, "control", "neutral", stated_at=days_ago(2))
+    mixed = b.actor("e-mixed", "Both ways")
+    b.stance(mixed, "control", "support", confidence=0.8, stated_at=days_ago(3))
+    b.stance(mixed, "control", "oppose", confidence=0.8, stated_at=days_ago(3))
+    undated = b.actor("f-undated", "No statement date")
+    b.stance(undated, "control", "support", created_at=days_ago(2))
+    future = b.actor("g-future", "Said after the date")
+    b.stance(future, "control", "support", stated_at=NOW + timedelta(days=1))
+    session.commit()
+
+    matrix = stance_matrix(session, NOW)
+    assert matrix.position(old_support.id, "control") == "oppose"
+    assert matrix.position(rejected.id, "control") == "oppose"
+    assert matrix.position(confirmed.id, "control") == "support"
+    assert matrix.position(neutral.id, "control") == "neutral"
+    assert matrix.position(mixed.id, "control") == "mixed"
+    assert matrix.position(undated.id, "control") == "support"
+    assert matrix.position(future.id, "control") is None
+    assert stance_matrix(session, days_ago(3)).position(undated.id, "control") is None
+    assert matrix.positioned_actors() == sorted([old_support.id, rejected.id, confirmed.id, undated.id])
+    assert recency_weight(180) == pytest.approx(0.5)
+
+
+def test_cell_evidence_is_the_strongest_quotes_with_url_and_date(session: Session) -> None:
+    b = StoreBuilder(session, NOW)
+    b.issues()
+    actor = b.actor("china", "China", "state", "CHN")
+    doc = b.document(actor, "White paper on cyberspace sovereignty", published_at=days_ago(3))
+    b.stance(actor, "control", "support", confidence=0.95, stated_at=days_ago(3), document=doc, evidence="Strong.")
+    b.stance(actor, "control", "support", confidence=0.5, stated_at=days_ago(300), evidence="Weak and old.")
+    b.stance(actor, "control", "support", confidence=0.9, stated_at=days_ago(4), evidence=None)  # no quote
+    b.stance(actor, "control", "support", confidence=0.7, stated_at=days_ago(20), evidence="Middle.")
+    b.stance(actor, "control", "support", confidence=0.6, stated_at=days_ago(200), evidence="Fourth.")
+    b.stance(actor, "control", "oppose", confidence=0.3, stated_at=days_ago(50), evidence="Off-side.")
+    session.commit()
+
+    cell = stance_matrix(session, NOW).cell(actor.id, "control")
+    assert cell is not None and cell.position == "support" and cell.stances == 6
+    assert [e.quote for e in cell.evidence] == ["Strong.", "Middle.", "Fourth."]
+    first = cell.evidence[0]
+    assert first.url == doc.url and first.stated_at == days_ago(3)
+    assert first.document_title == "White paper on cyberspace sovereignty"
+
+
+def test_chance_corrected_agreement(session: Session) -> None:
+    b = StoreBuilder(session, NOW)
+    b.issues()
+    positions = {  # control, surveillance, taxation
+        "a": ("support", "support", "support"),
+        "b": ("support", "support", "support"),
+        "c": ("oppose", "oppose", "support"),
+        "d": ("oppose", "oppose", "support"),
+    }
+    actors = {}
+    for slug, sides in positions.items():
+        actors[slug] = b.actor(slug)
+        for issue, side in zip(("control", "surveillance", "taxation"), sides, strict=True):
+            b.stance(actors[slug], issue, side, stated_at=days_ago(1))
+    session.commit()
+
+    pairs = {(ag.a, ag.b): ag for ag in pairwise_agreement(stance_matrix(session, NOW))}
+    ab = pairs[(actors["a"].id, actors["b"].id)]
+    ac = pairs[(actors["a"].id, actors["c"].id)]
+    # Chance: control and surveillance split 2-2 (0.5), taxation unanimous (1.0): mean 2/3 over three issues.
+    assert (ab.common, ab.agreed) == (3, 3) and ab.kappa == pytest.approx(1.0)
+    assert (ac.common, ac.agreed) == (3, 1) and ac.kappa == pytest.approx((1 / 3 - 2 / 3) / (1 - 2 / 3), abs=1e-3)
+
+
+def test_dispute_coalitions_labels_bridges_camps_and_blocs(session: Session) -> None:
+    dispute = build_dispute(session)
+    analysis = analyse(session, END_OF_WEEK)
+
+    assert analysis.scope == "overall"
+    labels = [c.label for c in analysis.coalitions]
+    assert labels == [
+        "for strong encryption, for multistakeholder governance",
+        "for intergovernmental control, for lawful access to encrypted data",
+        "for lawful access to encrypted data, for multistakeholder governance",
+    ]
+    members = [{m.actor.slug for m in c.members} for c in analysis.coalitions]
+    assert {"united-states", "google", "icann", "kenya", "netherlands"} <= members[0]
+    assert {"russia", "china", "brazil", "india", "cuba"} <= members[1]
+    assert members[2] == {"france", "germany", "italy", "spain", "european-commission"}
+    assert {a.slug for a in analysis.unaligned} == {"itu", "tax-justice-network"}
+    assert all(0.8 <= c.cohesion <= 1.0 for c in analysis.coalitions)
+    assert {b.actor.slug for b in analysis.bridges} == members[2]
+
+    control = analysis.camps["control"]
+    assert len(control.support) == 12 and len(control.oppose) == 18
+    assert {e.actor.slug for e in control.undeclared} == {"quiet-ngo", "tax-justice-network"}
+    assert "old-forum" not in {e.actor.slug for e in control.undeclared}  # inactive and silent
+
+    blocs = {b.slug: b for b in analysis.blocs}
+    assert blocs["eu"].lines["control"].dominant == "oppose"
+    assert blocs["arab-group"].cohesion == 1.0
+    assert blocs["brics"].coalitions == {"c2": 8}
+
+    again = analyse(session, END_OF_WEEK)
+    assert again.to_dict() == analysis.to_dict()  # deterministic
+    data = json.loads(json.dumps(analysis.to_dict()))
+    first = data["coalitions"][0]
+    assert {"key", "label", "cohesion", "members", "positions"} <= set(first)
+    assert {"id", "slug", "name", "positions"} <= set(first["members"][0])
+    assert dispute.actors["india"].id in {m["id"] for m in data["coalitions"][1]["members"]}
+
+
+def test_one_issue_scope_and_unknown_issue(session: Session) -> None:
+    build_dispute(session)
+    control = analyse(session, END_OF_WEEK, issue="control")
+    assert control.scope == "control" and list(control.matrix.issues) == ["control"]
+    assert [c.label for c in control.coalitions] == [
+        "for multistakeholder governance", "for intergovernmental control"
+    ]
+    assert [c.size for c in control.coalitions] == [18, 12]
+    with pytest.raises(NotFoundError, match="known issues: control, surveillance, taxation"):
+        analyse(session, END_OF_WEEK, issue="spectrum")
+
+
+def test_what_moved_in_the_dispute_week(session: Session) -> None:
+    build_dispute(session)
+    shifts = what_moved(session, END_OF_WEEK)
+    assert [(c.actor.slug, c.issue_id, c.before, c.after) for c in shifts.changed] == [
+        ("brazil", "control", "oppose", "support")
+    ]
+    assert "Analyst" in shifts.changed[0].evidence[0].quote
+    assert [a.slug for a in shifts.new_actors] == ["kenya"]
+    assert {(c.actor.slug, c.issue_id) for c in shifts.new_positions} == {
+        ("kenya", "control"), ("kenya", "surveillance"), ("kenya", "taxation")
+    }
+    quiet = what_moved(session, END_OF_WEEK + timedelta(days=7))
+    assert quiet.nothing_moved
+
+
+def test_a_coalition_that_splits(session: Session) -> None:
+    b = StoreBuilder(session, NOW)
+    b.issues()
+    issues = ("control", "surveillance", "taxation")
+    group_a = [b.actor(f"a{n}", f"A{n}") for n in range(6)]
+    group_b = [b.actor(f"b{n}", f"B{n}") for n in range(6)]
+    for actor in group_a:
+        for issue in issues:
+            b.stance(actor, issue, "support", stated_at=days_ago(60))
+    for actor in group_b:
+        for issue in issues:
+            b.stance(actor, issue, "oppose", stated_at=days_ago(60))
+    for actor in group_a[3:]:  # half of A turns on surveillance and taxation this week
+        for issue in ("surveillance", "taxation"):
+            b.stance(actor, issue, "oppose", coder_kind="analyst", review_status="confirmed", stated_at=days_ago(1))
+    session.commit()
+
+    before = analyse(session, NOW - timedelta(days=7))
+    assert sorted(c.size for c in before.coalitions) == [6, 6]
+    shifts = what_moved(session, NOW)
+    assert [c.kind for c in shifts.splits] == ["split"]
+    split = shifts.splits[0]
+    assert split.before == ["for intergovernmental control, for lawful access to encrypted data"]
+    assert len(split.after) == 2
+    assert {a.slug for a in split.actors} == {a.slug for a in group_a}
+    assert {(c.actor.slug, c.before, c.after) for c in shifts.changed} == {
+        (f"a{n}", "support", "oppose") for n in range(3, 6)
+    }
+
+
+def test_snapshot_replaces_the_same_date_and_scope(session: Session) -> None:
+    build_dispute(session)
+    overall = analyse(session, END_OF_WEEK)
+    save_snapshot(session, overall)
+    session.commit()
+    save_snapshot(session, overall)  # again: replaced, not duplicated
+    save_snapshot(session, analyse(session, END_OF_WEEK, issue="control"))
+    session.commit()
+
+    rows = session.scalars(select(Coalition).where(Coalition.scope == "overall")).all()
+    assert [r.key for r in sorted(rows, key=lambda r: r.key)] == ["c1", "c2", "c3"]
+    assert all(r.as_of == END_OF_WEEK for r in rows)
+    c3 = next(r for r in rows if r.key == "c3")
+    assert c3.label == "for lawful access to encrypted data, for multistakeholder governance"
+    assert c3.positions["control"]["dominant"] == "oppose"
+    members = session.execute(
+        select(CoalitionMember.actor_id, CoalitionMember.bridge, CoalitionMember.positions)
+        .where(CoalitionMember.coalition_id == c3.id)
+    ).all()
+    assert len(members) == 5 and all(bridge for _a, bridge, _p in members)
+    assert all(positions["control"] == "oppose" for _a, _b, positions in members)
+    assert len(session.scalars(select(Coalition).where(Coalition.scope == "control")).all()) == 2
+
+
+def test_parse_as_of() -> None:
+    assert parse_as_of("2026-11-15") == END_OF_WEEK
+    assert parse_as_of("2026-11-15T12:00") == datetime(2026, 11, 15, 12, tzinfo=UTC)
+    assert parse_as_of("2026-11-15T12:00+02:00") == datetime(2026, 11, 15, 10, tzinfo=UTC)
+    with pytest.raises(TrackerError, match="not a date"):
+        parse_as_of("last week")
+
+
+def test_coalitions_command_json_and_table(database_url: str, session: Session, tmp_path: Path) -> None:
+    build_dispute(session)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATABASE_URL=database_url, COLUMNS="200")
+
+    def tracker(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", "from tracker.cli import main; main()", *args],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    result = tracker("coalitions", "--as-of", "2026-11-15", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"].startswith("2026-11-15T23:59:59")
+    assert len(data["coalitions"]) == 3
+    c1 = data["coalitions"][0]
+    assert c1["label"] == "for strong encryption, for multistakeholder governance" and c1["cohesion"] > 0.8
+    us = next(m for m in c1["members"] if m["slug"] == "united-states")
+    assert us["name"] == "United States" and isinstance(us["id"], int)
+    assert us["positions"] == {"control": "oppose", "surveillance": "oppose", "taxation": "oppose"}
+    session.expire_all()
+    assert len(session.scalars(select(Coalition)).all()) == 3  # saved as a snapshot
+
+    table = tracker("coalitions", "--issue", "control", "--as-of", "2026-11-15", "--no-save")
+    assert table.returncode == 0, table.stderr
+    assert "for intergovernmental control" in table.stdout and "Brazil" in table.stdout
+    bad = tracker("coalitions", "--issue", "spectrum")
+    assert bad.returncode == 1 and "no issue 'spectrum'" in bad.stderr and "Traceback" not in bad.stderr
