@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     download_delay: float = Field(default=1.0, ge=0, description="Seconds between requests to one domain")
     crawl_time_limit: float = Field(default=3600.0, description="Seconds before a hung crawl is stopped")
 
+    # Queries
+    query_timeout: float = Field(default=10.0, gt=0, description="Seconds before `tracker query` stops a statement")
+
     # Scheduling
     briefing_cron: str = Field(default="0 6 * * mon", description="Weekly briefing (crontab, UTC)")
     misfire_grace_time: int = 3600

@@ -1,0 +1,148 @@
+"""`tracker query`, `tracker export` and `tracker explore` as a user runs them: real subprocesses, a real server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tests.conftest import sqlite_only
+from tests.test_queries import fill_store
+from tracker.config import load_settings
+from tracker.queries.explore import ExploreError, check_explorable
+from tracker.queries.readonly import run_query
+
+CLI = [sys.executable, "-c", "from tracker.cli import main; main()"]
+
+
+def environment(engine: Engine) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update({"COLUMNS": "200", "TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+    return env
+
+
+def tracker(engine: Engine, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, env=environment(engine), capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture
+def filled(engine: Engine, session: Session) -> Engine:
+    fill_store(session, datetime.now(UTC))
+    return engine
+
+
+def test_query_named_and_ad_hoc(filled: Engine, tmp_path: Path) -> None:
+    listed = tracker(filled, "query", "--list", cwd=tmp_path)
+    assert listed.returncode == 0 and "stance-matrix" in listed.stdout and "failing-sources" in listed.stdout
+
+    adhoc = tracker(filled, "query", "SELECT actor, position FROM v_current_stances WHERE issue_id = :issue "
+                    "ORDER BY actor", "--param", "issue=control", "--format", "csv", cwd=tmp_path)
+    assert adhoc.returncode == 0, adhoc.stderr
+    assert adhoc.stdout.splitlines() == [
+        "actor,position", "brazil,support", "google,oppose", "russia,support", "united-states,oppose",
+    ]
+
+    named = tracker(filled, "query", "--named", "issue-positions", "-p", "issue=control", "-p", "position=oppose",
+                    "--format", "json", cwd=tmp_path)
+    assert named.returncode == 0, named.stderr
+    assert [row["actor"] for row in json.loads(named.stdout)] == ["united-states", "google"]
+
+    table = tracker(filled, "query", "--named", "stance-matrix", "--limit", "2", cwd=tmp_path)
+    assert table.returncode == 0 and "control" in table.stdout and "google" in table.stdout
+    assert "only the first 2 rows" in table.stderr
+
+
+def test_query_errors_are_one_clear_line(filled: Engine, tmp_path: Path) -> None:
+    before = run_query(filled, "SELECT COUNT(*) FROM stances").rows
+    refused = tracker(filled, "query", "DELETE FROM stances", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "DELETE is refused: queries are read-only" in refused.stderr
+    sneaky = tracker(filled, "query", "WITH x AS (SELECT 1) SELECT 1; DELETE FROM stances", cwd=tmp_path)
+    assert sneaky.returncode == 1 and "one statement at a time" in sneaky.stderr
+    assert run_query(filled, "SELECT COUNT(*) FROM stances").rows == before
+    missing = tracker(filled, "query", "--named", "actor-history", cwd=tmp_path)
+    assert missing.returncode == 1 and "parameter actor is required" in missing.stderr
+    unknown = tracker(filled, "query", "--named", "nonsense", cwd=tmp_path)
+    assert unknown.returncode == 1 and "no named query 'nonsense'" in unknown.stderr
+
+
+def test_export_to_a_file(filled: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "stances.csv"
+    done = tracker(filled, "export", "--what", "stances", "--format", "csv", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote 14 stances to {out}" in done.stdout
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 14 and {"actor", "issue_id", "position", "status", "evidence"} <= set(rows[0])
+    printed = tracker(filled, "export", "--what", "actors", "--format", "json", cwd=tmp_path)
+    assert [a["actor"] for a in json.loads(printed.stdout)][:3] == ["brazil", "eff", "germany"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str) -> tuple[int, object]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+@sqlite_only
+@pytest.mark.skipif(find_spec("datasette") is None, reason="Datasette (extra igtracker[explore]) is not installed")
+def test_explore_answers_a_canned_query(filled: Engine, tmp_path: Path) -> None:
+    port = free_port()
+    server = subprocess.Popen([*CLI, "explore", "--port", str(port)], cwd=tmp_path, env=environment(filled),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}/tracker"  # Datasette names the database after the file (tracker.db)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, rows = get_json(f"{base}/issue-positions.json?issue=control&position=support&_shape=array")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"tracker explore did not start: {server.communicate(timeout=5)[0]}")
+                time.sleep(0.2)
+        assert status == 200
+        assert [row["actor"] for row in rows] == ["brazil", "russia"]  # type: ignore[union-attr]
+        status, rows = get_json(f"{base}/search-documents.json?term=digital+sovereignty&_shape=array")
+        assert status == 200 and {row["actor"] for row in rows} == {"russia", "brazil"}  # type: ignore[union-attr]
+        status, _ = get_json(f"{base}.json?sql=DELETE+FROM+stances")
+        assert status == 400
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert run_query(filled, "SELECT COUNT(*) FROM stances").rows == [(14,)]
+
+
+def test_explore_explains_what_it_cannot_serve(tmp_path: Path) -> None:
+    with pytest.raises(ExploreError, match="SQLite stores only and this store is PostgreSQL"):
+        check_explorable(load_settings(database_url="postgresql://tracker@db.example/tracker"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'store.db'}"
+    without_extra = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.modules['datasette'] = None; from tracker.cli import main; main()",
+         "explore"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert without_extra.returncode == 1
+    assert "Datasette is not installed: pip install 'igtracker[explore]'" in without_extra.stderr
