@@ -127,6 +127,8 @@ def test_explore_answers_a_canned_query(filled: Engine, tmp_path: Path) -> None:
         assert [row["actor"] for row in rows] == ["brazil", "russia"]  # type: ignore[union-attr]
         status, rows = get_json(f"{base}/search-documents.json?term=digital+sovereignty&_shape=array")
         assert status == 200 and {row["actor"] for row in rows} == {"russia", "brazil"}  # type: ignore[union-attr]
+        status, rows = get_json(f"{base}/documents.json?_search=journalists&_shape=array")  # Datasette finds FTS
+        assert status == 200 and [row["title"] for row in rows] == ["Encryption matters"]  # type: ignore[index]
         status, _ = get_json(f"{base}.json?sql=DELETE+FROM+stances")
         assert status == 400
     finally:

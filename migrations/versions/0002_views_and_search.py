@@ -269,7 +269,7 @@ WHERE rs.status IN ('failed', 'suspicious')
 
 _SQLITE_FTS = (
     "CREATE VIRTUAL TABLE documents_fts USING fts5("
-    "title, text, content='documents', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "title, text, content=[documents], content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     """CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
 END""",
