@@ -224,7 +224,7 @@ def source_health(session: Session, start: datetime, as_of: datetime) -> dict[st
     sources = session.execute(
         select(Source, Actor.name).join(Actor, Actor.id == Source.actor_id)
         .where(Source.enabled.is_(True), Source.active.is_(True)).order_by(Source.slug)
-    ).tuples()
+    ).all()
     for source, actor_name in sources:
         outcome = latest.get(source.id)
         entry = {"slug": source.slug, "actor": actor_name, "url": source.url, "last_ok": last_ok.get(source.id),

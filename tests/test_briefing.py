@@ -1,0 +1,227 @@
+"""The weekly briefing rendered for real from a realistic store: HTML parsed with lxml, PDF read back with pypdf."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+from pypdf import PdfReader
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import sqlite_only
+from tests.factories import HOSTILE_QUOTE, build_dispute
+from tracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
+from tracker.db import session_factory
+from tracker.models import Briefing, Coalition
+
+WEEK = "2026-W46"
+TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LATER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the briefing for W46 is written after the week ended
+SECTIONS = ["summary", "what-moved", "coalitions", "stance-matrix", "camps", "new-documents", "source-health",
+            "methods"]
+
+
+def text(node: lxml_html.HtmlElement) -> str:
+    return " ".join(node.text_content().split())
+
+
+@pytest.fixture
+def rendered(engine: Engine, tmp_path: Path) -> tuple[object, Path, Engine]:
+    with session_factory(engine)() as session:
+        build_dispute(session)
+    result = render_briefing(engine, WEEK, out_dir=tmp_path / "briefings", now=LATER)
+    return result, tmp_path / "briefings", engine
+
+
+def test_html_sections_counts_and_links(rendered: tuple) -> None:
+    result, out, _engine = rendered
+    assert result.html_path == out / WEEK / "briefing.html"
+    doc = lxml_html.parse(str(result.html_path)).getroot()
+    assert [s.get("id") for s in doc.iter("section")] == SECTIONS
+    assert doc.find(".//title").text == f"Internet governance briefing {WEEK}"
+
+    summary = text(doc.get_element_by_id("summary"))
+    assert "3 coalitions among 31 actors taking sides" in summary
+    assert "1 position change: Brazil" in summary and "New to the dispute: Kenya." in summary
+    assert "4 new documents and 6 new coded statements this week" in summary
+    assert doc.get_element_by_id("no-new-data", None) is None
+
+    moved = doc.get_element_by_id("what-moved")
+    changes = moved.find_class("change")
+    assert len(changes) == 1 and "Brazil" in text(changes[0]) and "for intergovernmental control" in text(changes[0])
+    assert "Kenya" in text(moved.find_class("new-actors")[0])
+
+    coalitions = doc.get_element_by_id("coalitions")
+    assert len(coalitions.find_class("coalition")) == 3
+    [svg] = coalitions.xpath(".//svg")
+    assert len(svg.xpath(".//circle")) == 31 + 4  # actors + 3 coalitions + the unaligned group
+    assert len(svg.xpath(".//g[@class='nodes']/circle[@stroke='#111']")) == 5  # bridges are outlined
+    assert "Kenya" in [t.text for t in svg.xpath(".//text")]
+    assert "Spain" in text(coalitions.xpath(".//ul[@class='bridges']")[0])
+    assert len(coalitions.find_class("bloc")) == 3
+
+    heat = doc.get_element_by_id("stance-matrix")
+    assert len(heat.find_class("actor-row")) == 31
+    assert len(heat.find_class("analyst")) == 2  # Brazil and India are analyst-coded
+
+    camps = doc.get_element_by_id("camps")
+    assert len(camps.find_class("issue-camps")) == 3
+    control = doc.get_element_by_id("issue-control")
+    assert "12 for intergovernmental control · 18 for multistakeholder governance · 2 undeclared" in text(control)
+    links = [a.get("href") for a in control.iter("a")]
+    assert links and all(h.startswith("https://") for h in links)
+
+    documents = doc.get_element_by_id("new-documents")
+    assert len(documents.find_class("document")) == 4
+
+    health = doc.get_element_by_id("source-health")
+    assert [len(t.find_class("source")) for t in health.iter("table")] == [1, 1, 1]
+    assert "belarus-news" in text(health.find_class("failed")[0]) and "HTTP 503" in text(health)
+    assert "egypt-news" in text(health.find_class("suspicious")[0])
+    assert "japan-news" in text(health.find_class("stale")[0])
+
+    methods = text(doc.get_element_by_id("methods"))
+    assert "codebook version 2026.3" in methods and "macro-F1 0.81" in methods
+
+
+def test_untrusted_text_is_escaped(rendered: tuple) -> None:
+    result, _out, _engine = rendered
+    raw = result.html_path.read_text()
+    doc = lxml_html.fromstring(raw)
+    assert not doc.xpath("//script") and not doc.xpath("//@onerror") and not doc.xpath("//img")
+    assert not doc.xpath("//*[@src]")  # self-contained: nothing is loaded from elsewhere
+    camps = text(doc.get_element_by_id("camps"))
+    assert '<script>alert("x")</script>' in camps and "<img src=x onerror=alert(1)>" in camps
+    assert HOSTILE_QUOTE[:20] in camps
+    assert "&lt;script&gt;" in raw and "<script>alert" not in raw
+    documents = doc.get_element_by_id("new-documents")
+    assert not documents.xpath(".//b") and "Cuba <b>statement</b> on ITU oversight" in text(documents)
+
+
+def test_pdf_headline_pages_and_footer(rendered: tuple) -> None:
+    result, _out, _engine = rendered
+    reader = PdfReader(str(result.pdf_path))
+    pages = len(reader.pages)
+    assert 4 <= pages <= 20
+    first = reader.pages[0].extract_text()
+    assert "Internet governance: who stands with whom" in first
+    assert "3 coalitions among 31 actors taking sides" in first
+    assert f"Internet governance briefing {WEEK}" in first and f"Page 1 of {pages}" in first
+    last = reader.pages[-1].extract_text()
+    assert f"Page {pages} of {pages}" in last and "15 Nov 2026" in last
+    assert "Methods" in "".join(p.extract_text() for p in reader.pages[-2:])
+
+
+def test_archive_index_and_records(rendered: tuple) -> None:
+    result, out, engine = rendered
+    with session_factory(engine)() as session:
+        render_briefing(session, "2026-W45", formats=["html"], out_dir=out, now=LATER)
+        session.commit()
+        rows = {b.week: b for b in session.scalars(select(Briefing))}
+        snapshot = session.scalars(select(Coalition).where(Coalition.scope == "overall")).all()
+    assert set(rows) == {WEEK, "2026-W45"}
+    assert rows[WEEK].pdf_path == str(out / WEEK / "briefing.pdf") and rows["2026-W45"].pdf_path is None
+    assert rows[WEEK].summary["position_changes"] == 1 and rows[WEEK].summary["new_documents"] == 4
+    assert {c.as_of for c in snapshot} == {datetime(2026, 11, 15, 23, 59, 59, 999999, tzinfo=UTC),
+                                          datetime(2026, 11, 8, 23, 59, 59, 999999, tzinfo=UTC)}
+    assert not (out / "2026-W45" / "briefing.pdf").exists()
+
+    index = lxml_html.parse(str(out / "index.html")).getroot()
+    entries = index.find_class("briefing")
+    assert [text(e.xpath("td")[0]) for e in entries] == [WEEK, "2026-W45"]
+    assert [a.get("href") for a in entries[0].iter("a")] == [f"{WEEK}/briefing.html", f"{WEEK}/briefing.pdf"]
+    assert "3 coalitions among 31 actors" in text(entries[0])
+    # Rendering a week again replaces its record and files.
+    again = render_briefing(engine, WEEK, formats=("html",), out_dir=out, now=LATER)
+    assert again.pdf_path is None
+    with session_factory(engine)() as session:
+        assert session.scalar(select(Briefing).where(Briefing.week == WEEK)).pdf_path is None
+
+
+def test_a_week_without_new_data_says_so(engine: Engine, tmp_path: Path) -> None:
+    with session_factory(engine)() as session:
+        build_dispute(session)
+    result = render_briefing(engine, "2026-W47", out_dir=tmp_path, now=LATER + timedelta(days=10))
+    doc = lxml_html.parse(str(result.html_path)).getroot()
+    assert "No new data this week" in text(doc.get_element_by_id("no-new-data"))
+    assert "No new documents or statements this week" in text(doc.get_element_by_id("summary"))
+    assert "Nothing moved" in text(doc.get_element_by_id("what-moved"))
+    assert "No new documents were collected this week." in text(doc.get_element_by_id("new-documents"))
+    assert len(doc.get_element_by_id("coalitions").find_class("coalition")) == 3  # the picture carries over
+    assert result.summary["has_new_data"] is False
+    assert "No new data this week" in PdfReader(str(result.pdf_path)).pages[0].extract_text()
+
+
+def test_an_empty_store_renders(engine: Engine, tmp_path: Path) -> None:
+    result = render_briefing(engine, "2026-W46", out_dir=tmp_path, now=LATER)
+    doc = lxml_html.parse(str(result.html_path)).getroot()
+    assert "No coalitions yet" in text(doc.get_element_by_id("summary"))
+    assert "no map" in text(doc.get_element_by_id("coalitions"))
+    assert "not measured" in text(doc.get_element_by_id("methods"))
+    assert len(PdfReader(str(result.pdf_path)).pages) >= 1
+
+
+def test_bad_requests_are_clear_errors(session: Session, tmp_path: Path) -> None:
+    with pytest.raises(BriefingError, match="not an ISO week; write it like 2026-W48"):
+        render_briefing(session, "2026-48", out_dir=tmp_path)
+    with pytest.raises(BriefingError, match="not an ISO week"):
+        parse_week("2026-W60")
+    with pytest.raises(BriefingError, match="unknown format"):
+        render_briefing(session, WEEK, formats=["docx"], out_dir=tmp_path)
+    with pytest.raises(BriefingError, match="has not started yet"):
+        render_briefing(session, "2030-W01", out_dir=tmp_path, now=LATER)
+    assert parse_week("2026-W01")[0] == datetime(2025, 12, 29, tzinfo=UTC)
+    assert last_complete_week(datetime(2026, 11, 23, 6, 0, tzinfo=UTC)) == "2026-W47"  # Monday's job
+
+
+def test_report_command(database_url: str, session: Session, tmp_path: Path) -> None:
+    build_dispute(session)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_DATABASE_URL=database_url, TRACKER_REPORTS_DIR=str(tmp_path / "archive"), COLUMNS="200")
+    result = subprocess.run(
+        [sys.executable, "-c", "from tracker.cli import main; main()", "report", "--week", WEEK, "--format", "html"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"briefing {WEEK}: 3 coalitions" in result.stdout
+    assert (tmp_path / "archive" / WEEK / "briefing.html").exists()
+    assert not (tmp_path / "archive" / WEEK / "briefing.pdf").exists()
+    assert (tmp_path / "archive" / "index.html").exists()
+
+
+@sqlite_only
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
+def test_briefing_in_headless_chromium(rendered: tuple, tmp_path: Path) -> None:
+    """A real browser loads the file offline, runs no script, and draws it; the screenshot is kept for a look."""
+    from PIL import Image
+
+    result, _out, _engine = rendered
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    shot = TEST_OUTPUT / "briefing-chromium.png"
+    shot.unlink(missing_ok=True)
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", "--disable-sync", f"--user-data-dir={tmp_path / 'chr'}",
+             "--hide-scrollbars"]
+    url = result.html_path.as_uri()
+    dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    loaded = lxml_html.fromstring(dom.stdout)
+    assert not loaded.xpath("//script") and not loaded.xpath("//@onerror")
+    assert "Internet governance: who stands with whom" in text(loaded.xpath("//h1")[0])
+    assert '<script>alert("x")</script>' in text(loaded.get_element_by_id("camps"))
+    shot_run = subprocess.run([*flags, "--window-size=1280,2400", f"--screenshot={shot}", url],
+                              capture_output=True, text=True, timeout=120)
+    assert shot_run.returncode == 0 and shot.exists(), shot_run.stderr[-2000:]
+    with Image.open(shot) as image:
+        assert image.size == (1280, 2400)
+        colours = image.convert("RGB").resize((64, 120)).getcolors(64 * 120)
+        assert colours is not None and len(colours) > 20  # drawn, not a blank page
