@@ -34,6 +34,7 @@ from tracker.queries.readonly import (
     connect_readonly,
     parse_params,
     run_query,
+    typed_like_a_literal,
 )
 
 
@@ -374,6 +375,17 @@ def test_reading_pragmas_and_parameters_still_work(store: Store) -> None:
         run_query(store.engine, "SELECT 1 AS one", {"colour": "red"})
     with pytest.raises(QueryError, match="SQL error"):
         run_query(store.engine, "SELECT * FROM no_such_table")
+
+
+def test_values_typed_on_the_command_line(store: Store) -> None:
+    """`--param n=2` compares as a number on both databases, also with a view's computed columns."""
+    sql = ("SELECT actor FROM v_current_stances WHERE evidence_count >= :n AND confidence > :min "
+           "ORDER BY actor LIMIT :k")
+    result = run_query(store.engine, sql, parse_params(["n=2", "min=0.5", "k=10"]), text_params=True)
+    assert result.rows == [("brazil",), ("google",), ("russia",)]
+    assert run_query(store.engine, "SELECT :code AS code", {"code": "007"}, text_params=True).rows == [("007",)]
+    assert [typed_like_a_literal(v) for v in ("12", "-3", "0.25", "007", "1e5", "x1", "")] == [
+        12, -3, 0.25, "007", "1e5", "x1", ""]
 
 
 def test_limit_marks_truncation(store: Store) -> None:

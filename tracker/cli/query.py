@@ -60,7 +60,7 @@ def query(
     if named is not None:
         result = run_named(store, named, params, limit=max_rows, timeout=seconds)
     else:
-        result = run_query(store, sql or "", params, limit=max_rows, timeout=seconds)
+        result = run_query(store, sql or "", params, limit=max_rows, timeout=seconds, text_params=True)
     if fmt.value == "table":
         _print_table(result)
     else:

@@ -168,6 +168,19 @@ def parse_params(pairs: Iterable[str]) -> dict[str, str]:
     return params
 
 
+def typed_like_a_literal(value: str) -> int | float | str:
+    """A value typed on the command line, read as SQLite would read the literal: `5` a number, `5a` text.
+
+    PostgreSQL needs no such help (psycopg sends text untyped, and the server infers the type from the context);
+    SQLite compares a text parameter with an untyped expression (a count in a view) as text, so 2 >= '10'.
+    """
+    if re.fullmatch(r"-?(0|[1-9]\d{0,17})", value):
+        return int(value)
+    if re.fullmatch(r"-?\d+\.\d+([eE][-+]?\d+)?", value):
+        return float(value)
+    return value
+
+
 def plain(value: Any) -> Any:
     """A value fit for CSV/JSON that reads the same from both backends (naive datetimes are UTC)."""
     if isinstance(value, datetime):
@@ -344,8 +357,11 @@ def run_query(
     *,
     limit: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    text_params: bool = False,
 ) -> QueryResult:
     """Run one read-only statement with bound `:name` parameters; at most `limit` rows (None: all).
+
+    `text_params`: the values were typed as text (command line); on SQLite, numbers among them are bound as numbers.
 
     Raises ReadOnlyError for anything that would change the store, QueryTimeout past `timeout` seconds and
     QueryError for other problems (bad SQL, a missing or unused parameter).
@@ -355,6 +371,8 @@ def run_query(
     _check_params(sql, params)
     started = time.monotonic()
     url = store_url(store)
+    if text_params and is_sqlite(url):
+        params = {k: typed_like_a_literal(v) if isinstance(v, str) else v for k, v in params.items()}
     with connect_readonly(url, timeout) as conn:
         runner = _run_sqlite if is_sqlite(url) else _run_postgres
         columns, rows, truncated = runner(conn, sql, params, limit, timeout)
