@@ -32,7 +32,8 @@ def _print_named_queries() -> None:
 
 
 def _print_table(result: QueryResult) -> None:
-    table = Table(*result.columns, title=f"{len(result.rows)} rows", title_justify="left")
+    title = f"{len(result.rows)} rows ({result.elapsed:.2f} s)"
+    table = Table(*result.columns, title=title, title_justify="left")
     for row in result.rows:
         table.add_row(*(Text("" if v is None else str(v)) for v in row))  # Text: crawled text is not markup
     console.print(table)
@@ -42,7 +43,7 @@ def _print_table(result: QueryResult) -> None:
 def query(
     sql: str | None = typer.Argument(None, help="One read-only SQL statement; parameters as :name."),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, bound to :NAME (repeatable)."),
-    fmt: OutputFormat = typer.Option("table", "--format", "-f", help="table, csv, json or jsonl."),
+    fmt: OutputFormat = typer.Option("table", "--format", "-f", help="Output format."),
     limit: int = typer.Option(1000, "--limit", min=0, help="At most N rows (0: all)."),
     named: str | None = typer.Option(None, "--named", "-n", help="Run a ready-made question (see --list)."),
     list_: bool = typer.Option(False, "--list", help="List the ready-made questions."),
@@ -71,8 +72,8 @@ def query(
 
 @app.command("export")
 def export_command(
-    what: ExportWhat = typer.Option(..., "--what", help=f"What to export: {', '.join(EXPORTS)}."),
-    fmt: ExportFormat = typer.Option("csv", "--format", "-f", help="csv or json."),
+    what: ExportWhat = typer.Option(..., "--what", help="What to export."),
+    fmt: ExportFormat = typer.Option("csv", "--format", "-f", help="Output format."),
     out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
 ) -> None:
     """Export actors, stances, documents or coalitions for spreadsheets and notebooks."""

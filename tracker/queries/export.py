@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from sqlalchemy import Engine
 
 from tracker.errors import TrackerError
-from tracker.queries.readonly import DEFAULT_TIMEOUT, QueryResult, run_query
+from tracker.queries.readonly import QueryResult, run_query
 
 EXPORTS: dict[str, str] = {
     "actors": "SELECT * FROM v_actors ORDER BY actor",
@@ -75,7 +75,7 @@ def export_rows(store: Engine | str, what: str, timeout: float = EXPORT_TIMEOUT)
     """All rows of one export, read-only."""
     if what not in EXPORTS:
         raise TrackerError(f"cannot export {what!r}: choose one of {', '.join(EXPORTS)}")
-    return run_query(store, EXPORTS[what], timeout=max(timeout, DEFAULT_TIMEOUT))
+    return run_query(store, EXPORTS[what], timeout=timeout)
 
 
 @contextmanager

@@ -262,6 +262,8 @@ def _postgres_connection(url: str, timeout: float) -> Iterator[Any]:
     finally:
         try:
             raw.driver_connection.rollback()
+        except Exception:  # a broken connection has nothing to roll back; keep the first error
+            pass
         finally:
             raw.close()
             engine.dispose()
