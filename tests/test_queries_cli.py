@@ -125,6 +125,8 @@ def test_explore_answers_a_canned_query(filled: Engine, tmp_path: Path) -> None:
                 time.sleep(0.2)
         assert status == 200
         assert [row["actor"] for row in rows] == ["brazil", "russia"]  # type: ignore[union-attr]
+        status, rows = get_json(f"{base}/failing-sources.json?days=&_shape=array")  # blank: the default, 7 days
+        assert status == 200 and {row["source"] for row in rows} == {"russia-news", "brazil-news"}  # type: ignore[union-attr]
         status, rows = get_json(f"{base}/search-documents.json?term=digital+sovereignty&_shape=array")
         assert status == 200 and {row["actor"] for row in rows} == {"russia", "brazil"}  # type: ignore[union-attr]
         status, rows = get_json(f"{base}/documents.json?_search=journalists&_shape=array")  # Datasette finds FTS

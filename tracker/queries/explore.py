@@ -8,7 +8,9 @@ more, after folding the write-ahead log into the file (an immutable database ign
 from __future__ import annotations
 
 import json
+import re
 import tempfile
+from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 from tracker.config import Settings
 from tracker.db import is_sqlite
 from tracker.errors import TrackerError
-from tracker.queries.named import NAMED_QUERIES, SQLITE, store_issues
+from tracker.queries.named import NAMED_QUERIES, SQLITE, Param, store_issues
 from tracker.queries.readonly import sqlite_path
 from tracker.store import open_store
 
@@ -28,6 +30,16 @@ class ExploreError(TrackerError):
     """Datasette cannot serve this store (PostgreSQL, or the extra is not installed)."""
 
 
+def _with_defaults(sql: str, params: Sequence[Param]) -> str:
+    """Datasette sends an empty string for a field left blank; let such a parameter take its default."""
+    for param in params:
+        if param.default is None:
+            continue
+        default = str(param.default) if param.type is int else "'" + str(param.default).replace("'", "''") + "'"
+        sql = re.sub(rf"(?<![:\w]):{param.name}\b", f"COALESCE(NULLIF(:{param.name}, ''), {default})", sql)
+    return sql
+
+
 def datasette_metadata(database_url: str, database_name: str) -> dict[str, Any]:
     """Datasette metadata: a title and the named queries (SQLite flavour) as canned queries of the store."""
     issues = store_issues(database_url)
@@ -35,7 +47,7 @@ def datasette_metadata(database_url: str, database_name: str) -> dict[str, Any]:
         q.name: {
             "title": q.title,
             "description": q.description,
-            "sql": q.sql_for(SQLITE, issues),
+            "sql": _with_defaults(q.sql_for(SQLITE, issues), q.params),
             "params": [p.name for p in q.params],
         }
         for q in NAMED_QUERIES.values()
