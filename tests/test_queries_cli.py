@@ -34,9 +34,9 @@ def environment(engine: Engine) -> dict[str, str]:
     return env
 
 
-def tracker(engine: Engine, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def tracker(engine: Engine, *args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], cwd=cwd, env=environment(engine), capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, input=stdin)
 
 
 @pytest.fixture
@@ -49,8 +49,8 @@ def test_query_named_and_ad_hoc(filled: Engine, tmp_path: Path) -> None:
     listed = tracker(filled, "query", "--list", cwd=tmp_path)
     assert listed.returncode == 0 and "stance-matrix" in listed.stdout and "failing-sources" in listed.stdout
 
-    adhoc = tracker(filled, "query", "SELECT actor, position FROM v_current_stances WHERE issue_id = :issue "
-                    "ORDER BY actor", "--param", "issue=control", "--format", "csv", cwd=tmp_path)
+    sql = "-- from a file\nSELECT actor, position FROM v_current_stances WHERE issue_id = :issue ORDER BY actor;\n"
+    adhoc = tracker(filled, "query", "-", "--param", "issue=control", "--format", "csv", cwd=tmp_path, stdin=sql)
     assert adhoc.returncode == 0, adhoc.stderr
     assert adhoc.stdout.splitlines() == [
         "actor,position", "brazil,support", "google,oppose", "russia,support", "united-states,oppose",

@@ -41,7 +41,7 @@ def _print_table(result: QueryResult) -> None:
 
 @app.command("query")
 def query(
-    sql: str | None = typer.Argument(None, help="One read-only SQL statement; parameters as :name."),
+    sql: str | None = typer.Argument(None, help="One read-only SQL statement, parameters as :name; - reads stdin."),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, bound to :NAME (repeatable)."),
     fmt: OutputFormat = typer.Option("table", "--format", "-f", help="Output format."),
     limit: int = typer.Option(1000, "--limit", min=0, help="At most N rows (0: all)."),
@@ -55,6 +55,8 @@ def query(
         return
     if (sql is None) == (named is None):
         raise QueryError("give either SQL or --named NAME (tracker query --list shows the named queries)")
+    if sql == "-":
+        sql = sys.stdin.read()
     params, max_rows = parse_params(param), (limit or None)
     seconds = timeout or get_settings().query_timeout
     store = open_store()

@@ -172,7 +172,8 @@ def typed_like_a_literal(value: str) -> int | float | str:
     """A value typed on the command line, read as SQLite would read the literal: `5` a number, `5a` text.
 
     PostgreSQL needs no such help (psycopg sends text untyped, and the server infers the type from the context);
-    SQLite compares a text parameter with an untyped expression (a count in a view) as text, so 2 >= '10'.
+    SQLite compares a text parameter with an untyped expression (a count in a view) as text, and any number sorts
+    before any text there, so `count >= '2'` would never hold.
     """
     if re.fullmatch(r"-?(0|[1-9]\d{0,17})", value):
         return int(value)
