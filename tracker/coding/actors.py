@@ -1,0 +1,61 @@
+"""The store's actors as the coder sees them: names to recognise, and rows to attach stances to.
+
+States named in text but absent from the registry ("Brazil" in a think-tank paper) are created on first use with
+`in_registry=False`, kind "state" and their ISO country code, so their stances are kept; they are matched by
+country, never by slug.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.coding.attribution import ActorLexicon, country_common_name, slugify
+from tracker.models import Actor
+
+
+class StoreActors:
+    """Recognises registry actors (names, aliases) and countries; resolves lexicon keys to Actor rows."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.created: list[str] = []
+        self.lexicon = ActorLexicon.countries()
+        self._by_slug: dict[str, Actor] = {}
+        self._by_country: dict[str, Actor] = {}
+        for actor in session.scalars(select(Actor).order_by(Actor.id)):
+            self._by_slug[actor.slug] = actor
+            if actor.kind == "state" and actor.country and actor.country not in self._by_country:
+                self._by_country[actor.country] = actor
+            if actor.kind == "state" and actor.country:
+                continue  # states are recognised through their country names
+            for name in [actor.name, *(actor.aliases or [])]:
+                self.lexicon.add(f"actor:{actor.slug}", name, actor.name)
+        self.lexicon.finalise()
+
+    def names_of(self, actor: Actor) -> list[str]:
+        names = [actor.name, *(actor.aliases or [])]
+        if actor.kind == "state" and actor.country:
+            names.append(country_common_name(actor.country))
+        return names
+
+    def resolve(self, key: str) -> Actor | None:
+        kind, _, value = key.partition(":")
+        if kind == "actor":
+            return self._by_slug.get(value)
+        if kind == "country":
+            return self._by_country.get(value) or self._create_state(value)
+        return None
+
+    def _create_state(self, alpha3: str) -> Actor:
+        name = country_common_name(alpha3)
+        slug = slugify(name)
+        if slug in self._by_slug:
+            slug = f"{slug}-{alpha3.lower()}"
+        actor = Actor(slug=slug, name=name, kind="state", country=alpha3, aliases=[], in_registry=False)
+        self.session.add(actor)
+        self.session.flush()
+        self._by_slug[slug] = actor
+        self._by_country[alpha3] = actor
+        self.created.append(slug)
+        return actor

@@ -1,0 +1,285 @@
+"""Who holds a position: recognising actors named in text and resolving a holder phrase to actors.
+
+Actors are recognised by the registry's names and aliases and, for states, by country names (pycountry, plus the
+short forms news text uses: "Russia", "the US") and by demonyms before a word for a government ("the Russian
+delegation"). A holder phrase ("some countries, including Brazil, China, India and Russia") resolves to every
+actor it names, to the speaker ("we", the speaker's own name), to a pronoun to be resolved from context, to an
+unknown third party ("critics", "some governments": no stance is recorded for them), or to a non-agent ("the
+proposal"), in which case the evaluation is the speaker's own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pycountry
+
+from tracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
+
+HolderKind = Literal["speaker", "actors", "pronoun", "unknown", "nonagent"]
+
+# Short names news text uses, where pycountry's name is formal ("Russian Federation", "Korea, Republic of").
+COUNTRY_EXTRA_NAMES: dict[str, tuple[str, ...]] = {
+    "USA": ("United States", "United States of America", "US", "U.S.", "USA", "U.S.A.", "America"),
+    "GBR": ("United Kingdom", "UK", "U.K.", "Britain", "Great Britain"),
+    "RUS": ("Russia", "Russian Federation"),
+    "CHN": ("China", "People's Republic of China", "PRC"),
+    "ARE": ("United Arab Emirates", "UAE", "U.A.E.", "the Emirates"),
+    "KOR": ("South Korea", "Republic of Korea"),
+    "PRK": ("North Korea", "DPRK"),
+    "IRN": ("Iran",),
+    "SYR": ("Syria",),
+    "TUR": ("Turkey", "Türkiye"),
+    "CZE": ("Czech Republic", "Czechia"),
+    "COD": ("Democratic Republic of the Congo", "DR Congo", "DRC"),
+    "COG": ("Republic of the Congo",),
+    "VNM": ("Vietnam", "Viet Nam"),
+    "NLD": ("Netherlands", "the Netherlands"),
+    "CIV": ("Côte d'Ivoire", "Ivory Coast"),
+}
+
+# Country -> short English name used for actor slugs ("united-states", "russia").
+COMMON_NAMES: dict[str, str] = {
+    "USA": "United States", "GBR": "United Kingdom", "RUS": "Russia", "KOR": "South Korea", "PRK": "North Korea",
+    "IRN": "Iran", "SYR": "Syria", "TUR": "Turkey", "VNM": "Vietnam", "TZA": "Tanzania", "VEN": "Venezuela",
+    "BOL": "Bolivia", "LAO": "Laos", "MDA": "Moldova", "TWN": "Taiwan", "COD": "DR Congo", "PSE": "Palestine",
+}
+
+DEMONYMS: dict[str, str] = {
+    "American": "USA", "US": "USA", "U.S.": "USA", "British": "GBR", "UK": "GBR", "Russian": "RUS",
+    "Chinese": "CHN", "Brazilian": "BRA", "Indian": "IND", "French": "FRA", "German": "DEU", "Italian": "ITA",
+    "Spanish": "ESP", "Japanese": "JPN", "Korean": "KOR", "South Korean": "KOR", "Canadian": "CAN",
+    "Australian": "AUS", "Mexican": "MEX", "Argentine": "ARG", "Argentinian": "ARG", "Saudi": "SAU",
+    "Emirati": "ARE", "Egyptian": "EGY", "Iranian": "IRN", "Turkish": "TUR", "Indonesian": "IDN",
+    "South African": "ZAF", "Nigerian": "NGA", "Kenyan": "KEN", "Ugandan": "UGA", "Ghanaian": "GHA",
+    "Swedish": "SWE", "Dutch": "NLD", "Swiss": "CHE", "Polish": "POL", "Hungarian": "HUN", "Estonian": "EST",
+    "Ukrainian": "UKR", "Israeli": "ISR", "Pakistani": "PAK", "Vietnamese": "VNM", "Cuban": "CUB",
+    "Venezuelan": "VEN", "Algerian": "DZA", "Moroccan": "MAR", "Tunisian": "TUN", "Sudanese": "SDN",
+    "Qatari": "QAT", "Bahraini": "BHR", "Omani": "OMN", "Kuwaiti": "KWT", "Jordanian": "JOR", "Iraqi": "IRQ",
+    "Syrian": "SYR", "Lebanese": "LBN", "Belarusian": "BLR", "Kazakh": "KAZ", "Uzbek": "UZB", "Irish": "IRL",
+    "Danish": "DNK", "Finnish": "FIN", "Norwegian": "NOR", "Austrian": "AUT", "Belgian": "BEL",
+    "Portuguese": "PRT", "Greek": "GRC", "Czech": "CZE", "Romanian": "ROU", "Cypriot": "CYP", "Thai": "THA",
+    "Malaysian": "MYS", "Singaporean": "SGP", "Filipino": "PHL", "Chilean": "CHL", "Colombian": "COL",
+    "Peruvian": "PER", "Rwandan": "RWA", "Ethiopian": "ETH", "Tanzanian": "TZA", "Zimbabwean": "ZWE",
+}
+GOVERNMENT_HEADS = (
+    r"government|delegation|delegates|authorities|administration|officials|ministry|minister|president|side"
+    r"|regulators?|parliament|lawmakers|state|embassy|mission|foreign ministry|leadership|proposal"
+)
+# "ITU member states", "EU countries": the actor is a modifier, not the holder.
+NOT_THE_ACTOR_AFTER = re.compile(
+    r"^\s*(?:member states|members|member countries|countries|nations|states|member governments)\b", re.IGNORECASE
+)
+PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,3}\b")
+DETERMINERS = re.compile(r"^(?:the|a|an|some|and|but|because|so|then|also|while|whereas|that)\s+", re.IGNORECASE)
+
+
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun."""
+    escaped = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['’]")
+    flags = 0 if (name.isupper() or len(name) <= 3) else re.IGNORECASE
+    return re.compile(rf"(?<![\w-]){escaped}(?![\w-])", flags)
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def country_common_name(alpha3: str) -> str:
+    if alpha3 in COMMON_NAMES:
+        return COMMON_NAMES[alpha3]
+    country = pycountry.countries.get(alpha_3=alpha3)
+    if country is None:
+        return alpha3
+    return getattr(country, "common_name", None) or country.name
+
+
+def _country_names() -> dict[str, set[str]]:
+    names: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        found = names.setdefault(country.alpha_3, set())
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value:
+                found.add(value.removeprefix("the "))
+    for alpha3, extra in COUNTRY_EXTRA_NAMES.items():
+        names.setdefault(alpha3, set()).update(extra)
+    return names
+
+
+@dataclass(frozen=True)
+class Mention:
+    key: str  # "country:RUS" or "actor:<slug>"
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class ActorLexicon:
+    """Names by which actors are recognised in text."""
+
+    entries: list[tuple[str, re.Pattern[str], int]] = field(default_factory=list)  # key, pattern, name length
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def add(self, key: str, name: str, label: str | None = None) -> None:
+        name = name.strip()
+        if len(name) < 2:
+            return
+        self.entries.append((key, _name_pattern(name), len(name)))
+        self.labels.setdefault(key, label or name)
+
+    @classmethod
+    def countries(cls) -> ActorLexicon:
+        lexicon = cls()
+        for alpha3, names in _country_names().items():
+            for name in sorted(names, key=len, reverse=True):
+                lexicon.add(f"country:{alpha3}", name, country_common_name(alpha3))
+        demonyms = "|".join(re.escape(d) for d in sorted(DEMONYMS, key=len, reverse=True))
+        lexicon._demonym = re.compile(rf"(?<![\w-])({demonyms})\s+(?:{GOVERNMENT_HEADS})\b")  # type: ignore[attr-defined]
+        return lexicon
+
+    def finalise(self) -> ActorLexicon:
+        self.entries.sort(key=lambda entry: entry[2], reverse=True)
+        return self
+
+    def find(self, text: str) -> list[Mention]:
+        """Actors named in `text`, longest names first, without overlaps, in text order."""
+        taken: list[tuple[int, int]] = []
+        found: list[Mention] = []
+        for key, pattern, _length in self.entries:
+            for match in pattern.finditer(text):
+                span = (match.start(), match.end())
+                if any(s < span[1] and span[0] < e for s, e in taken):
+                    continue
+                if NOT_THE_ACTOR_AFTER.match(text, match.end()):
+                    taken.append(span)
+                    continue
+                taken.append(span)
+                found.append(Mention(key, span[0], span[1], match.group(0)))
+        demonym = getattr(self, "_demonym", None)
+        if demonym is not None:
+            for match in demonym.finditer(text):
+                span = (match.start(1), match.end(1))
+                if not any(s < span[1] and span[0] < e for s, e in taken):
+                    taken.append(span)
+                    found.append(Mention(f"country:{DEMONYMS[match.group(1)]}", span[0], span[1], match.group(1)))
+        return sorted(found, key=lambda m: m.start)
+
+
+@dataclass
+class SpeakerNames:
+    """How the speaker (the document's actor, or a gold statement's author) is named in text."""
+
+    patterns: list[re.Pattern[str]] = field(default_factory=list)
+
+    @classmethod
+    def from_names(cls, names: list[str]) -> SpeakerNames:
+        speaker = cls()
+        seen: set[str] = set()
+        for raw in names:
+            for name in _name_variants(raw):
+                if name.lower() not in seen and len(name) >= 2:
+                    seen.add(name.lower())
+                    speaker.patterns.append(_name_pattern(name))
+        return speaker
+
+    def search(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns)
+
+
+ORG_WORDS = re.compile(
+    r"\b(?:of|and|the|for|union|association|organi[sz]ation|coalition|society|foundation|government|ministry"
+    r"|commission|council|office|board|agency|department|committee|company|group|party|network|institute"
+    r"|centre|center|international|without|borders|states|nations|federation|corporation|delegation)\b",
+    re.IGNORECASE,
+)
+
+
+def _name_variants(raw: str) -> list[str]:
+    """Names, acronyms, surnames and role titles from a free-text actor description.
+
+    "Ryan Heath (spokesperson for ...)" -> "Ryan Heath", "Heath"; "European Data Protection Board" -> "EDPB";
+    "Yoweri Museveni (President of Uganda)" -> ..., "the President".
+    """
+    variants: list[str] = []
+    outer = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", raw)
+    inner = re.findall(r"\(([^)]*)\)", raw)
+    parts = [p for p in re.split(r"\s*(?:/|;|,| et al\.?| and its )\s*", outer) if p.strip()]
+    for group in inner:
+        parts.extend(p for p in re.split(r"\s*[;,]\s*", group) if p.strip())
+    for part in parts:
+        part = part.strip(" .\"'“”")
+        if not part or len(part) > 80:
+            continue
+        for quoted in re.findall(r"[\"“]([^\"”]+)[\"”]", part):
+            variants.append(quoted)
+        part = re.sub(r"[\"“][^\"”]*[\"”]", "", part).strip()
+        if not part:
+            continue
+        variants.append(part)
+        for sub in re.split(r"\s+and\s+", part):
+            words = [w for w in re.findall(r"[A-Z][\w'’-]*", sub) if w.lower() not in ("of", "and", "the", "for")]
+            if len(words) >= 2 and all(w[0].isupper() for w in words):
+                acronym = "".join(w[0] for w in words)
+                if len(acronym) >= 2:
+                    variants.append(acronym)
+            if PERSON_NAME.fullmatch(sub.strip()) and not ORG_WORDS.search(sub):
+                variants.append(sub.split()[-1])
+            elif len(sub.split()) >= 3:
+                # "UK Home Office" is also "the Home Office".
+                tail = sub.split()[1:]
+                if tail[0][:1].isupper() and len(tail) >= 2:
+                    variants.append(" ".join(tail))
+        title = re.match(r"(?:[A-Z][a-z]+\s+){0,2}?(President|Prime Minister|Minister|Secretary|Commissioner"
+                         r"|Chancellor|Director|Chair|Chairman|Spokesperson|Ambassador|Senator|Representative)\b",
+                         part)
+        if title:
+            variants.append(title.group(1))
+    return [v.strip() for v in variants if v.strip()]
+
+
+@dataclass(frozen=True)
+class HolderRef:
+    """Who a clause's position belongs to."""
+
+    kind: HolderKind
+    text: str = ""
+    keys: tuple[str, ...] = ()
+
+    @property
+    def is_speaker(self) -> bool:
+        return self.kind in ("speaker", "nonagent")
+
+
+SPEAKER = HolderRef("speaker")
+
+
+def resolve_holder(phrase: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef:
+    """Classify a subject or attribution phrase."""
+    text = phrase.strip(" ,;:\"'“”‘’—–-\t\n")
+    while True:
+        stripped = DETERMINERS.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    if not text:
+        return HolderRef("nonagent")
+    if FIRST_PERSON.match(text):
+        return HolderRef("speaker", text)
+    if speaker.search(text):
+        return HolderRef("speaker", text)
+    if lexicon is not None:
+        mentions = lexicon.find(text)
+        if mentions:
+            keys = tuple(dict.fromkeys(m.key for m in mentions))
+            return HolderRef("actors", text, keys)
+    if PRONOUN.match(text) and len(text.split()) <= 2:
+        return HolderRef("pronoun", text)
+    if HUMAN_NOUNS.search(text) or PERSON_NAME.search(text):
+        return HolderRef("unknown", text)
+    return HolderRef("nonagent", text)

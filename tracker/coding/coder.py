@@ -1,0 +1,243 @@
+"""Coding texts and stored documents into stances.
+
+`code_text` is pure (no database): it reads a text as spoken by one speaker and returns the positions found, each
+with its holder, evidence sentence, offsets and confidence. `code_documents` runs it over the store's documents
+not yet coded under the current codebook version, maps holders to actors, and replaces the machine stances those
+documents had (analysts' codings are never touched).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from tracker.coding.actors import StoreActors
+from tracker.coding.attribution import ActorLexicon, SpeakerNames
+from tracker.coding.codebook import Codebook, load_codebook, sync_issues
+from tracker.coding.language import detect_language
+from tracker.coding.rules import Context, TargetHit, analyse_sentence, find_targets, normalise
+from tracker.coding.sentences import Sentence, split_sentences
+from tracker.models import Actor, Document, Stance
+
+log = logging.getLogger(__name__)
+
+CODER_NAME = "rules-1"
+SPEAKER_KEY = "speaker"
+POSITION = {1: "support", -1: "oppose"}
+
+
+@dataclass(frozen=True)
+class CodedStance:
+    """A position found in a text: whose, on what, which way, and the sentence it rests on."""
+
+    issue_id: str
+    position: str  # support | oppose
+    holder: str  # "speaker" or an actor key ("country:RUS", "actor:itu")
+    holder_label: str
+    confidence: float
+    evidence: str
+    start: int
+    end: int
+    kind: str
+    trace: str
+
+    @property
+    def score(self) -> float:
+        return self.confidence if self.position == "support" else -self.confidence
+
+
+def _nearby(items: Sequence[object], index: int) -> list[object]:
+    return list(items[max(0, index - 1) : index + 2])
+
+
+def code_text(
+    text: str,
+    speaker_hint: str | Sequence[str] | None = None,
+    codebook: Codebook | None = None,
+    *,
+    lexicon: ActorLexicon | None = None,
+) -> list[CodedStance]:
+    """Positions in `text` as spoken by `speaker_hint` (names/aliases of the speaker; "we" is always the speaker).
+
+    Positions held by others named in the text (countries, registry actors) come back with their actor key; the
+    speaker's own with holder "speaker". Nothing is stored.
+    """
+    codebook = codebook or load_codebook()
+    lexicon = lexicon if lexicon is not None else default_lexicon()
+    names = [speaker_hint] if isinstance(speaker_hint, str) else list(speaker_hint or [])
+    speaker = SpeakerNames.from_names(names)
+    sentences = split_sentences(text)
+    compiled = codebook.compiled()
+    normalised = [normalise(s.text) for s in sentences]
+    # First pass: which issues each sentence is about (issue-specific targets only), for shared targets and anchors.
+    issue_sets: list[set[str]] = []
+    for i, body in enumerate(normalised):
+        window = " ".join(normalised[max(0, i - 1) : i + 2])
+        hits: list[TargetHit] = find_targets(body, compiled, window, set())
+        issue_sets.append({issue for hit in hits for issue in hit.issues})
+    context = Context()
+    stances: list[CodedStance] = []
+    for i, sentence in enumerate(sentences):
+        window = " ".join(normalised[max(0, i - 1) : i + 2])
+        nearby = issue_sets[i] or set().union(*issue_sets[max(0, i - 1) : i + 2])
+        analysis = analyse_sentence(sentence, codebook, speaker, lexicon, context, window, nearby)
+        stances.extend(_to_stances(analysis.readings, sentence, lexicon))
+    return stances
+
+
+def _to_stances(readings: list, sentence: Sentence, lexicon: ActorLexicon) -> list[CodedStance]:
+    out: list[CodedStance] = []
+    seen: set[tuple[str, str, str]] = set()
+    for reading in readings:
+        holders = reading.holder.keys if reading.holder.kind == "actors" else (SPEAKER_KEY,)
+        for key in holders:
+            position = POSITION[reading.sign]
+            if (key, reading.issue_id, position) in seen:
+                continue
+            seen.add((key, reading.issue_id, position))
+            label = "speaker" if key == SPEAKER_KEY else lexicon.labels.get(key, key)
+            out.append(CodedStance(reading.issue_id, position, key, label, reading.confidence, sentence.text,
+                                   sentence.start, sentence.end, reading.kind, reading.trace))
+    return out
+
+
+_DEFAULT_LEXICON: ActorLexicon | None = None
+
+
+def default_lexicon() -> ActorLexicon:
+    """Country names only (no registry): what `code_text` uses when given no lexicon."""
+    global _DEFAULT_LEXICON
+    if _DEFAULT_LEXICON is None:
+        _DEFAULT_LEXICON = ActorLexicon.countries().finalise()
+    return _DEFAULT_LEXICON
+
+
+def summarise(stances: Sequence[CodedStance], holder: str = SPEAKER_KEY) -> dict[str, str]:
+    """One position per issue for a holder: the confidence-weighted balance of its readings (ties: none)."""
+    balance: Counter[str] = Counter()
+    for stance in stances:
+        if stance.holder == holder:
+            balance[stance.issue_id] += stance.score
+    return {issue: ("support" if value > 0 else "oppose") for issue, value in balance.items() if abs(value) > 1e-9}
+
+
+# --- the store ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CodingReport:
+    """What one `tracker code` run did."""
+
+    codebook_version: str
+    documents_coded: int = 0
+    stances_added: int = 0
+    stances_removed: int = 0
+    uncoded: dict[str, int] = field(default_factory=dict)  # reason -> documents (e.g. "language:de")
+    actors_created: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "codebook_version": self.codebook_version,
+            "documents_coded": self.documents_coded,
+            "stances_added": self.stances_added,
+            "stances_removed": self.stances_removed,
+            "uncoded": dict(self.uncoded),
+            "actors_created": list(self.actors_created),
+        }
+
+
+def code_documents(
+    session: Session, codebook: Codebook | None = None, *, document_ids: Sequence[int] | None = None
+) -> CodingReport:
+    """Code every document not coded under `codebook.version` (or just `document_ids`), replacing its machine stances.
+
+    Idempotent: a document already coded under this version is skipped, and recoding deletes the document's
+    earlier machine stances first. Non-English documents are detected and recorded as uncoded in
+    `documents.meta["coding"]`.
+    """
+    codebook = codebook or load_codebook()
+    sync_issues(session, codebook)
+    report = CodingReport(codebook.version)
+    query = select(Document).where(
+        (Document.coded_version.is_(None)) | (Document.coded_version != codebook.version)
+    ).order_by(Document.id)
+    if document_ids is not None:
+        query = select(Document).where(Document.id.in_(list(document_ids))).order_by(Document.id)
+    documents = session.scalars(query).all()
+    if not documents:
+        return report
+    actors = StoreActors(session)
+    now = datetime.now(UTC)
+    for document in documents:
+        removed = session.execute(
+            delete(Stance).where(Stance.document_id == document.id, Stance.coder_kind != "analyst")
+        ).rowcount
+        report.stances_removed += removed or 0
+        language = detect_language(document.text or "")
+        meta = dict(document.meta or {})
+        if language != "en":
+            reason = f"language:{language}" if language else "empty"
+            report.uncoded[reason] = report.uncoded.get(reason, 0) + 1
+            meta["coding"] = {"status": "uncoded", "reason": reason, "codebook_version": codebook.version}
+        else:
+            added = _code_document(session, document, codebook, actors)
+            report.stances_added += added
+            meta["coding"] = {"status": "coded", "stances": added, "codebook_version": codebook.version}
+            report.documents_coded += 1
+        if language and not document.language:
+            document.language = language
+        document.meta = meta
+        document.coded_version = codebook.version
+        document.coded_at = now
+    report.actors_created = actors.created
+    session.flush()
+    return report
+
+
+def _code_document(session: Session, document: Document, codebook: Codebook, actors: StoreActors) -> int:
+    author: Actor | None = document.actor
+    names = actors.names_of(author) if author is not None else []
+    if document.author:
+        names.append(document.author)
+    stances = code_text(document.text or "", names, codebook, lexicon=actors.lexicon)
+    stated_at = document.published_at or document.fetched_at
+    added = 0
+    for coded in stances:
+        if coded.holder == SPEAKER_KEY:
+            if author is None:
+                continue  # no known speaker: a position with no holder is no stance
+            holder = author
+        else:
+            holder = actors.resolve(coded.holder)
+            if holder is None:
+                continue
+        if author is not None and holder.id == author.id and coded.holder != SPEAKER_KEY:
+            reporter_id = None
+        else:
+            reporter_id = author.id if author is not None and holder.id != author.id else None
+        session.add(Stance(
+            actor_id=holder.id,
+            issue_id=coded.issue_id,
+            position=coded.position,
+            score=round(coded.score, 3),
+            confidence=max(0.0, min(1.0, coded.confidence)),
+            evidence=coded.evidence,
+            evidence_start=coded.start,
+            evidence_end=coded.end,
+            document_id=document.id,
+            url=document.url,
+            stated_at=stated_at,
+            reporter_id=reporter_id,
+            coder_kind="rule",
+            coder=CODER_NAME,
+            codebook_version=codebook.version,
+            note=f"{coded.kind}: {coded.trace}"[:2000],
+        ))
+        added += 1
+    return added

@@ -1,0 +1,639 @@
+"""The rule coder's reading of one sentence: targets, clauses, attitude chains, holders.
+
+A stance is composed, not looked up. In each clause the coder finds the issue targets (codebook phrases, each
+`pro` or `anti` the proposition) and the general cues around them (see `cues`). For a target:
+
+- with an attitude of the holder before it ("we reject proposals that would restrict freedom of expression") or,
+  failing that, after it ("the multi-stakeholder model remains integral"), the position is the product of the
+  attitude, any negations, any harm events ("restrict" turns freedom of expression into its opposite) and the
+  target's orientation;
+- with no attitude, a loaded target still shows the speaker's side ("mass surveillance", "fair share"); a negated
+  loaded accusation is a defensive denial ("nobody is listening to your calls" defends the programme), while a
+  negated good is a complaint ("the bill does not protect privacy");
+- a neutral target with no attitude ("the battle for control of the Internet") is description, not a stance.
+
+Clauses are cut at semicolons, colons, contrast ("but", "however": the later clause wins), conditionals (the
+antecedent of "if" is not asserted; its targets take the consequence's judgement: "if governments take control,
+innovation will suffer"), embedded questions ("whether ...": no stance) and relative clauses. Holders come from
+speech frames ("..., said the minister"), from attitude verbs with an agentive subject ("some countries, including
+Brazil, ..., want"), and from passive agents ("they are opposed by the United States"); otherwise the position is
+the speaker's. Positions about an earlier proposal ("rejects these proposals") take that proposal's targets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tracker.coding import cues as C
+from tracker.coding.attribution import SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from tracker.coding.codebook import Codebook, CompiledCodebook
+from tracker.coding.sentences import Sentence
+
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
+
+BASE_CONFIDENCE = {"attitude": 0.8, "loaded": 0.6, "denial": 0.5, "lament": 0.55, "anaphora": 0.65,
+                   "framing": 0.5, "disavowal": 0.5, "conditional": 0.6}
+HEDGE_FACTOR = 0.8
+THIRD_PARTY_FACTOR = 0.9
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TargetHit(Hit):
+    issues: tuple[str, ...]
+    orientation: int
+    valence: int
+    anchored: bool
+
+
+@dataclass(frozen=True)
+class CueHit(Hit):
+    spec: C.CueSpec
+    effect_pre: str | None
+    effect_post: str | None
+
+
+@dataclass
+class Clause:
+    start: int
+    end: int
+    kind: str = "main"  # main | antecedent | whether
+    after_contrast: bool = False
+    conceded: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One position found in a sentence, before the holder is mapped to actors."""
+
+    issue_id: str
+    sign: int  # +1 support, -1 oppose
+    confidence: float
+    holder: HolderRef
+    kind: str
+    trace: str
+    clause: int
+    after_contrast: bool = False
+    conceded: bool = False
+
+
+@dataclass
+class Context:
+    """What earlier sentences of the same text tell the next one."""
+
+    last_holder: HolderRef | None = None
+    last_targets: list[tuple[str, int, int]] = field(default_factory=list)  # previous sentence: issue, o, v
+    sentence_issues: list[set[str]] = field(default_factory=list)
+
+
+def normalise(text: str) -> str:
+    """Same length as the input, so offsets stay valid."""
+    return text.translate(QUOTES)
+
+
+# --- hits -----------------------------------------------------------------------------------------------------
+
+
+def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby_issues: set[str]) -> list[TargetHit]:
+    hits: list[TargetHit] = []
+    for target in compiled.targets:
+        for match in target.regex.finditer(text):
+            if target.issue_id is None:
+                issues = tuple(i for i in target.issues if i in nearby_issues)
+                if not issues:
+                    continue
+            else:
+                issues = (target.issue_id,)
+                if target.anchored and not compiled.anchored_in(target.issue_id, anchor_text):
+                    continue
+            hits.append(TargetHit(match.start(), match.end(), match.group(0), issues, target.orientation,
+                                  target.valence, target.anchored))
+    # Longest match wins where targets overlap (per issue).
+    hits.sort(key=lambda h: (-(h.end - h.start), h.start))
+    kept: list[TargetHit] = []
+    for hit in hits:
+        if any(k.start < hit.end and hit.start < k.end and set(k.issues) & set(hit.issues) for k in kept):
+            continue
+        kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
+
+
+def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
+    hits: list[CueHit] = []
+    for compiled in (C.COMPILED_ATTITUDES, C.COMPILED_EVENTS):
+        for regex, spec in compiled:
+            for match in regex.finditer(text):
+                hits.append(CueHit(match.start(), match.end(), match.group(0), spec, spec.pre, spec.post))
+    for match in NEGATION.finditer(text):
+        hits.append(CueHit(match.start(), match.end(), match.group(0), C.NEGATION_CUE, "neg", None))
+    # A cue inside a target phrase is part of the target ("break encryption", "greater state control").
+    hits = [h for h in hits if not any(t.start <= h.start and h.end <= t.end for t in targets)]
+    # Longest first; attitudes beat events on equal spans; a negation inside a cue ("do not work") is the cue's.
+    priority = {"+": 0, "-": 0, None: 0, "flip": 1, "keep": 2, "neg": 3}
+    hits.sort(key=lambda h: (-(h.end - h.start), priority.get(h.effect_pre, 0), h.start))
+    kept: list[CueHit] = []
+    for hit in hits:
+        if any(k.start < hit.end and hit.start < k.end for k in kept):
+            continue
+        kept.append(hit)
+    return sorted(kept, key=lambda h: h.start)
+
+
+NEGATION = re.compile(
+    r"(?<![\w-])(?:not|no|never|nobody|no one|nothing|none|neither|nor|without|little to no|hardly|cannot"
+    r"|lack of|absence of)(?![\w-])|n't\b",
+    re.IGNORECASE,
+)
+
+
+# --- clauses --------------------------------------------------------------------------------------------------
+
+CLAUSE_BREAK = re.compile(
+    r"\s*[;:]\s+|\s+[-–—]{1,2}\s+(?=(?:but|however|yet|which|especially)\b)"
+    r"|(?<![-–—]),?\s+(?=(?:but|however|yet|nevertheless|nonetheless|although|though|whereas|because|unless)\b)"
+    r"|,\s+(?=(?:which|who|while|if|when)\b)"
+    r"|,\s+(?=and\s+(?:we|i|they|he|she|it|this|that|these|those|the\s+\w+\s+(?:is|are|was|were|will))\b)"
+    r"|(?<=[.!?\"])\s+(?-i:(?=[\"A-Z]))",
+    re.IGNORECASE,
+)
+RELATIVE_START = re.compile(r"^\W*(?:which|who)\b", re.IGNORECASE)
+CONTRAST_START = re.compile(r"^\W*(?:but|however|yet|nevertheless|nonetheless|instead)\b", re.IGNORECASE)
+CONCESSIVE_START = re.compile(r"^\W*(?:although|though|while|whereas|even though)\b", re.IGNORECASE)
+NOT_X_BUT = re.compile(r"\bnot\b[^.;]*$", re.IGNORECASE)
+
+
+def split_clauses(text: str) -> list[Clause]:
+    clauses: list[Clause] = []
+    start = 0
+    for match in CLAUSE_BREAK.finditer(text):
+        if match.start() > start:
+            clauses.append(Clause(start, match.start()))
+        start = match.end()
+    if start < len(text):
+        clauses.append(Clause(start, len(text)))
+    out: list[Clause] = []
+    for clause in clauses:
+        body = text[clause.start : clause.end]
+        if C.CONDITIONAL.match(body):
+            comma = body.find(",")
+            if comma > 0:
+                out.append(Clause(clause.start, clause.start + comma, "antecedent"))
+                out.append(Clause(clause.start + comma + 1, clause.end))
+                continue
+            clause.kind = "antecedent"
+        whether = C.EMBEDDED_QUESTION.search(body)
+        if whether:
+            if whether.start() > 0:
+                out.append(Clause(clause.start, clause.start + whether.start()))
+            out.append(Clause(clause.start + whether.start(), clause.end, "whether"))
+            continue
+        out.append(clause)
+    for i, clause in enumerate(out):
+        body = text[clause.start : clause.end]
+        if CONTRAST_START.match(body):
+            clause.after_contrast = True
+            for earlier in out[:i]:
+                earlier.conceded = True
+        elif CONCESSIVE_START.match(body):
+            clause.conceded = True
+    return out
+
+
+# --- speech frames --------------------------------------------------------------------------------------------
+
+_AFTER_VERB_NP = re.compile(r"\s+((?:[^,.;:()\"]|\([^)]*\)){1,120})")
+_BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+|also\s+|then\s+)?$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    holder: HolderRef
+    np_start: int
+    np_end: int
+    content_start: int
+    content_end: int
+
+
+def find_speech_frame(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> Frame | None:
+    """`"...," said X` / `X said (that) ...` / `"...", X said`: who is speaking in this sentence."""
+    for match in C.SPEECH.finditer(text):
+        before = text[: match.start()]
+        # Inverted: `..." said X` or `..., said X` (the speech comes first).
+        if re.search(r"[,\"]\s*$", before) and match.start() > 15:
+            np = _AFTER_VERB_NP.match(text, match.end())
+            if np:
+                holder = resolve_holder(np.group(1), speaker, lexicon)
+                if holder.kind != "nonagent":
+                    return Frame(holder, np.start(1), np.end(1), 0, match.start())
+        np = _BEFORE_VERB_NP.search(before)
+        if not np or len(np.group(1).split()) > 10:
+            continue
+        holder = resolve_holder(np.group(1), speaker, lexicon)
+        if holder.kind == "nonagent":
+            continue
+        after = text[match.end() :]
+        if np.start(1) > 15 and re.search(r"[\"]\s*,?\s*$|,\s*$", text[: np.start(1)]):
+            # `"...," Putin said, adding that ...`: the quote before is the speech (and what follows too).
+            return Frame(holder, np.start(1), np.end(1), 0, len(text))
+        if re.match(r"\s*(?:that\b|:|,|\"|\w)", after):
+            return Frame(holder, np.start(1), np.end(1), match.end(), len(text))
+    return None
+
+
+# --- the composition ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chain:
+    attitude: int | None = None
+    flips: int = 1
+    negations: int = 0
+    cues: list[str] = field(default_factory=list)
+    volition_negated: bool = False
+    concern: bool = False  # the last attitude was a worry ("concerns about")
+    events: int = 0
+
+
+def _chain(cues: Iterable[CueHit], clause_text_has_nor: bool) -> Chain:
+    chain = Chain()
+    for cue in cues:
+        effect = cue.effect_pre
+        if effect in ("+", "-"):
+            sign = 1 if effect == "+" else -1
+            if cue.spec.volition and chain.negations % 2 == 1:
+                chain.volition_negated = True
+            chain.attitude = sign if chain.attitude is None else chain.attitude * sign
+            chain.concern = cue.spec.concern
+        elif effect == "flip":
+            chain.flips *= -1
+            chain.events += 1
+        elif effect == "keep":
+            chain.events += 1
+        elif effect == "neg":
+            chain.negations += 1
+        else:
+            continue
+        chain.cues.append(f"{cue.text}({effect})")
+    if clause_text_has_nor and chain.negations > 1:
+        chain.negations = 1  # negative concord: "nor X nor Y do not work"
+    return chain
+
+
+def _post_attitude(cues: list[CueHit]) -> tuple[int | None, int, list[str]]:
+    """An evaluation of a target that precedes it: "X is a danger", "X do not work", "X need not change"."""
+    negations = 0
+    modal: CueHit | None = None
+    flips = 1
+    for cue in cues:
+        if cue.effect_pre == "neg":
+            negations += 1
+            continue
+        if modal is not None:
+            # "X must be preserved" / "X should not change": the verb after the modal decides.
+            if cue.effect_pre == "flip":
+                flips = -1
+                break
+            if cue.effect_post in ("+", "-") or cue.effect_pre == "keep":
+                break
+            continue
+        if cue.spec.modal:
+            modal = cue
+            continue
+        if cue.effect_post in ("+", "-"):
+            sign = 1 if cue.effect_post == "+" else -1
+            return sign * (-1) ** negations, negations, [f"{cue.text}(post{cue.effect_post})"]
+    if modal is not None:
+        return flips * (-1) ** negations, negations, [f"{modal.text}(post modal{'-' if flips < 0 else '+'})"]
+    return None, 0, []
+
+
+def _compose(target: TargetHit, chain: Chain, post: tuple[int | None, int, list[str]]) -> tuple[int, str] | None:
+    """The sign of the position on the target's issue, and the kind of evidence, or None (no stance)."""
+    o = target.orientation * chain.flips
+    if chain.attitude is not None:
+        attitude = chain.attitude
+        if chain.concern and target.valence > 0 and chain.flips == 1:
+            attitude = -attitude  # "concerns about privacy": caring for privacy
+        sign = attitude * (-1) ** chain.negations * o
+        valence_after = target.valence * chain.flips
+        if chain.volition_negated and valence_after < 0:
+            return target.valence * target.orientation * -1, "disavowal"
+        return sign, "attitude"
+    post_sign, _neg, _trace = post
+    if post_sign is not None:
+        return post_sign * (-1) ** chain.negations * o, "attitude"
+    if target.valence == 0:
+        return None
+    if target.valence > 0 and target.orientation < 0 and not chain.events:
+        return None  # everyone claims privacy and free expression: naming them is no stance
+    stance = target.valence * target.orientation
+    if chain.negations % 2 == 0:
+        return stance, "loaded"
+    event_valence = target.valence * chain.flips
+    return (-stance, "denial") if event_valence < 0 else (stance, "lament")
+
+
+# --- the sentence ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SentenceAnalysis:
+    readings: list[Reading]
+    targets: list[TargetHit]
+    issues: set[str]
+
+
+def _clause_holder(
+    text: str, clause: Clause, cues: list[CueHit], targets: list[TargetHit], default: HolderRef,
+    speaker: SpeakerNames, lexicon: ActorLexicon | None,
+) -> tuple[HolderRef, int, CueHit | None, bool]:
+    """The clause's holder, where its own subject begins to count, the holder verb, and whether it is passive."""
+    body_start = clause.start
+    lead = re.match(r"\W*(?:and|but|however|yet|because|so|which|who|while|although|though|when|then|that)?\W*",
+                    text[clause.start : clause.end], re.IGNORECASE)
+    if lead:
+        body_start += lead.end()
+    for cue in cues:
+        if not (clause.start <= cue.start < clause.end) or not cue.spec.holder:
+            continue
+        passive = re.search(r"\b(?:is|are|was|were|been|being|be)\s+(?:\w+ly\s+)?$", text[body_start : cue.start])
+        by = re.match(r"\s+by\s+((?:[^,.;:]|,\s*(?:and|including)\s)+)", text[cue.end : clause.end])
+        if passive and by:
+            holder = resolve_holder(by.group(1), speaker, lexicon)
+            return holder, cue.start, cue, True
+        subject = text[body_start : cue.start]
+        if any(body_start <= t.start < cue.start for t in targets):
+            return default, clause.start, None, False  # "the model would favour big business": not an attitude
+        if not subject.strip() or re.fullmatch(r"\W*(?:to|and to|also|not|to not)\W*", subject.strip()):
+            return default, clause.start, cue, False
+        holder = resolve_holder(re.sub(r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has"
+                                       r"|have|had|is|are|was|were|continue to|continues to|not|also|even|still"
+                                       r"|strongly|firmly|vigorously|always|never)\b", " ", subject),
+                                speaker, lexicon)
+        if holder.kind == "nonagent":
+            return default, clause.start, None, False
+        return holder, cue.start, cue, False
+    return default, clause.start, None, False
+
+
+def analyse_sentence(
+    sentence: Sentence,
+    codebook: Codebook,
+    speaker: SpeakerNames,
+    lexicon: ActorLexicon | None,
+    context: Context,
+    anchor_text: str,
+    nearby_issues: set[str],
+) -> SentenceAnalysis:
+    text = normalise(sentence.text)
+    compiled = codebook.compiled()
+    targets = find_targets(text, compiled, anchor_text, nearby_issues)
+    frame = find_speech_frame(text, speaker, lexicon)
+    if frame is not None:
+        targets = [t for t in targets if not (frame.np_start <= t.start < frame.np_end)]
+    issues = {i for t in targets for i in t.issues}
+    cues = find_cues(text, targets)
+    if frame is not None:
+        cues = [c for c in cues if not (frame.np_start <= c.start < frame.np_end)]
+        default = frame.holder
+        if default.kind == "pronoun":
+            default = context.last_holder or SPEAKER
+    else:
+        default = SPEAKER
+    question = _question_mode(text)
+    clauses = split_clauses(text)
+    hedged_sentence = bool(C.HEDGES.search(text))
+    readings: list[Reading] = []
+    previous_targets = list(context.last_targets)
+    same_sentence = False
+    previous_holder: HolderRef | None = None
+    pending_antecedent: list[TargetHit] = []
+    for index, clause in enumerate(clauses):
+        body = text[clause.start : clause.end]
+        c_targets = [t for t in targets if clause.start <= t.start < clause.end]
+        c_cues = [c for c in cues if clause.start <= c.start < clause.end]
+        if clause.kind == "whether":
+            continue
+        if clause.kind == "antecedent":
+            pending_antecedent = c_targets
+            continue
+        clause_default = default
+        if previous_holder is not None and RELATIVE_START.match(body):
+            tail = text[clauses[index - 1].start : clauses[index - 1].end][-60:]
+            if previous_holder.kind in ("actors", "unknown") and previous_holder.text and \
+                    previous_holder.text[-20:] in tail:
+                clause_default = previous_holder  # "..., opposed by the United States, which favours ..."
+            elif lexicon is not None and (mentions := lexicon.find(tail)) and \
+                    tail.rstrip(" ,").endswith(mentions[-1].text):
+                clause_default = HolderRef("actors", mentions[-1].text, (mentions[-1].key,))
+        holder, scope_start, holder_cue, passive = _clause_holder(
+            text, clause, c_cues, c_targets, clause_default, speaker, lexicon)
+        if holder.kind == "pronoun":
+            holder = context.last_holder or default
+        has_nor = bool(re.search(r"\b(?:nor|neither)\b", body, re.IGNORECASE))
+        hedge = HEDGE_FACTOR if (C.HEDGES.search(body) or hedged_sentence and clause.kind != "main") else 1.0
+        produced = False
+        for target in c_targets:
+            if passive and holder_cue is not None and target.start < holder_cue.start:
+                pre = [c for c in c_cues if c.start < target.start]
+                post_cues = [holder_cue]
+            else:
+                pre = [c for c in c_cues if scope_start <= c.start < target.start] if holder_cue and \
+                    holder_cue.start < target.start else [c for c in c_cues if c.start < target.start]
+                nxt = min([t.start for t in c_targets if t.start > target.end] + [clause.end])
+                post_cues = [c for c in c_cues if target.end <= c.start < nxt]
+            pre = _reset_at_coordination(text, pre)
+            pre = [c for c in pre if c.effect_pre != "flip" or _flip_reaches(text, c, target, c_targets)]
+            pre = _within_reach(text, pre, target)
+            chain = _chain(pre, has_nor)
+            if chain.attitude is None and chain.negations % 2 and any(
+                c.spec.modal for c in c_cues if c.start < target.start
+            ):
+                chain.attitude = 1  # "we should ... not push X": a normative negation, not a denial
+                chain.cues.append("(normative)")
+            _apply_outcome(text, target.end, clause.end, chain)
+            post = _post_attitude(post_cues[:4]) if chain.attitude is None else (None, 0, [])
+            result = _compose(target, chain, post)
+            if result is None:
+                continue
+            sign, kind = result
+            if question == "drop":
+                continue
+            if question == "flip":
+                sign = -sign
+            trace = " ".join(chain.cues + post[2] + [f"[{target.text}]"])
+            confidence = BASE_CONFIDENCE[kind] * hedge
+            for issue in target.issues:
+                readings.extend(_attribute(issue, sign, confidence, holder, kind, trace, index, clause, target,
+                                           chain, speaker))
+            produced = True
+        if not produced and not c_targets:
+            readings.extend(_inherited(text, clause, index, c_cues, holder, holder_cue, passive, pending_antecedent,
+                                       previous_targets, same_sentence, has_nor, hedge, question))
+        if c_targets:
+            previous_targets = [(i, t.orientation, t.valence) for t in c_targets for i in t.issues]
+            same_sentence = True
+        previous_holder = holder
+        pending_antecedent = [] if clause.kind == "main" else pending_antecedent
+        if holder.kind == "actors" or (holder.kind == "speaker" and frame is not None):
+            context.last_holder = holder
+    if frame is not None and frame.holder.kind != "pronoun":
+        context.last_holder = frame.holder
+    context.last_targets = [(i, t.orientation, t.valence) for t in targets for i in t.issues]
+    return SentenceAnalysis(_resolve_contrast(readings), targets, issues)
+
+
+def _reset_at_coordination(text: str, pre: list[CueHit]) -> list[CueHit]:
+    """ "We oppose backdoors and support encryption": a new attitude verb after "and" starts a new chain."""
+    start = 0
+    for i, cue in enumerate(pre):
+        if i and cue.effect_pre in ("+", "-") and cue.spec.holder:
+            gap = text[pre[i - 1].end : cue.start]
+            if re.search(r"(?:\band|\bor|,)\s*(?:to\s+|will\s+|we\s+|also\s+|continue to\s+)*$", gap):
+                start = i
+    return pre[start:]
+
+
+NEW_FINITE_CLAUSE = re.compile(
+    r"\b(?:either|or|we|i|they|he|she|you)\s+(?:\w+ly\s+)?(?:can|could|will|would|may|might|must|should|do|did"
+    r"|have|has|are|is|was|were|am)\b", re.IGNORECASE)
+MAX_REACH_WORDS = 15
+
+
+def _within_reach(text: str, pre: list[CueHit], target: TargetHit) -> list[CueHit]:
+    """An attitude reaches a target in its own verb phrase: not one beyond a new subject and verb, nor far away."""
+    kept = []
+    for cue in pre:
+        if cue.effect_pre in ("+", "-") and not cue.spec.holder or cue.effect_pre == "neg":
+            between = text[cue.end : target.start]
+            if NEW_FINITE_CLAUSE.search(between) or len(between.split()) > MAX_REACH_WORDS:
+                continue
+        kept.append(cue)
+    return kept
+
+
+def _apply_outcome(text: str, start: int, end: int, chain: Chain) -> None:
+    """ "We were pleased that this attempt did not succeed": the outcome of the proposal joins the chain."""
+    if chain.attitude is None:
+        return
+    match = C.OUTCOME.match(text, start, end)
+    if not match:
+        return
+    sign = 1 if match.group("good") else -1
+    if re.search(r"\b(?:not|never)\b|n't", match.group(0), re.IGNORECASE):
+        sign = -sign
+        chain.negations -= 0  # the negation is part of the outcome, counted here
+    chain.flips *= sign
+    chain.cues.append(f"<{match.group(0).strip()}>")
+
+
+def _flip_reaches(text: str, cue: CueHit, target: TargetHit, targets: list[TargetHit]) -> bool:
+    """A harm or removal acts on its own object: not past a comma, a coordination or another target."""
+    if any(cue.end <= t.start and t.end <= target.start for t in targets if t is not target):
+        return False
+    between = text[cue.end : target.start]
+    return not re.search(r"[,;]|\band\b|\bor\b", between) and len(between.split()) <= 6
+
+
+def _question_mode(text: str) -> str:
+    if not text.rstrip("\"' ").endswith("?"):
+        return "none"
+    if C.RHETORICAL_FLIP.match(text):
+        return "flip"
+    if C.NEGATIVE_QUESTION.match(text):
+        return "keep"
+    return "drop"
+
+
+def _attribute(
+    issue: str, sign: int, confidence: float, holder: HolderRef, kind: str, trace: str, index: int,
+    clause: Clause, target: TargetHit, chain: Chain, speaker: SpeakerNames,
+) -> list[Reading]:
+    out: list[Reading] = []
+    if holder.kind in ("speaker", "nonagent", "actors"):
+        factor = THIRD_PARTY_FACTOR if holder.kind == "actors" else 1.0
+        out.append(Reading(issue, sign, round(confidence * factor, 3), holder, kind, trace, index,
+                           clause.after_contrast, clause.conceded))
+    if holder.kind in ("actors", "unknown") and target.valence:
+        # Loaded words the holder would not use for its own cause are the writer's framing:
+        # "some states tabled proposals that would mean the end of the open Internet".
+        framed = target.valence * target.orientation
+        if framed != sign:
+            out.append(Reading(issue, framed, BASE_CONFIDENCE["framing"], SPEAKER, "framing", trace, index,
+                               clause.after_contrast, clause.conceded))
+    return out
+
+
+def _inherited(
+    text: str, clause: Clause, index: int, cues: list[CueHit], holder: HolderRef, holder_cue: CueHit | None,
+    passive: bool, antecedent: list[TargetHit], previous: list[tuple[str, int, int]], same_sentence: bool,
+    has_nor: bool, hedge: float, question: str,
+) -> list[Reading]:
+    """A judgement with no target of its own applies to the condition before it or to what it refers back to."""
+    if question == "drop":
+        return []
+    anaphor = C.ANAPHOR.search(text, clause.start, clause.end)
+    if anaphor is not None and BARE_PRONOUN.fullmatch(anaphor.group(0)) and not same_sentence:
+        # "it", "they" refer back to a proposal only when a verb of position governs them ("reject it",
+        # "they are opposed by"); otherwise they usually mean something else.
+        governed = passive and anaphor.start() - clause.start < 12 or any(
+            c.spec.holder and 0 <= anaphor.start() - c.end <= 12 for c in cues)
+        if not governed:
+            anaphor = None
+    if antecedent or anaphor is None:
+        chain = _chain(cues, has_nor)
+        post_cues = cues
+    else:
+        chain = _chain([c for c in cues if c.start < anaphor.end()], has_nor)
+        post_cues = [c for c in cues if c.start >= anaphor.end()]
+    if anaphor is not None and chain.attitude is not None:
+        _apply_outcome(text, anaphor.end(), clause.end, chain)
+    if chain.attitude is None and passive and holder_cue is not None and holder_cue.effect_pre in ("+", "-"):
+        chain.attitude = 1 if holder_cue.effect_pre == "+" else -1  # "they are opposed by X"
+        chain.cues.append(f"{holder_cue.text} by")
+    if chain.attitude is None:
+        post, _n, trace = _post_attitude(post_cues)
+        if post is None:
+            return []
+        chain.attitude, chain.cues = post, trace
+    readings: list[Reading] = []
+    flip = -1 if question == "flip" else 1
+    if antecedent:
+        for target in antecedent:
+            sign = chain.attitude * chain.flips * (-1) ** chain.negations * target.orientation * flip
+            for issue in target.issues:
+                readings.append(Reading(issue, sign, BASE_CONFIDENCE["conditional"] * hedge, holder, "conditional",
+                                        " ".join(chain.cues) + f" <if [{target.text}]>", index,
+                                        clause.after_contrast, clause.conceded))
+        return readings
+    if not previous or anaphor is None:
+        return []
+    if holder.kind not in ("speaker", "nonagent", "actors"):
+        return []
+    seen: set[str] = set()
+    for issue, orientation, _valence in previous:
+        if issue in seen:
+            continue
+        seen.add(issue)
+        sign = chain.attitude * chain.flips * (-1) ** chain.negations * orientation * flip
+        readings.append(Reading(issue, sign, BASE_CONFIDENCE["anaphora"] * hedge, holder, "anaphora",
+                                " ".join(chain.cues) + " <refers back>", index, clause.after_contrast,
+                                clause.conceded))
+    return readings
+
+
+BARE_PRONOUN = re.compile(r"(?:it|they|them|this|these)", re.IGNORECASE)
+
+
+def _resolve_contrast(readings: list[Reading]) -> list[Reading]:
+    """After "but", the later clause's position wins over the conceded one for the same holder and issue."""
+    later = {(r.holder.keys or (r.holder.kind,), r.issue_id) for r in readings if r.after_contrast}
+    return [r for r in readings if not (r.conceded and (r.holder.keys or (r.holder.kind,), r.issue_id) in later)]
