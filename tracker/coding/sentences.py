@@ -17,7 +17,6 @@ ABBREVIATIONS = frozenset({
     "h", "e.g", "i.e", "etc", "vs", "cf", "approx", "dept", "univ", "est", "jan", "feb", "mar", "apr", "jun", "jul",
     "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "u.s.a",
 })
-)
 
 # End of sentence: . ! ? (possibly repeated), optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
