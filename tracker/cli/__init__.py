@@ -11,5 +11,6 @@ from tracker.cli import actors  # noqa: E402, F401  isort: skip
 from tracker.cli import analysis  # noqa: E402, F401  isort: skip
 from tracker.cli import report  # noqa: E402, F401  isort: skip
 from tracker.cli import query  # noqa: E402, F401  isort: skip
+from tracker.cli import code  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,0 +1,126 @@
+"""`tracker code` (stance coding, analysts' codings, review) and `tracker eval` (measured accuracy)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tracker.cli.app import app, console
+from tracker.coding import (
+    code_documents,
+    evaluate,
+    load_codebook,
+    record_eval_run,
+    review_queue,
+    review_stance,
+    set_analyst_stance,
+)
+from tracker.coding.evaluate import format_text
+from tracker.db import session_scope
+from tracker.models import POSITIONS
+from tracker.store import open_store
+
+code_app = typer.Typer(help="Code stances from documents; record and review analysts' codings.")
+app.add_typer(code_app, name="code")
+
+CODEBOOK_OPTION = typer.Option(None, "--codebook", help="Codebook YAML (default: the configured one).")
+
+
+def _analyst(name: str | None) -> str:
+    return name or getpass.getuser()
+
+
+@code_app.callback(invoke_without_command=True)
+def code(
+    ctx: typer.Context,
+    codebook: Path | None = CODEBOOK_OPTION,
+    document: list[int] = typer.Option([], "--document", help="Recode just this document id (repeatable)."),
+) -> None:
+    """Code every document not yet coded under the current codebook version."""
+    if ctx.invoked_subcommand is not None:
+        return
+    book = load_codebook(codebook)
+    with session_scope(open_store()) as session:
+        report = code_documents(session, book, document_ids=document or None)
+    console.print(
+        f"codebook {report.codebook_version}: {report.documents_coded} documents coded, "
+        f"{report.stances_added} stances added, {report.stances_removed} replaced"
+    )
+    for reason, count in sorted(report.uncoded.items()):
+        console.print(f"  uncoded: {count} documents ({reason})")
+    if report.actors_created:
+        console.print(f"  new actors found in text: {', '.join(report.actors_created)}")
+
+
+@code_app.command("set")
+def set_stance(
+    actor: str = typer.Argument(..., help="Actor id (slug) or a state's ISO alpha-3 code."),
+    issue: str = typer.Argument(..., help="Issue id, e.g. control."),
+    position: str = typer.Argument(..., help=f"One of: {', '.join(POSITIONS)}."),
+    evidence: str | None = typer.Option(None, "--evidence", help="URL of the statement."),
+    note: str | None = typer.Option(None, "--note", help="Why: the quote or the reasoning."),
+    analyst: str | None = typer.Option(None, "--analyst", help="Your name (default: the login name)."),
+) -> None:
+    """Record an analyst's coding; it wins over machine coding and supersedes your previous one."""
+    with session_scope(open_store()) as session:
+        stance = set_analyst_stance(session, actor, issue, position, evidence_url=evidence, note=note,
+                                    analyst=_analyst(analyst))
+        console.print(f"stance {stance.id}: {actor} {position} on {issue} (analyst {stance.coder})")
+
+
+@code_app.command("review")
+def review(
+    confirm: list[int] = typer.Option([], "--confirm", help="Confirm this stance id (repeatable)."),
+    reject: list[int] = typer.Option([], "--reject", help="Reject this stance id (repeatable)."),
+    analyst: str | None = typer.Option(None, "--analyst", help="Your name (default: the login name)."),
+    issue: str | None = typer.Option(None, "--issue", help="Only this issue."),
+    limit: int = typer.Option(50, "--limit", min=1),
+) -> None:
+    """List low-confidence and conflicting machine stances, or confirm/reject them."""
+    with session_scope(open_store()) as session:
+        for stance_id in confirm:
+            review_stance(session, stance_id, confirm=True, analyst=_analyst(analyst))
+            console.print(f"stance {stance_id} confirmed")
+        for stance_id in reject:
+            review_stance(session, stance_id, confirm=False, analyst=_analyst(analyst))
+            console.print(f"stance {stance_id} rejected")
+        if confirm or reject:
+            return
+        items = review_queue(session, issue_id=issue, limit=limit)
+    if not items:
+        console.print("nothing to review")
+        return
+    table = Table("id", "actor", "issue", "position", "conf.", "why", "evidence", title=f"{len(items)} to review")
+    for item in items:
+        table.add_row(str(item.stance_id), item.actor, item.issue_id, item.position, f"{item.confidence:.2f}",
+                      item.reason, (item.evidence or "")[:160])
+    console.print(table)
+
+
+@app.command("eval")
+def eval_command(
+    gold: Path = typer.Argument(..., help="Gold statements, one JSON object per line."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+    baseline: bool = typer.Option(False, "--baseline", help="Score the plain keyword coder instead."),
+    min_macro_f1: float | None = typer.Option(None, "--min-macro-f1", help="Exit 1 below this macro-F1 (for CI)."),
+    codebook: Path | None = CODEBOOK_OPTION,
+    record: bool = typer.Option(True, "--record/--no-record", help="Keep the score in the store's job history."),
+) -> None:
+    """Score the stance coder on a gold file: P/R/F1 of support and oppose per issue, pooled macro-F1."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("--format must be text or json")
+    result = evaluate(gold, load_codebook(codebook), baseline=baseline)
+    if output_format == "json":
+        console.print_json(json.dumps(result.as_dict()))
+    else:
+        console.print(format_text(result), highlight=False)
+    if record:
+        with session_scope(open_store()) as session:
+            record_eval_run(session, result, gold)
+    if min_macro_f1 is not None and result.macro_f1 < min_macro_f1:
+        console.print(f"macro-F1 {result.macro_f1:.3f} is below the required {min_macro_f1:.2f}")
+        raise typer.Exit(1)

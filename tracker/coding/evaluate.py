@@ -1,0 +1,205 @@
+"""Measuring the coder against hand-labelled statements (SemEval-2016 stance F_avg), with a keyword baseline.
+
+For every statement and every codebook issue the prediction is support, oppose or none, for the statement's
+speaker (`actor`): positions the text attributes to someone else do not count. Scores: precision, recall and F1
+of `support` and of `oppose` per issue and pooled over all pairs; the macro score is the mean of the pooled F1s.
+Statements not in English are detected and count as "none" (the coder does not read them yet).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.orm import Session
+
+from tracker.coding.codebook import Codebook, load_codebook
+from tracker.coding.coder import code_text, summarise
+from tracker.coding.language import detect_language
+from tracker.errors import TrackerError
+from tracker.models import JobRun
+
+TAKEN = ("support", "oppose")
+
+
+class GoldStatement(BaseModel):
+    """One line of a gold file."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    text: str
+    actor: str
+    labels: dict[str, str]
+    lang: str | None = None
+
+
+def load_gold(path: Path | str) -> list[GoldStatement]:
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise TrackerError(f"cannot read gold file {path}: {exc.strerror or exc}") from exc
+    statements = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            statements.append(GoldStatement.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
+            raise TrackerError(f"{path}:{number}: not a gold statement ({detail}); expected "
+                               '{"id", "text", "actor", "labels": {issue: position}}') from exc
+    if not statements:
+        raise TrackerError(f"{path}: no statements")
+    return statements
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, gold: str | None, predicted: str | None, label: str) -> None:
+        if predicted == label and gold == label:
+            self.tp += 1
+        elif predicted == label:
+            self.fp += 1
+        elif gold == label:
+            self.fn += 1
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+@dataclass
+class EvalResult:
+    n: int
+    coder: str
+    codebook_version: str
+    issues: dict[str, dict[str, Score]] = field(default_factory=dict)
+    pooled: dict[str, Score] = field(default_factory=lambda: {label: Score() for label in TAKEN})
+    uncoded: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @staticmethod
+    def _macro(scores: dict[str, Score]) -> float:
+        return (scores["support"].f1 + scores["oppose"].f1) / 2
+
+    @property
+    def macro_f1(self) -> float:
+        return self._macro(self.pooled)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "macro_f1": round(self.macro_f1, 4),
+            "issues": {
+                issue: {**{label: s.as_dict() for label, s in scores.items()}, "macro_f1": round(self._macro(scores), 4)}
+                for issue, scores in self.issues.items()
+            },
+            "pooled": {label: s.as_dict() for label, s in self.pooled.items()},
+            "n": self.n,
+            "coder": self.coder,
+            "codebook_version": self.codebook_version,
+            "uncoded": self.uncoded,
+        }
+
+
+# --- the keyword baseline -------------------------------------------------------------------------------------
+
+BASELINE_SUPPORT = re.compile(r"\b(?:support\w*|welcome\w*|favou?r\w*|want\w*|need\w*|must|should|necessary|benefit\w*"
+                              r"|important|call\w* for|back\w*)\b", re.IGNORECASE)
+BASELINE_OPPOSE = re.compile(r"\b(?:oppos\w*|reject\w*|against|concern\w*|danger\w*|threat\w*|terrible|not|never"
+                             r"|no|risk\w*|restrict\w*|undermin\w*)\b", re.IGNORECASE)
+
+
+def baseline_positions(text: str, codebook: Codebook) -> dict[str, str]:
+    """A plain keyword coder for comparison: an issue word plus more support than opposition words."""
+    compiled = codebook.compiled()
+    found: dict[str, int] = {}
+    for target in compiled.targets:
+        if target.issue_id and target.regex.search(text):
+            found.setdefault(target.issue_id, target.orientation)
+    balance = len(BASELINE_SUPPORT.findall(text)) - len(BASELINE_OPPOSE.findall(text))
+    if not balance:
+        return {}
+    return {issue: ("support" if balance * orientation > 0 else "oppose") for issue, orientation in found.items()}
+
+
+# --- evaluation -----------------------------------------------------------------------------------------------
+
+
+def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: bool = False) -> EvalResult:
+    """Score the rule coder (or the keyword baseline) on a gold file."""
+    codebook = codebook or load_codebook()
+    statements = load_gold(gold_path)
+    result = EvalResult(len(statements), "keyword-baseline" if baseline else "rules", codebook.version)
+    result.issues = {issue: {label: Score() for label in TAKEN} for issue in codebook.issue_ids}
+    for statement in statements:
+        if detect_language(statement.text) not in ("en", None):
+            result.uncoded.append(statement.id)
+            predicted: dict[str, str] = {}
+        elif baseline:
+            predicted = baseline_positions(statement.text, codebook)
+        else:
+            predicted = summarise(code_text(statement.text, statement.actor, codebook))
+        for issue in codebook.issue_ids:
+            gold = statement.labels.get(issue)
+            guess = predicted.get(issue)
+            for label in TAKEN:
+                result.issues[issue][label].add(gold, guess, label)
+                result.pooled[label].add(gold, guess, label)
+            if (gold if gold in TAKEN else None) != guess:
+                result.errors.append({"id": statement.id, "issue": issue, "gold": gold, "predicted": guess})
+    return result
+
+
+def record_eval_run(session: Session, result: EvalResult, gold_path: Path | str) -> JobRun:
+    """Keep the measured score as a `job_runs` row, for the briefing's methods note."""
+    now = datetime.now(UTC)
+    job = "eval" if result.coder == "rules" else "eval-baseline"
+    run = JobRun(
+        job=job, started_at=now, finished_at=now, status="ok", trigger="cli",
+        message=f"macro-F1 {result.macro_f1:.3f} on {result.n} statements ({Path(gold_path).name})",
+        details={**result.as_dict(), "gold_file": Path(gold_path).name},
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def format_text(result: EvalResult) -> str:
+    """A table of P/R/F1 per issue and pooled, as `tracker eval` prints it."""
+    lines = [f"{result.coder} coder, codebook {result.codebook_version}, {result.n} statements"
+             + (f" ({len(result.uncoded)} not in English, uncoded)" if result.uncoded else "")]
+    header = f"{'issue':<14}{'label':<9}{'P':>7}{'R':>7}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}"
+    lines.append(header)
+    rows = [*result.issues.items(), ("pooled", result.pooled)]
+    for issue, scores in rows:
+        for label in TAKEN:
+            s = scores[label]
+            lines.append(f"{issue:<14}{label:<9}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                         f"{s.tp:>5}{s.fp:>5}{s.fn:>5}")
+        lines.append(f"{issue:<14}{'macro':<9}{'':>14}{EvalResult._macro(scores):>7.3f}")
+    lines.append(f"macro-F1 (F_avg, pooled): {result.macro_f1:.3f}")
+    return "\n".join(lines)
