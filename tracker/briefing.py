@@ -37,9 +37,10 @@ WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 STALE_FACTOR = 2.0  # a source is stale when its last good fetch is older than this many crawl intervals
 MIN_STALE_HOURS = 48.0
 NEW_DOCUMENTS_SHOWN = 40
-CAMP_QUOTES_SHOWN = 5
-CAMP_NAMES_SHOWN = 60
-CHANGES_SHOWN = 40
+CAMP_QUOTES_SHOWN = 3
+CAMP_NAMES_SHOWN = 40
+UNDECIDED_SHOWN = 15
+CHANGES_SHOWN = 25
 COLOURS = {SUPPORT: (31, 95, 166), OPPOSE: (192, 57, 43)}
 SYMBOLS = {SUPPORT: "+", OPPOSE: "\u2212", MIXED: "\u00b1", NEUTRAL: "\u25cb"}
 
@@ -325,6 +326,7 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
         "analysis": current,
         "shifts": shifts,
         "changes_shown": CHANGES_SHOWN,
+        "undecided_shown": UNDECIDED_SHOWN,
         "issues": current.matrix.issues,
         "summary": summary,
         "has_new_data": bool(doc_count or stance_count),

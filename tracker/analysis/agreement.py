@@ -15,8 +15,8 @@ chance, and negative for systematic disagreement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from tracker.analysis.matrix import OPPOSE, SUPPORT, StanceMatrix
 
@@ -51,6 +51,24 @@ def expected_agreement(matrix: StanceMatrix) -> dict[str, float]:
     return expected
 
 
+def _mask_sum(weights: list[float], chunk: int = 10) -> Callable[[int], float]:
+    """A fast sum of the weights whose bits are set in a mask, via lookup tables of ``chunk`` bits each."""
+    tables = []
+    for start in range(0, len(weights), chunk):
+        part = weights[start : start + chunk]
+        tables.append([sum(w for bit, w in enumerate(part) if mask >> bit & 1) for mask in range(1 << len(part))])
+    low = (1 << chunk) - 1
+
+    def total(mask: int) -> float:
+        result = 0.0
+        for table in tables:
+            result += table[mask & low]
+            mask >>= chunk
+        return result
+
+    return total
+
+
 def pairwise_agreement(matrix: StanceMatrix, min_common: int | None = None) -> list[Agreement]:
     """Chance-corrected agreement for every pair of actors sharing at least ``min_common`` issues.
 
@@ -63,9 +81,7 @@ def pairwise_agreement(matrix: StanceMatrix, min_common: int | None = None) -> l
     expected = expected_agreement(matrix)
     weights = [expected[i] for i in issue_ids]
 
-    @cache
-    def chance(mask: int) -> float:
-        return sum(w for bit, w in enumerate(weights) if mask >> bit & 1)
+    chance = _mask_sum(weights)
 
     masks: list[tuple[int, int, int]] = []  # (actor id, support mask, oppose mask)
     for actor_id in matrix.positioned_actors():

@@ -9,7 +9,10 @@ apart (from the codebook's support/oppose labels), and scored for cohesion with 
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -352,13 +355,27 @@ def bloc_views(session: Session, matrix: StanceMatrix, coalitions: list[Coalitio
     return views
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: the analysis allocates hundreds of thousands of small, acyclic objects,
+    and repeated collections over them cost a quarter of its time. Cycles are collected afterwards as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def analyse(session: Session, as_of: datetime | None = None, issue: str | None = None) -> CoalitionAnalysis:
     """The coalition analysis as of a date (default: now), over all issues or one."""
-    matrix = stance_matrix(session, as_of, issue)
-    agreements = pairwise_agreement(matrix)
-    graph = agreement_graph(matrix, agreements)
-    coalitions, unaligned = find_coalitions(matrix, graph)
-    bridges = find_bridges(graph, coalitions)
+    with gc_paused():
+        matrix = stance_matrix(session, as_of, issue)
+        agreements = pairwise_agreement(matrix)
+        graph = agreement_graph(matrix, agreements)
+        coalitions, unaligned = find_coalitions(matrix, graph)
+        bridges = find_bridges(graph, coalitions)
     return CoalitionAnalysis(
         as_of=matrix.as_of,
         scope=issue or "overall",
