@@ -42,13 +42,15 @@ def _v(stem: str) -> str:
 ATTITUDE_CUES: tuple[CueSpec, ...] = (
     # Holder verbs of support / volition.
     CueSpec(rf"{_v('support')}|{_v('back')}|{_v('endorse')}|{_v('favou?r')}|{_v('welcome')}|{_v('embrace')}"
-            rf"|{_v('champion')}(?! of)|{_v('advocate')}(?! of| for)|advocacy for|{_v('promote')}|{_v('defend')}|{_v('uphold')}"
+            rf"|{_v('champion')}(?! of)|{_v('advocate')}(?! of| for)|advocacy for|{_v('promote')}"
+            rf"|{_v('defend')}|{_v('uphold')}"
             rf"|{_v('favou?r')}|in favou?r of|{_v('applaud')}|{_v('prefer')}|{_v('accept')}|{_v('agree')} (?:to|with)"
             rf"|{_v('adopt')}|{_v('approve')}|{_v('sign')} up to|{_v('vote')} for|{_v('stand')} for", "+",
             holder=True),
     CueSpec(rf"{_v('want')}(?: to)?|{_v('wish')}(?:es)? to|{_v('seek')}(?: to)?|sought(?: to)?|{_v('intend')} to"
             rf"|{_v('aim')} to|{_v('plan')}(?:ned|ning)? to|{_v('hope')} to|{_v('tr')}(?:y|ies|ied|ying) to"
-            r"|(?:is|are|was|were) (?:going|trying|planning|seeking) to|(?:has|have|had) no (?:intention|plan|desire) (?:of|to)"
+            r"|(?:is|are|was|were) (?:going|trying|planning|seeking) to|(?:has|have|had) no (?:intention|plan"
+            r"|desire) (?:of|to)"
             r"|would like to|desire to", "+", holder=True, volition=True),
     CueSpec(rf"{_v('call')} (?:on|upon|for)|{_v('push')}(?:es)? for|pushing for|{_v('press')}(?:es)? for|{_v('urge')}"
             rf"|{_v('demand')}|{_v('propose')}|{_v('table')}|{_v('submit')}(?:ted|ting)?|{_v('insist')} on"
@@ -66,7 +68,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|have to|has to|it is (?:time|high time) to"
             r"|shall", "+", modal=True),
     # Evaluations: of what follows ("it is important to ..."), and of a preceding subject ("X is essential").
-    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential|important|vital|crucial|key"
+    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential"
+            r"|important|vital|crucial|key"
             r"|integral|indispensable|critical|fundamental|welcome|right|good|beneficial|valuable|legitimate"
             r"|justified|reasonable|fair|needed|the (?:right|best) (?:way|approach|model|answer))",
             "+", post="+"),
@@ -76,21 +79,26 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('work')} well|(?:has|have) (?:served|worked) (?:us |the world )?well|a success|successful"
             r"|(?:good|great) (?:idea|thing|news|step)|a step forward", None, post="+"),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged", "+"),
-    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful|unacceptable|wrong|bad"
+    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
+            r"|unacceptable|wrong|bad"
             r"|flawed|misguided|obsolete|outdated|unworkable|unnecessary|illegitimate|problematic|alarming"
             r"|worrying|worrisome|troubling|disturbing|intrusive|disproportionate|excessive|draconian|a mistake"
-            r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow))",
+            r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow)(?! to| for"
+            r"| on| against))",
             "-", post="-"),
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
             r"|abusive|arbitrary|heavy-handed", "-", post="-"),
-    CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy|precedent|deal)"
-            r"|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a |the )?disaster"
+    CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy"
+            r"|precedent|deal)"
+            r"|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a "
+            r"|the )?disaster"
             rf"|{_v('fail')}(?: to work)?|do(?:es)? not work|did not work|doesn't work|don't work|won't work"
             r"|(?:has|have) failed|a failure|an afterthought|(?:a|the) (?:\w+ )?pretext|in the guise of"
             r"|in the name of|under the guise of|(?:a )?(?:clear )?(?:manifestation|example|sign) of"
             r"|raises? (?:\w+ ){0,2}concerns?|(?:are|is) (?:a )?cause for concern"
-            r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of|at risk",
+            r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of|(?:will |would )?suffer"
+            r"|pay the price|lose out",
             "-", post="-"),
     # Worry: against what follows, but FOR a good that follows ("concerns about privacy" values privacy).
     CueSpec(r"(?:deep|serious|grave|great|growing|strong)?\s*concerns? (?:about|over|regarding|with|as to)"
@@ -110,7 +118,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
-            r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on|for|against)",
+            r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"
+            r"|for|against)",
             "flip", post="-"),
     # Removal and replacement: turns what follows into its opposite, no judgement of the subject.
     CueSpec(rf"{_v('reduce')}|{_v('remove')}|{_v('eliminate')}|{_v('abolish')}|{_v('replace')}|replacement of"
@@ -190,7 +199,8 @@ ANAPHOR = re.compile(
 OUTCOME = re.compile(
     r"\s*(?:(?:has|have|had|was|were|is|are|did|does|do|will|would)\s+)?(?:(?:not|never|n't)\s+)?"
     r"(?:(?P<good>succeed\w*|prevail\w*|pass(?:ed)?|won|win|work(?:ed)?|(?:be |been )?(?:adopted|approved|accepted))"
-    r"|(?P<bad>fail\w*|fell through|collapsed|(?:be |been )?(?:withdrawn|defeated|rejected|dropped|blocked|abandoned)))\b",
+    r"|(?P<bad>fail\w*|fell through|collapsed|(?:be |been )?(?:withdrawn|defeated|rejected|dropped|blocked"
+    r"|abandoned)))\b",
     re.IGNORECASE,
 )
 

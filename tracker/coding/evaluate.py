@@ -114,7 +114,10 @@ class EvalResult:
         return {
             "macro_f1": round(self.macro_f1, 4),
             "issues": {
-                issue: {**{label: s.as_dict() for label, s in scores.items()}, "macro_f1": round(self._macro(scores), 4)}
+                issue: {
+                    **{label: s.as_dict() for label, s in scores.items()},
+                    "macro_f1": round(self._macro(scores), 4),
+                }
                 for issue, scores in self.issues.items()
             },
             "pooled": {label: s.as_dict() for label, s in self.pooled.items()},

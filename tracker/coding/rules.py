@@ -164,6 +164,10 @@ CLAUSE_BREAK = re.compile(
     r"|(?<=[.!?\"])\s+(?-i:(?=[\"A-Z]))",
     re.IGNORECASE,
 )
+# Auxiliaries, negations and adverbs between a subject and its verb ("we will not accept") belong to the verb.
+VERB_GROUP = re.compile(
+    r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has|have|had|is|are|was|were|not|never"
+    r"|no longer|continue|continues|strongly|firmly|also|still|always|cannot)\b|n't", re.IGNORECASE)
 RELATIVE_START = re.compile(r"^\W*(?:which|who)\b", re.IGNORECASE)
 CONTRAST_START = re.compile(r"^\W*(?:but|however|yet|nevertheless|nonetheless|instead)\b", re.IGNORECASE)
 CONCESSIVE_START = re.compile(r"^\W*(?:although|though|while|whereas|even though)\b", re.IGNORECASE)
@@ -210,7 +214,8 @@ def split_clauses(text: str) -> list[Clause]:
 # --- speech frames --------------------------------------------------------------------------------------------
 
 _AFTER_VERB_NP = re.compile(r"\s+((?:[^,.;:()\"]|\([^)]*\)){1,120})")
-_BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+|also\s+|then\s+)?$")
+_BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+"
+                             r"|also\s+|then\s+)?$")
 
 
 @dataclass(frozen=True)
@@ -259,6 +264,7 @@ class Chain:
     cues: list[str] = field(default_factory=list)
     volition_negated: bool = False
     concern: bool = False  # the last attitude was a worry ("concerns about")
+    volition_adjacent: bool = False  # "want to <target>": the holder would do it ("want governments to" is not)
     events: int = 0
 
 
@@ -324,7 +330,7 @@ def _compose(target: TargetHit, chain: Chain, post: tuple[int | None, int, list[
             attitude = -attitude  # "concerns about privacy": caring for privacy
         sign = attitude * (-1) ** chain.negations * o
         valence_after = target.valence * chain.flips
-        if chain.volition_negated and valence_after < 0:
+        if chain.volition_negated and valence_after < 0 and chain.volition_adjacent:
             return target.valence * target.orientation * -1, "disavowal"
         return sign, "attitude"
     post_sign, _neg, _trace = post
@@ -380,7 +386,8 @@ def _clause_holder(
                                 speaker, lexicon)
         if holder.kind == "nonagent":
             return default, clause.start, None, False
-        return holder, cue.start, cue, False
+        verb_group = VERB_GROUP.search(subject)
+        return holder, body_start + verb_group.start() if verb_group else cue.start, cue, False
     return default, clause.start, None, False
 
 
@@ -441,30 +448,38 @@ def analyse_sentence(
         has_nor = bool(re.search(r"\b(?:nor|neither)\b", body, re.IGNORECASE))
         hedge = HEDGE_FACTOR if (C.HEDGES.search(body) or hedged_sentence and clause.kind != "main") else 1.0
         produced = False
-        for target in c_targets:
+        heads = _heads(text, c_targets)
+        disavowed_end: int | None = None
+        for target in heads:
             if passive and holder_cue is not None and target.start < holder_cue.start:
                 pre = [c for c in c_cues if c.start < target.start]
                 post_cues = [holder_cue]
             else:
                 pre = [c for c in c_cues if scope_start <= c.start < target.start] if holder_cue and \
                     holder_cue.start < target.start else [c for c in c_cues if c.start < target.start]
-                nxt = min([t.start for t in c_targets if t.start > target.end] + [clause.end])
+                nxt = min([t.start for t in heads if t.start > target.end] + [_post_limit(text, target.end,
+                                                                                           clause.end)])
                 post_cues = [c for c in c_cues if target.end <= c.start < nxt]
             pre = _reset_at_coordination(text, pre)
             pre = [c for c in pre if c.effect_pre != "flip" or _flip_reaches(text, c, target, c_targets)]
             pre = _within_reach(text, pre, target)
             chain = _chain(pre, has_nor)
+            volitions = [c for c in pre if c.spec.volition]
+            chain.volition_adjacent = bool(volitions) and bool(
+                re.fullmatch(r"\s*(?:to\s+)?", text[volitions[-1].end : target.start])
+                or disavowed_end is not None and COORDINATED.fullmatch(text, disavowed_end, target.start))
             if chain.attitude is None and chain.negations % 2 and any(
                 c.spec.modal for c in c_cues if c.start < target.start
             ):
                 chain.attitude = 1  # "we should ... not push X": a normative negation, not a denial
                 chain.cues.append("(normative)")
             _apply_outcome(text, target.end, clause.end, chain)
-            post = _post_attitude(post_cues[:4]) if chain.attitude is None else (None, 0, [])
+            post = _post_attitude(post_cues[:4]) if chain.attitude is None and not chain.events else (None, 0, [])
             result = _compose(target, chain, post)
             if result is None:
                 continue
             sign, kind = result
+            disavowed_end = target.end if kind == "disavowal" else None
             if question == "drop":
                 continue
             if question == "flip":
@@ -489,6 +504,34 @@ def analyse_sentence(
         context.last_holder = frame.holder
     context.last_targets = [(i, t.orientation, t.valence) for t in targets for i in t.issues]
     return SentenceAnalysis(_resolve_contrast(readings), targets, issues)
+
+
+COORDINATED = re.compile(r"\s*,?\s*(?:or|and|nor)\s+(?:[\w'-]+\s+){0,2}", re.IGNORECASE)
+POST_STOP = re.compile(r"\b(?:in case|if|unless|when|because|since|while|whereas)\b|[,;:(]", re.IGNORECASE)
+POST_WORDS = 10
+
+
+def _post_limit(text: str, start: int, end: int) -> int:
+    """A judgement after a target is about it only in the same short stretch: "X ... is a danger"."""
+    stop = POST_STOP.search(text, start, end)
+    limit = stop.start() if stop else end
+    words = list(re.finditer(r"\S+", text[start:limit]))
+    if len(words) > POST_WORDS:
+        limit = start + words[POST_WORDS].start()
+    return limit
+
+
+PP_MODIFIER = re.compile(r"\s+(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?", re.IGNORECASE)
+
+
+def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
+    """Drop targets that only modify the one before ("backdoors in encryption" is about backdoors)."""
+    heads: list[TargetHit] = []
+    for target in targets:
+        if heads and PP_MODIFIER.fullmatch(text, heads[-1].end, target.start):
+            continue
+        heads.append(target)
+    return heads
 
 
 def _reset_at_coordination(text: str, pre: list[CueHit]) -> list[CueHit]:
