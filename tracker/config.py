@@ -58,8 +58,14 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds before `tracker query` stops a statement")
 
     # Scheduling
-    briefing_cron: str = Field(default="0 6 * * mon", description="Weekly briefing (crontab, UTC)")
-    misfire_grace_time: int = 3600
+    briefing_cron: str = Field(
+        default="0 6 * * mon", description="Weekly briefing (crontab, UTC; a sixth leading field gives seconds)"
+    )
+    misfire_grace_time: int = Field(default=3600, ge=1, description="Seconds a missed run may still catch up")
+    crawl_interval: float = Field(default=900.0, gt=0, description="Seconds between checks for sources due a crawl")
+    code_interval: float = Field(default=900.0, gt=0, description="Seconds between codings of new documents")
+    log_level: str = Field(default="INFO", description="Log level of the scheduler and `tracker run`")
+    log_format: str = Field(default="json", pattern="^(json|text)$", description="json lines or key=value text")
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,31 @@
+"""`tracker run`: crawl, code, analyse and report once, for those who schedule with cron instead of the daemon."""
+
+from __future__ import annotations
+
+import typer
+
+from tracker.cli.app import app, console
+from tracker.config import get_settings
+from tracker.jobs import run_once
+from tracker.logs import configure_logging
+
+
+@app.command("run")
+def run(
+    all_sources: bool = typer.Option(False, "--all", help="Crawl every enabled source, not only those due."),
+    force_briefing: bool = typer.Option(
+        False, "--briefing", help="Render the last week's briefing even if it exists already."
+    ),
+) -> None:
+    """Crawl the due sources, code new documents, analyse, render last week's briefing if missing; exit 1 on failure.
+
+    Safe to run from cron every hour: sources are crawled by their own frequency, the briefing once a week, and a
+    run that finds a crawl in progress skips its crawl.
+    """
+    settings = get_settings()
+    configure_logging(settings)
+    results = run_once(settings, all_sources=all_sources, force_briefing=force_briefing)
+    for result in results:
+        console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)

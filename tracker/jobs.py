@@ -1,0 +1,349 @@
+"""The jobs of the scheduler and `tracker run`: crawl due sources, code new documents, analyse, render the briefing.
+
+Every job, however it ends, leaves one `job_runs` row (ok, failed, skipped or aborted, with a message and details)
+and one structured log line. Jobs that must not overlap take a store lock named after them ("crawl", "code",
+"briefing"): a job that finds its lock held, in this process or another, is recorded as skipped, not queued.
+A stop event (set on SIGTERM) makes a running crawl stop its crawler process and record itself as aborted;
+the shorter jobs finish their transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import psutil
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from tracker import locks
+from tracker.config import Settings
+from tracker.db import make_engine, session_scope
+from tracker.errors import NotFoundError, TrackerError
+from tracker.logs import fields
+from tracker.models import Briefing, JobRun
+
+log = logging.getLogger(__name__)
+
+JOB_NAMES = ("crawl", "code", "analyse", "briefing")
+CRAWLER_STOP_SECONDS = 15.0  # after SIGTERM the crawler closes its spiders; then it is killed
+
+
+@dataclass
+class JobOutcome:
+    """What a job body reports back; run_job stores it."""
+
+    status: str  # ok | failed | skipped | aborted
+    message: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JobResult:
+    """A finished job run, as stored in job_runs."""
+
+    id: int
+    job: str
+    status: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    message: str | None
+    details: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+@dataclass
+class JobContext:
+    settings: Settings
+    engine: Engine
+    trigger: str
+    stop: threading.Event
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def run_job(
+    name: str,
+    settings: Settings,
+    *,
+    trigger: str = "cli",
+    stop: threading.Event | None = None,
+    engine: Engine | None = None,
+    **options: Any,
+) -> JobResult:
+    """Run one job now and record it; never raises for a failing job (the row and the log say what went wrong).
+
+    `options`: crawl takes `sources` (list of ids) or `all_sources`; briefing takes `week` and `only_if_missing`.
+    """
+    if name not in JOB_NAMES:
+        raise NotFoundError(f"unknown job {name!r}; jobs: {', '.join(JOB_NAMES)}")
+    own_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+    try:
+        ctx = JobContext(settings, engine, trigger, stop or threading.Event(), options)
+        with session_scope(engine) as session:
+            abort_stale_job_runs(session)
+            row = JobRun(job=name, trigger=trigger, status="running",
+                         details={"host": socket.gethostname(), "pid": os.getpid()})
+            session.add(row)
+            session.flush()
+            run_id = row.id
+        log.info("job started", extra=fields(job=name, job_run=run_id, trigger=trigger))
+        try:
+            outcome = BODIES[name](ctx)
+        except TrackerError as exc:
+            outcome = JobOutcome("failed", str(exc))
+        except Exception as exc:
+            log.exception("job crashed", extra=fields(job=name, job_run=run_id))
+            outcome = JobOutcome("failed", f"{type(exc).__name__}: {exc}")
+        except BaseException:
+            _finish(engine, run_id, JobOutcome("aborted", "interrupted"))
+            raise
+        return _finish(engine, run_id, outcome)
+    finally:
+        if own_engine:
+            engine.dispose()
+
+
+def record_skipped(engine: Engine, name: str, message: str, *, trigger: str = "scheduler") -> JobResult:
+    """A run that did not happen (still running, missed beyond the grace time), so the history shows the gap."""
+    with session_scope(engine) as session:
+        now = datetime.now(UTC)
+        row = JobRun(job=name, trigger=trigger, status="skipped", started_at=now, finished_at=now, message=message,
+                     details={"host": socket.gethostname(), "pid": os.getpid()})
+        session.add(row)
+        session.flush()
+        result = _result(row)
+    log.warning("job skipped", extra=fields(job=name, job_run=result.id, reason=message))
+    return result
+
+
+def abort_stale_job_runs(session: Session) -> int:
+    """Close 'running' rows whose process on this host is gone (killed before it could record an outcome)."""
+    host = socket.gethostname()
+    stale = 0
+    for row in session.scalars(select(JobRun).where(JobRun.status == "running")):
+        details = row.details or {}
+        pid = details.get("pid")
+        if details.get("host") == host and isinstance(pid, int) and not psutil.pid_exists(pid):
+            row.status, row.finished_at = "aborted", datetime.now(UTC)
+            row.message = "the process running this job ended without recording an outcome"
+            stale += 1
+    return stale
+
+
+def _finish(engine: Engine, run_id: int, outcome: JobOutcome) -> JobResult:
+    with session_scope(engine) as session:
+        row = session.get(JobRun, run_id)
+        assert row is not None
+        row.status, row.message, row.finished_at = outcome.status, outcome.message, datetime.now(UTC)
+        row.details = {**(row.details or {}), **outcome.details}
+        session.flush()
+        result = _result(row)
+    level = logging.WARNING if outcome.status in ("failed", "aborted") else logging.INFO
+    log.log(level, "job finished", extra=fields(
+        job=result.job, job_run=result.id, status=result.status, message=result.message,
+        seconds=round((result.finished_at - result.started_at).total_seconds(), 3) if result.finished_at else None,
+    ))
+    return result
+
+
+def _result(row: JobRun) -> JobResult:
+    return JobResult(row.id, row.job, row.status, row.trigger, row.started_at, row.finished_at, row.message,
+                     dict(row.details or {}))
+
+
+# Job bodies -----------------------------------------------------------------------------------------------------
+
+
+def crawl_body(ctx: JobContext) -> JobOutcome:
+    """Crawl the sources that are due (or those named), holding the store's crawl lock for the whole crawl."""
+    from tracker.crawl import due_sources, run_crawl
+
+    try:
+        lock = locks.acquire(ctx.engine, "crawl")
+    except locks.LockHeld as exc:
+        return JobOutcome("skipped", str(exc))
+    with lock:
+        slugs: list[str] | None = ctx.options.get("sources")
+        if not slugs and not ctx.options.get("all_sources"):
+            with session_scope(ctx.engine) as session:
+                slugs = [s.slug for s in due_sources(session, datetime.now(UTC))]
+            if not slugs:
+                return JobOutcome("ok", "no source is due", {"sources": []})
+        watch = _CrawlerWatch(ctx.stop)
+        try:
+            report = run_crawl(ctx.settings, slugs or None, trigger=_crawl_trigger(ctx.trigger),
+                               on_progress=watch.on_progress)
+        finally:
+            watch.done()
+    details = {
+        "crawl_run": report.run_id,
+        "crawl_status": report.status,
+        "totals": report.totals(),
+        "sources": {s.source: s.status for s in report.sources},
+    }
+    failed = sorted(s.source for s in report.sources if s.status == "failed")
+    suspicious = sorted(s.source for s in report.sources if s.suspicious)
+    totals = report.totals()
+    summary = (f"crawl run {report.run_id} {report.status}: {len(report.sources)} sources, "
+               f"{totals['documents_new']} new and {totals['documents_changed']} changed documents")
+    if failed:
+        summary += f"; failed: {', '.join(failed)}"
+    if suspicious:
+        summary += f"; suspicious: {', '.join(suspicious)}"
+    if watch.stopped:
+        return JobOutcome("aborted", f"stopped on shutdown; {summary}", details)
+    if report.status in ("failed", "aborted"):
+        return JobOutcome(report.status, summary + (f" ({report.message})" if report.message else ""), details)
+    return JobOutcome("ok", summary, details)
+
+
+def _crawl_trigger(trigger: str) -> str:
+    return trigger if trigger in ("cli", "scheduler", "demo", "test") else "cli"
+
+
+class _CrawlerWatch:
+    """Stops the crawler process when the stop event is set (shutdown): SIGTERM, then SIGKILL if it lingers.
+
+    run_crawl notices the child ending and settles the crawl run (sources not finished are failed), so the store
+    stays consistent; the next crawl picks the unfinished sources up again.
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.pid: int | None = None
+        self.stopped = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="crawler-watch", daemon=True)
+        self._thread.start()
+
+    def on_progress(self, event: Any) -> None:
+        if event.kind == "child_started":
+            self.pid = int(event.detail["pid"])
+
+    def done(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=CRAWLER_STOP_SECONDS + 5)
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            if self.stop.wait(0.2):
+                break
+        if self._done.is_set() or self.pid is None:
+            return
+        self.stopped = True
+        log.warning("stopping the crawler", extra=fields(pid=self.pid))
+        with contextlib.suppress(psutil.Error):
+            child = psutil.Process(self.pid)
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(CRAWLER_STOP_SECONDS)
+            except psutil.TimeoutExpired:
+                child.kill()
+
+
+def code_body(ctx: JobContext) -> JobOutcome:
+    """Code every document not yet coded under the current codebook."""
+    from tracker.coding import code_documents, load_codebook
+
+    try:
+        lock = locks.acquire(ctx.engine, "code")
+    except locks.LockHeld as exc:
+        return JobOutcome("skipped", str(exc))
+    with lock:
+        codebook = load_codebook(ctx.settings.codebook)
+        started = time.monotonic()
+        with session_scope(ctx.engine) as session:
+            report = code_documents(session, codebook)
+    details = report.as_dict() | {"seconds": round(time.monotonic() - started, 3)}
+    message = (f"coded {report.documents_coded} documents with codebook {report.codebook_version}: "
+               f"{report.stances_added} stances added, {report.stances_removed} replaced")
+    if report.uncoded:
+        message += f"; not coded: {sum(report.uncoded.values())}"
+    return JobOutcome("ok", message, details)
+
+
+def analyse_body(ctx: JobContext) -> JobOutcome:
+    """Analyse coalitions as of now and store the snapshot (what `tracker query` and the briefing read)."""
+    from tracker.analysis import analyse, save_snapshot
+
+    with session_scope(ctx.engine) as session:
+        analysis = analyse(session)
+        save_snapshot(session, analysis)
+        details = {"as_of": analysis.as_of.isoformat(), "coalitions": len(analysis.coalitions),
+                   "actors": len(analysis.matrix.actors)}
+    return JobOutcome("ok", f"{details['coalitions']} coalitions among {details['actors']} actors", details)
+
+
+def briefing_body(ctx: JobContext) -> JobOutcome:
+    """Render the briefing for the last complete week (or `week`); with only_if_missing, once per week."""
+    from tracker.briefing import last_complete_week, render_briefing
+
+    week = ctx.options.get("week") or last_complete_week()
+    if ctx.options.get("only_if_missing"):
+        with session_scope(ctx.engine) as session:
+            if session.scalar(select(Briefing.id).where(Briefing.week == week)) is not None:
+                return JobOutcome("ok", f"briefing {week} exists already", {"week": week, "rendered": False})
+    try:
+        lock = locks.acquire(ctx.engine, "briefing")
+    except locks.LockHeld as exc:
+        return JobOutcome("skipped", str(exc))
+    with lock:
+        result = render_briefing(ctx.engine, week, settings=ctx.settings)
+    details = {"week": result.week, "rendered": True, "paths": [str(p) for p in result.paths],
+               "headline": result.summary.get("headline")}
+    return JobOutcome("ok", f"briefing {result.week}: {result.summary.get('headline')}", details)
+
+
+BODIES: dict[str, Callable[[JobContext], JobOutcome]] = {
+    "crawl": crawl_body,
+    "code": code_body,
+    "analyse": analyse_body,
+    "briefing": briefing_body,
+}
+
+
+def run_once(
+    settings: Settings,
+    *,
+    all_sources: bool = False,
+    force_briefing: bool = False,
+    stop: threading.Event | None = None,
+) -> list[JobResult]:
+    """Crawl (due sources, or all), code, analyse and render the briefing once: `tracker run`, for cron.
+
+    The briefing is rendered once per week (the last complete one) unless forced, so an hourly cron line does
+    not redo it every hour. A failing step does not stop the later ones: coding and the briefing still use what
+    the store has.
+    """
+    from tracker.store import open_store
+
+    engine = open_store(settings)
+    stop = stop or threading.Event()
+    results = []
+    try:
+        for name, options in (
+            ("crawl", {"all_sources": all_sources}),
+            ("code", {}),
+            ("analyse", {}),
+            ("briefing", {"only_if_missing": not force_briefing}),
+        ):
+            if stop.is_set():
+                break
+            results.append(run_job(name, settings, trigger="run", stop=stop, engine=engine, **options))
+    finally:
+        engine.dispose()
+    return results

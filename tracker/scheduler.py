@@ -1,0 +1,318 @@
+"""The scheduler daemon: APScheduler 3 with its jobs persisted in the tracker's own database.
+
+Jobs (stable ids): `crawl` every `crawl_interval` seconds crawls the sources that are due (each has its own
+`frequency_hours`); `code` every `code_interval` seconds codes new documents; `briefing` renders the weekly briefing
+on the `briefing_cron` schedule (UTC). All jobs coalesce missed runs into one catch-up run if it is no later than
+`misfire_grace_time`, and never run twice at once; a run that is skipped or missed is still written to job_runs.
+
+The job store is the `apscheduler_jobs` table, so a restart keeps the jobs and their next run times; only a job
+whose trigger changed in the configuration is rescheduled. APScheduler cannot share one job store between two
+schedulers (both would run every job), so a scheduler holds the store's "scheduler" lock while it runs: a second
+`tracker schedule start` on the same store stands by and takes over when the first one dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, Float, LargeBinary, String, column, inspect, select, table
+
+from tracker import locks
+from tracker.config import Settings
+from tracker.db import make_engine, session_scope
+from tracker.errors import ConfigError, TrackerError
+from tracker.jobs import abort_stale_job_runs, record_skipped, run_job
+from tracker.logs import fields
+from tracker.store import open_store
+
+log = logging.getLogger(__name__)
+
+JOBS_TABLE = "apscheduler_jobs"
+SCHEDULED_JOBS = ("crawl", "code", "briefing")
+SCHEDULER_LOCK = "scheduler"
+STANDBY_POLL_SECONDS = 5.0
+FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
+JOB_FUNCTION = "tracker.scheduler:scheduled_job"
+WORKERS = 3  # one per job: jobs never run twice at once
+
+
+class SchedulerRunning(TrackerError):
+    """Another scheduler holds this store."""
+
+
+# Triggers -------------------------------------------------------------------------------------------------------
+
+
+def cron_trigger(expression: str) -> CronTrigger:
+    """A crontab expression in UTC; a sixth, leading field gives the seconds (`*/5 * * * * *`, for tests)."""
+    parts = expression.split()
+    try:
+        if len(parts) == 5:
+            return CronTrigger.from_crontab(expression, timezone=UTC)
+        if len(parts) == 6:
+            second, minute, hour, day, month, day_of_week = parts
+            return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                               day_of_week=day_of_week, timezone=UTC)
+    except ValueError as exc:
+        raise ConfigError(f"briefing_cron {expression!r} is not a valid crontab expression: {exc}") from exc
+    raise ConfigError(
+        f"briefing_cron {expression!r} needs 5 fields (minute hour day month weekday), e.g. '0 6 * * mon'"
+    )
+
+
+def job_trigger(name: str, settings: Settings) -> BaseTrigger:
+    if name == "crawl":
+        return IntervalTrigger(seconds=settings.crawl_interval, timezone=UTC)
+    if name == "code":
+        return IntervalTrigger(seconds=settings.code_interval, timezone=UTC)
+    if name == "briefing":
+        return cron_trigger(settings.briefing_cron)
+    raise KeyError(name)
+
+
+# What the job store calls ---------------------------------------------------------------------------------------
+
+_runtime: dict[str, Any] = {}
+
+
+def scheduled_job(name: str) -> None:
+    """Entry point stored in apscheduler_jobs (by reference, with the job name only: no settings are pickled)."""
+    scheduler: TrackerScheduler | None = _runtime.get("scheduler")
+    if scheduler is None:
+        log.error("scheduled job without a running scheduler", extra=fields(job=name))
+        return
+    run_job(name, scheduler.settings, trigger="scheduler", stop=scheduler.stop_event, engine=scheduler.engine)
+
+
+# The scheduler --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A job as the scheduler sees it."""
+
+    id: str
+    trigger: str
+    next_run_time: datetime | None
+    stored: bool = True
+    note: str | None = None
+
+
+class TrackerScheduler:
+    """A BackgroundScheduler on the store's job table, holding the store's scheduler lock while it runs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        open_store(settings).dispose()  # migrate before anything reads the store
+        self.engine = make_engine(settings.database_url)
+        self.stop_event = threading.Event()
+        self._lock: locks.StoreLock | None = None
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename=JOBS_TABLE)},
+            executors={"default": ThreadPoolExecutor(WORKERS)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_time},
+            timezone=UTC,
+        )
+        self.scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        for name in SCHEDULED_JOBS:
+            job_trigger(name, settings)  # a bad cron expression fails here, before anything starts
+
+    # Life cycle
+
+    def start(self, *, wait: bool = False, stop: threading.Event | None = None) -> None:
+        """Take the scheduler lock (or stand by for it with `wait`), sync the jobs and start running them."""
+        if _runtime.get("scheduler") not in (None, self):
+            raise SchedulerRunning("a scheduler is already running in this process")
+        self._lock = self._take_lock(wait, stop)
+        if self._lock is None:
+            return
+        try:
+            _runtime["scheduler"] = self
+            with session_scope(self.engine) as session:
+                abort_stale_job_runs(session)
+            self.scheduler.start(paused=True)
+            self.sync_jobs()
+            self.scheduler.resume()
+        except BaseException:
+            self.shutdown()
+            raise
+        log.info("scheduler started", extra=fields(jobs={j.id: j.next_run_time for j in self.jobs()}))
+
+    @property
+    def running(self) -> bool:
+        return self._lock is not None and self.scheduler.running
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop scheduling; a running crawl stops its crawler and records itself aborted, other jobs finish."""
+        self.stop_event.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        if _runtime.get("scheduler") is self:
+            _runtime.pop("scheduler")
+        self.engine.dispose()
+
+    def _take_lock(self, wait: bool, stop: threading.Event | None) -> locks.StoreLock | None:
+        announced = False
+        while True:
+            try:
+                return locks.acquire(self.engine, SCHEDULER_LOCK)
+            except locks.LockHeld as exc:
+                if not wait:
+                    raise SchedulerRunning(
+                        f"{exc}: a second scheduler on one store would run every job twice"
+                    ) from exc
+                if not announced:
+                    log.warning("standing by: another scheduler holds this store", extra=fields(reason=str(exc)))
+                    announced = True
+            if stop is not None and stop.wait(STANDBY_POLL_SECONDS):
+                return None
+
+    # Jobs
+
+    def sync_jobs(self) -> None:
+        """Add missing jobs, reschedule those whose trigger changed, keep the others' stored next run times."""
+        now = datetime.now(UTC)
+        for name in SCHEDULED_JOBS:
+            trigger = job_trigger(name, self.settings)
+            options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": self.settings.misfire_grace_time}
+            existing = self.scheduler.get_job(name)
+            if existing is not None and str(existing.trigger) == str(trigger):
+                self.scheduler.modify_job(name, **options)  # settings may have changed; the next run time stays
+                continue
+            first = {"next_run_time": now + FIRST_RUN_DELAY} if existing is None and name != "briefing" else {}
+            self.scheduler.add_job(JOB_FUNCTION, trigger, args=[name], id=name, name=name, replace_existing=True,
+                                   **options, **first)
+            log.info("job scheduled", extra=fields(job=name, trigger=str(trigger)))
+        for job in self.scheduler.get_jobs():
+            if job.id not in SCHEDULED_JOBS:
+                log.info("job removed", extra=fields(job=job.id))
+                job.remove()
+
+    def jobs(self) -> list[ScheduledJob]:
+        return [ScheduledJob(j.id, str(j.trigger), j.next_run_time) for j in self.scheduler.get_jobs()]
+
+    def _on_event(self, event: JobEvent) -> None:
+        name = event.job_id
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            record_skipped(self.engine, name, f"the previous {name} run is still running")
+        elif event.code == EVENT_JOB_MISSED:
+            due = getattr(event, "scheduled_run_time", None)
+            record_skipped(self.engine, name, f"missed the run due at {due:%Y-%m-%d %H:%M:%S} UTC: more than "
+                                              f"misfire_grace_time ({self.settings.misfire_grace_time} s) late")
+        elif isinstance(event, JobExecutionEvent) and event.exception is not None:
+            log.error("job raised", extra=fields(job=name, error=repr(event.exception)))
+
+    # Foreground
+
+    def run_forever(self, *, install_signals: bool = True) -> None:
+        """`tracker schedule start`: run until SIGTERM or SIGINT, then stop cleanly (exit status 0)."""
+        stop = threading.Event()
+        if install_signals:
+            _install_signal_handlers(stop)
+        self.start(wait=True, stop=stop)
+        if self.running:
+            stop.wait()
+        log.info("scheduler stopping")
+        self.shutdown(wait=True)
+        log.info("scheduler stopped")
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    def handle(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            log.warning("already stopping: waiting for the current job to record its outcome")
+            return
+        log.warning("signal received: stopping", extra=fields(signal=signal.Signals(signum).name))
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+# Reading the job store without running a scheduler -------------------------------------------------------------
+
+
+def _jobs_table() -> Any:
+    return table(JOBS_TABLE, column("id", String), column("next_run_time", Float), column("job_state", LargeBinary))
+
+
+def stored_next_run_times(engine: Engine) -> dict[str, datetime | None]:
+    """Next run time per stored job, read from the job table (empty before the first start)."""
+    if not inspect(engine).has_table(JOBS_TABLE):
+        return {}
+    jobs = _jobs_table()
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.id, jobs.c.next_run_time)).all()
+    return {job_id: datetime.fromtimestamp(ts, UTC) if ts is not None else None for job_id, ts in rows}
+
+
+def _stored_triggers(engine: Engine) -> dict[str, str]:
+    """Each stored job's trigger as text (the job state is APScheduler's pickle, written by our own scheduler)."""
+    if not inspect(engine).has_table(JOBS_TABLE):
+        return {}
+    jobs = _jobs_table()
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.id, jobs.c.job_state)).all()
+    triggers = {}
+    for job_id, state in rows:
+        try:
+            triggers[job_id] = str(pickle.loads(state)["trigger"])
+        except Exception:  # noqa: BLE001 - an unreadable state is rescheduled on start, like a changed one
+            triggers[job_id] = "?"
+    return triggers
+
+
+def describe_trigger(name: str, settings: Settings) -> str:
+    """The trigger as an operator wrote it: 'every 900 s' or 'cron 0 6 * * mon (UTC)'."""
+    if name == "briefing":
+        return f"cron {settings.briefing_cron} (UTC)"
+    seconds = settings.crawl_interval if name == "crawl" else settings.code_interval
+    return f"every {seconds:g} s"
+
+
+def list_jobs(settings: Settings, now: datetime | None = None) -> list[ScheduledJob]:
+    """The configured jobs with their stored next run times (or when they would run if started now)."""
+    engine = open_store(settings)
+    try:
+        stored = stored_next_run_times(engine)
+        triggers = _stored_triggers(engine)
+    finally:
+        engine.dispose()
+    now = now or datetime.now(UTC)
+    result = []
+    for name in SCHEDULED_JOBS:
+        trigger = job_trigger(name, settings)
+        upcoming = now + FIRST_RUN_DELAY if name != "briefing" else trigger.get_next_fire_time(None, now)
+        if name not in stored:
+            result.append(ScheduledJob(name, describe_trigger(name, settings), upcoming, stored=False,
+                                       note="not scheduled yet: starts with `tracker schedule start`"))
+        elif triggers.get(name) != str(trigger):
+            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name],
+                                       note="configuration changed: rescheduled when the scheduler starts"))
+        else:
+            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name]))
+    return result
+
+
+def next_briefing_time(settings: Settings, engine: Engine, now: datetime | None = None) -> tuple[datetime | None, bool]:
+    """When the next briefing is due: (time, whether a scheduler has it stored) for `tracker status`."""
+    stored = stored_next_run_times(engine)
+    if "briefing" in stored:
+        return stored["briefing"], True
+    return cron_trigger(settings.briefing_cron).get_next_fire_time(None, now or datetime.now(UTC)), False
