@@ -26,9 +26,7 @@ class StoreActors:
         for actor in session.scalars(select(Actor).order_by(Actor.id)):
             self._by_slug[actor.slug] = actor
             if actor.kind == "state" and actor.country and actor.country not in self._by_country:
-                self._by_country[actor.country] = actor
-            if actor.kind == "state" and actor.country:
-                continue  # states are recognised through their country names
+                self._by_country[actor.country] = actor  # states are also recognised by country names
             for name in [actor.name, *(actor.aliases or [])]:
                 self.lexicon.add(f"actor:{actor.slug}", name, actor.name)
         self.lexicon.finalise()

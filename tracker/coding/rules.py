@@ -214,6 +214,7 @@ def split_clauses(text: str) -> list[Clause]:
 # --- speech frames --------------------------------------------------------------------------------------------
 
 _AFTER_VERB_NP = re.compile(r"\s+((?:[^,.;:()\"]|\([^)]*\)){1,120})")
+_APPOSED_NP = re.compile(r"^\W*((?:[^,;:\"]){1,60}),(?:[^,;:\"]){1,60},\s*$")
 _BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+"
                              r"|also\s+|then\s+)?$")
 
@@ -239,6 +240,9 @@ def find_speech_frame(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | 
                 if holder.kind != "nonagent":
                     return Frame(holder, np.start(1), np.end(1), 0, match.start())
         np = _BEFORE_VERB_NP.search(before)
+        if not np and re.search(r",\s*$", before):
+            # "Jane Roe, the coalition's director, said": the subject before its apposition.
+            np = _APPOSED_NP.match(before)
         if not np or len(np.group(1).split()) > 10:
             continue
         holder = resolve_holder(np.group(1), speaker, lexicon)

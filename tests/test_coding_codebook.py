@@ -1,0 +1,109 @@
+"""The codebook file: the bundled default, located errors, and issues a user adds without code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.coding import CodebookError, code_text, load_codebook, sync_issues
+from tracker.coding.coder import summarise
+from tracker.coding.sentences import split_sentences
+from tracker.config import DEFAULT_CODEBOOK
+from tracker.models import Issue
+
+DATA_LOCALISATION = """\
+version: "test-1"
+issues:
+  - id: localisation
+    name: Data localisation
+    definition: Data about a country's users must be stored on servers inside that country.
+    support_label: for data localisation
+    oppose_label: for cross-border data flows
+    targets:
+      - pattern: 'data locali[sz]ation|(?:store|keep) (?:\\w+ ){0,3}data (?:\\w+ ){0,2}(?:inside|within) the country'
+        orientation: pro
+      - pattern: 'cross-border data flows?|free flow of data'
+        orientation: anti
+"""
+
+
+def test_bundled_codebook_has_the_three_questions() -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    assert codebook.version
+    assert codebook.issue_ids == ["taxation", "surveillance", "control"]
+    control = codebook.issue("control")
+    assert control.support_label == "for intergovernmental control"
+    assert all(issue.definition and issue.targets for issue in codebook.issues)
+
+
+def test_user_adds_an_issue_without_code(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(DATA_LOCALISATION)
+    codebook = load_codebook(path)
+    assert summarise(code_text("We firmly reject data localisation requirements.", ["Example Firm"], codebook)) == {
+        "localisation": "oppose"}
+    assert summarise(code_text("We will always defend the free flow of data.", ["Example Firm"], codebook)) == {
+        "localisation": "oppose"}
+    assert summarise(code_text("Companies must store all user data within the country.", ["A Ministry"],
+                               codebook)) == {"localisation": "support"}
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text('version: "1"\nissues:\n  - id: control\n    name: [unclosed\n')
+    with pytest.raises(CodebookError) as err:
+        load_codebook(path)
+    assert f"{path}:" in str(err.value)
+    assert "not valid YAML" in str(err.value)
+
+
+def test_invalid_entry_names_line_and_field(tmp_path: Path) -> None:
+    bad = DATA_LOCALISATION.replace("orientation: anti", "orientation: against").replace(
+        "free flow of data'", "free flow of (data'")
+    path = tmp_path / "codebook.yaml"
+    path.write_text(bad)
+    with pytest.raises(CodebookError) as err:
+        load_codebook(path)
+    message = str(err.value)
+    assert f"{path}:11: issues.0.targets.1.pattern" in message  # the bad regular expression, on its line
+    assert f"{path}:12: issues.0.targets.1.orientation" in message
+
+
+def test_duplicate_issue_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    issue = DATA_LOCALISATION.split("issues:\n", 1)[1]
+    path.write_text(DATA_LOCALISATION + issue)
+    with pytest.raises(CodebookError, match="appears twice"):
+        load_codebook(path)
+    with pytest.raises(CodebookError, match="cannot read codebook"):
+        load_codebook(tmp_path / "missing.yaml")
+
+
+def test_sync_issues_upserts(session: Session, tmp_path: Path) -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    assert sync_issues(session, codebook) == 3
+    assert sync_issues(session, codebook) == 0
+    changed = codebook.model_copy(update={"version": "next"})
+    assert sync_issues(session, changed) == 3
+    session.commit()
+    rows = {issue.id: issue for issue in session.scalars(select(Issue))}
+    assert set(rows) == {"taxation", "surveillance", "control"}
+    assert rows["control"].codebook_version == "next"
+    assert rows["taxation"].oppose_label
+
+
+def test_sentences_keep_offsets_and_abbreviations() -> None:
+    text = ("The U.S. delegation spoke first. Dr. Smith disagreed!\n\nH. Con. Res. 127 passed. "
+            "\"We object,\" she said. A last one")
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "The U.S. delegation spoke first.",
+        "Dr. Smith disagreed!",
+        "H. Con. Res. 127 passed.",
+        "\"We object,\" she said.",
+        "A last one",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in sentences)

@@ -1,0 +1,152 @@
+"""The rule coder's reading of sentences: each linguistic case, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.coding import code_text, load_codebook
+from tracker.coding.coder import summarise
+from tracker.coding.language import detect_language
+
+SPEAKER = ["Example Alliance"]
+
+
+@pytest.fixture(scope="module")
+def codebook():  # type: ignore[no-untyped-def]
+    return load_codebook()
+
+
+def positions(text: str, codebook, speaker: list[str] | str = SPEAKER) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return summarise(code_text(text, speaker, codebook))
+
+
+CASES = {
+    "plain support": ("We support a greater role for the ITU in Internet governance.", {"control": "support"}),
+    "plain opposition": ("Our government firmly opposes any transfer of Internet governance to an intergovernmental "
+                         "body.", {"control": "oppose"}),
+    "modal on a subject": ("The multi-stakeholder model must be preserved.", {"control": "oppose"}),
+    "praise of the status quo": ("The multistakeholder model has served the world well.", {"control": "oppose"}),
+    # Negation
+    "negated acceptance of a replacement": ("We will not accept a proposal that replaces the multi-stakeholder "
+                                            "model.", {"control": "oppose"}),
+    "negated support": ("We do not support intergovernmental control of the Internet.", {"control": "oppose"}),
+    "negated past endorsement": ("We never endorsed the idea of a tax on Internet traffic.", {"taxation": "oppose"}),
+    "denial of a takeover": ("This resolution is not about taking over the Internet.", {"control": "support"}),
+    # Contrast
+    "but: the later clause wins": ("The ITU has a useful role in development, but it should not gain authority "
+                                   "over the Internet.", {"control": "oppose"}),
+    "however after a concession": ("Some call it a tax on innovation; however, a fair contribution from large "
+                                   "platforms is necessary.", {"taxation": "support"}),
+    # Conditionals
+    "warning conditional": ("If governments take control of the Internet, innovation will suffer.",
+                            {"control": "oppose"}),
+    "condition without a target": ("If the treaty passes, we would consider supporting it.", {}),
+    # Hedges still count, with less confidence
+    "hedged warning": ("Proposals at the conference could lead to censorship of online content.",
+                       {"surveillance": "oppose"}),
+    # Questions
+    "rhetorical why-question": ("Why should governments be allowed to read our private messages?",
+                                {"surveillance": "oppose"}),
+    "open question": ("Should the ITU run the Internet?", {}),
+    # Opposing an opponent's proposal
+    "rejecting a proposal for control": ("Our delegation rejects proposals that would give governments control "
+                                         "over the Internet.", {"control": "oppose"}),
+    "rejecting weaker encryption": ("We reject any proposal that would weaken end-to-end encryption.",
+                                    {"surveillance": "oppose"}),
+    # Keyword traps
+    "ITU vision is not a control position": ("The company strongly supports the ITU's vision of connecting the "
+                                             "unconnected.", {}),
+    "welcoming the ITU": ("Our country welcomes the ITU Secretary-General to Geneva.", {}),
+    "topic without position": ("Control of the Internet was discussed at length in Dubai.", {}),
+    "description of ICANN": ("The report describes how ICANN coordinates domain names.", {}),
+    "arms control is not Internet control": ("We support stronger state control of nuclear exports.", {}),
+    # Loaded language
+    "loaded pejorative": ("Mass surveillance has no place in a democratic society.", {"surveillance": "oppose"}),
+    "modifier is not the subject": ("Backdoors in encryption put every user at risk.", {"surveillance": "oppose"}),
+    "threat to a good": ("Network fees on content providers are a threat to the open Internet.",
+                         {"taxation": "oppose"}),
+    "proponents' frame": ("Large content providers should pay their fair share for network investment.",
+                          {"taxation": "support"}),
+    # Denials and complaints
+    "defensive denial": ("The new law does not restrict freedom of expression.", {"surveillance": "support"}),
+    "complaint of absence": ("The bill does not protect the privacy of users online.", {"surveillance": "oppose"}),
+    "disavowal of one's own act": ("We don't want to censor the Internet.", {"surveillance": "support"}),
+    "not wanting others to act": ("We don't want governments to censor the Internet.", {"surveillance": "oppose"}),
+    # Harm and benefit events
+    "harm to a good": ("This law will curtail freedom of speech online.", {"surveillance": "oppose"}),
+    "benefit to a good": ("Strong encryption protects the privacy of millions of users.", {"surveillance": "oppose"}),
+    "harm to public safety": ("End-to-end encryption undermines public safety and helps criminals hide.",
+                              {"surveillance": "support"}),
+    "worry for a good": ("We are deeply concerned about the privacy of users online.", {"surveillance": "oppose"}),
+    "worry about a measure": ("We are concerned about mass surveillance of online users.",
+                              {"surveillance": "oppose"}),
+    # Description of others is not the speaker's stance
+    "unnamed countries": ("Several countries want to give the ITU authority over the Internet.", {}),
+    "reported critics": ("Critics say the multi-stakeholder model favours rich countries.", {}),
+    "embedded question": ("The conference will discuss whether states should gain new powers over the Internet.", {}),
+    "usage tax by name": ("The social media tax is a blatant attack on freedom of expression online.",
+                          {"taxation": "oppose", "surveillance": "oppose"}),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_linguistic_case(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    text, expected = CASES[name]
+    assert positions(text, codebook) == expected
+
+
+def test_hedge_lowers_confidence(codebook) -> None:  # type: ignore[no-untyped-def]
+    plain = code_text("The proposals will lead to censorship of online content.", SPEAKER, codebook)
+    hedged = code_text("The proposals might lead to censorship of online content.", SPEAKER, codebook)
+    assert plain and hedged
+    assert max(s.confidence for s in hedged) < max(s.confidence for s in plain)
+
+
+def test_group_subject_gives_one_stance_per_named_country(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("Several governments, including Iran, Saudi Arabia and Cuba, want to hand the ITU authority over the "
+            "Internet. They are opposed by Canada.")
+    stances = code_text(text, ["Example Institute"], codebook)
+    found = {(s.holder, s.issue_id, s.position) for s in stances}
+    assert found == {
+        ("country:IRN", "control", "support"),
+        ("country:SAU", "control", "support"),
+        ("country:CUB", "control", "support"),
+        ("country:CAN", "control", "oppose"),
+    }
+    canada = next(s for s in stances if s.holder == "country:CAN")
+    assert canada.evidence == "They are opposed by Canada."
+    assert text[canada.start : canada.end] == canada.evidence
+
+
+def test_reported_speech_is_attributed_to_the_named_actor(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ('"Governments must have the sovereign right to manage their national segment of the Internet," '
+            "the Russian delegation said.")
+    stances = code_text(text, ["Example News"], codebook)
+    assert {(s.holder, s.position) for s in stances if s.issue_id == "control"} == {("country:RUS", "support")}
+
+
+def test_speaker_named_in_third_person_is_the_speaker(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("Jane Roe, the coalition's director, said that giving the ITU authority over the Internet would end "
+            "the open Internet as we know it.")
+    assert positions(text, codebook, "Jane Roe (director, Example Coalition)") == {"control": "oppose"}
+    # The same words reported by someone else are Jane Roe's stance, not the reporter's.
+    assert positions(text, codebook, "Example News") == {}
+
+
+def test_pronoun_refers_to_the_last_named_speaker(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("Minister Ana Souza spoke after the vote. She said the tax on social media use would help pay for "
+            "rural broadband.")
+    assert positions(text, codebook, "Ana Souza (Minister of Communications)") == {"taxation": "support"}
+
+
+def test_descriptive_paragraph_is_no_stance_for_the_publisher(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("The talks in Geneva will cover three questions: new powers to tax Internet traffic, whether states "
+            "should monitor users, and who should manage the domain name system. Delegations are divided.")
+    assert code_text(text, ["Example Think Tank"], codebook) == []
+
+
+def test_non_english_text_is_detected() -> None:
+    assert detect_language("Wir lehnen jede staatliche Kontrolle des Internets entschieden ab, sagte die "
+                           "Ministerin am Montag in Berlin.") == "de"
+    assert detect_language("We reject any state control of the Internet, the minister said in Berlin.") == "en"
+    assert detect_language("ok") is None

@@ -1,0 +1,235 @@
+"""Coding stored documents end to end: stances with evidence, recoding, non-English, analysts' codings, review."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tests.conftest import SHARED
+from tracker.coding import (
+    code_documents,
+    load_codebook,
+    review_queue,
+    review_stance,
+    set_analyst_stance,
+)
+from tracker.coding.codebook import DEFAULT_CODEBOOK
+from tracker.errors import NotFoundError, TrackerError
+from tracker.models import Actor, Document, Stance, StanceAudit
+
+PUBLISHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+FORUM_TEXT = """Digital Rights Forum statement on the treaty talks
+
+We reject any proposal that would give governments control over the Internet's core resources.
+The multi-stakeholder model must be preserved.
+
+Meanwhile, Ruritania and Brazil want to bring the domain name system under the control of the ITU.
+"""
+
+MINISTRY_TEXT = """Statement by the Ministry
+
+The social media tax will help pay for rural broadband, and it is necessary.
+"""
+
+GERMAN_TEXT = """Erklärung des Forums
+
+Wir lehnen jede staatliche Kontrolle des Internets entschieden ab. Das Modell der vielen Beteiligten muss
+erhalten bleiben, sagte die Sprecherin am Montag in Berlin.
+"""
+
+
+def _document(session: Session, actor: Actor, url: str, text: str, published: datetime | None = PUBLISHED) -> Document:
+    document = Document(
+        canonical_url=url, url=url, actor_id=actor.id, title=text.splitlines()[0], published_at=published,
+        fetched_at=datetime(2026, 3, 3, tzinfo=UTC), content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        text=text, meta={},
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+@pytest.fixture
+def store(session: Session) -> dict[str, object]:
+    forum = Actor(slug="digital-rights-forum", name="Digital Rights Forum", kind="ngo", aliases=["DRF"])
+    ruritania = Actor(slug="ruritania", name="Ruritania", kind="state", aliases=["Ruritanian Republic"])
+    brazil = Actor(slug="brazil", name="Brazil", kind="state", country="BRA", aliases=[])
+    session.add_all([forum, ruritania, brazil])
+    session.flush()
+    docs = {
+        "forum": _document(session, forum, "https://drf.example/treaty", FORUM_TEXT),
+        "ministry": _document(session, brazil, "https://gov.example/tax", MINISTRY_TEXT, published=None),
+        "german": _document(session, forum, "https://drf.example/de", GERMAN_TEXT),
+    }
+    session.commit()
+    return {"forum": forum, "brazil": brazil, "ruritania": ruritania, **docs}
+
+
+def _stances(session: Session, **where: object) -> list[Stance]:
+    query = select(Stance).order_by(Stance.id)
+    for key, value in where.items():
+        query = query.where(getattr(Stance, key) == value)
+    return list(session.scalars(query))
+
+
+def test_code_documents_end_to_end(session: Session, store: dict) -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    report = code_documents(session, codebook)
+    session.commit()
+    assert report.documents_coded == 2
+    assert report.uncoded == {"language:de": 1}
+
+    forum, brazil = store["forum"], store["brazil"]
+    own = _stances(session, actor_id=forum.id)
+    assert {(s.issue_id, s.position) for s in own} == {("control", "oppose")}
+    first = own[0]
+    text = store["forum"].text
+    assert first.evidence in text
+    assert text[first.evidence_start : first.evidence_end] == first.evidence
+    assert first.url == "https://drf.example/treaty"
+    assert first.stated_at == PUBLISHED
+    assert first.reporter_id is None
+    assert first.coder_kind == "rule" and first.coder and first.codebook_version == codebook.version
+    assert 0 < first.confidence <= 1 and first.score < 0
+    assert first.note  # the rule trace: why it was coded
+
+    # Brazil is named in the forum's text: its stance is Brazil's, reported by the forum.
+    reported = [s for s in _stances(session, actor_id=brazil.id) if s.document_id == store["forum"].id]
+    assert [(s.issue_id, s.position, s.reporter_id) for s in reported] == [("control", "support", forum.id)]
+    assert "Ruritania and Brazil want" in reported[0].evidence
+    ruritania = _stances(session, actor_id=store["ruritania"].id)
+    assert [(s.issue_id, s.position, s.reporter_id) for s in ruritania] == [("control", "support", forum.id)]
+
+    # The ministry's own statement, with no publication date: stated when fetched.
+    tax = _stances(session, document_id=store["ministry"].id)
+    assert [(s.actor_id, s.issue_id, s.position) for s in tax] == [(brazil.id, "taxation", "support")]
+    assert tax[0].stated_at == datetime(2026, 3, 3, tzinfo=UTC)
+
+    german = session.get(Document, store["german"].id)
+    assert german.meta["coding"]["status"] == "uncoded"
+    assert german.meta["coding"]["reason"] == "language:de"
+    assert german.coded_version == codebook.version
+    assert not _stances(session, document_id=german.id)
+
+
+def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dict, tmp_path: Path) -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    code_documents(session, codebook)
+    session.commit()
+    before = [(s.actor_id, s.issue_id, s.position, s.evidence) for s in _stances(session)]
+    again = code_documents(session, codebook)
+    assert again.documents_coded == 0 and again.stances_added == 0
+    set_analyst_stance(session, "digital-rights-forum", "control", "oppose", evidence_url="https://drf.example/x",
+                       note="confirmed by phone", analyst="ana")
+    session.commit()
+
+    # A new codebook version (here: the taxation cues dropped) recodes every document.
+    text = DEFAULT_CODEBOOK.read_text().replace('version: "', 'version: "changed-')
+    changed_path = tmp_path / "codebook.yaml"
+    changed_path.write_text(text)
+    changed = load_codebook(changed_path)
+    changed.issues = [issue for issue in changed.issues if issue.id != "taxation"]
+    report = code_documents(session, changed)
+    session.commit()
+    assert report.documents_coded == 2 and report.stances_removed == len(before)
+    machine = [s for s in _stances(session) if s.coder_kind != "analyst"]
+    assert {s.codebook_version for s in machine} == {changed.version}
+    assert [(s.actor_id, s.issue_id, s.position, s.evidence) for s in machine] == [
+        row for row in before if row[1] != "taxation"
+    ]
+    analyst = _stances(session, coder_kind="analyst")
+    assert [(s.position, s.coder, s.superseded_at) for s in analyst] == [("oppose", "ana", None)]
+
+
+def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict) -> None:
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    first = set_analyst_stance(session, "brazil", "control", "support", analyst="ana", note="WCIT vote")
+    second = set_analyst_stance(session, "BRA", "control", "oppose", evidence_url="https://gov.example/speech",
+                                note="changed position in 2014", analyst="ben")
+    session.commit()
+    assert first.superseded_at is not None and second.superseded_at is None
+    assert second.coder_kind == "analyst" and second.coder == "ben" and second.url == "https://gov.example/speech"
+    assert second.review_status == "confirmed" and second.confidence == 1.0
+    audit = list(session.scalars(select(StanceAudit).order_by(StanceAudit.id)))
+    assert [(a.action, a.analyst, a.stance_id) for a in audit] == [("set", "ana", first.id), ("set", "ben", second.id)]
+    assert audit[1].details["supersedes"] == [first.id]
+    with pytest.raises(NotFoundError):
+        set_analyst_stance(session, "nobody", "control", "oppose", analyst="ana")
+    with pytest.raises(NotFoundError):
+        set_analyst_stance(session, "brazil", "spam", "oppose", analyst="ana")
+    with pytest.raises(TrackerError):
+        set_analyst_stance(session, "brazil", "control", "maybe", analyst="ana")
+
+
+def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> None:
+    from tracker.analysis.matrix import stance_matrix  # the aggregation the briefing uses
+
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    brazil = store["brazil"]
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    assert stance_matrix(session, as_of).position(brazil.id, "control") == "support"  # the machine's reading
+    set_analyst_stance(session, "brazil", "control", "oppose", analyst="ana", stated_at=PUBLISHED)
+    session.commit()
+    assert stance_matrix(session, as_of).position(brazil.id, "control") == "oppose"
+
+
+def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    everything = review_queue(session, max_confidence=1.01)
+    assert everything and all(item.reason.startswith("low confidence") for item in everything)
+    assert review_queue(session, max_confidence=0.0) == []
+    # A contradicting machine stance shows up as a conflict.
+    brazil = store["brazil"]
+    source = _stances(session, actor_id=brazil.id, issue_id="control")[0]
+    session.add(Stance(actor_id=brazil.id, issue_id="control", position="oppose", confidence=0.9, coder_kind="rule",
+                       coder="rules-1", evidence="x"))
+    session.commit()
+    conflicts = [item for item in review_queue(session, max_confidence=0.0) if item.actor == "brazil"]
+    assert {item.reason for item in conflicts} == {"conflict"}
+    review_stance(session, source.id, confirm=True, analyst="ana")
+    rejected = review_stance(session, conflicts[-1].stance_id, confirm=False, analyst="ana")
+    session.commit()
+    assert session.get(Stance, source.id).review_status == "confirmed"
+    assert rejected.review_status == "rejected" and rejected.reviewed_by == "ana"
+    assert review_queue(session, max_confidence=0.0) == []
+    assert [a.action for a in session.scalars(select(StanceAudit).order_by(StanceAudit.id))] == ["confirm", "reject"]
+
+
+@pytest.mark.skipif(not (SHARED / "seeds" / "cigi-leadership-in-a-turbulent-age.txt").exists(),
+                    reason="../shared seeds are absent")
+def test_cigi_paper_attributes_the_dispute_to_states(session: Session) -> None:
+    text = (SHARED / "seeds" / "cigi-leadership-in-a-turbulent-age.txt").read_text(encoding="utf-8")
+    cigi = Actor(slug="cigi", name="Centre for International Governance Innovation", kind="academic",
+                 country="CAN", aliases=["CIGI", "The Centre for International Governance Innovation"])
+    session.add(cigi)
+    session.flush()
+    document = _document(session, cigi, "https://www.cigionline.org/leadership-turbulent-age", text,
+                         published=datetime(2013, 1, 15, tzinfo=UTC))
+    session.commit()
+    report = code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    rows = session.execute(
+        select(Actor.country, Stance.issue_id, Stance.position, Stance.evidence, Stance.reporter_id)
+        .join(Actor, Actor.id == Stance.actor_id).where(Stance.document_id == document.id)
+    ).all()
+    by_country = {(r.country, r.issue_id, r.position) for r in rows}
+    assert by_country == {
+        ("BRA", "control", "support"), ("CHN", "control", "support"), ("IND", "control", "support"),
+        ("RUS", "control", "support"), ("USA", "control", "oppose"),
+    }
+    for row in rows:
+        assert row.reporter_id == cigi.id
+        if row.position == "support":
+            assert "some countries, including Brazil, China, India and Russia, want to bring the Internet" in row.evidence
+        else:
+            assert row.evidence.startswith("They are opposed by the United States")
+    assert not _stances(session, actor_id=cigi.id)
+    assert set(report.actors_created) == {"brazil", "china", "india", "russia", "united-states"}
