@@ -3,7 +3,8 @@
 The static part lives in tests/fixtures/sites (with __BASE__ standing for the server's URL); `build_sites`
 adds what is easier generated: a feed of 20 items and its pages, PDF and DOCX contributions, a corrupt PDF.
 Dynamic paths: /bad/flaky (500 once, then 200), /bad/slow (answers after `slow_seconds`), /bad/loop (a redirect
-loop), /bad/huge.html (over any small size limit), /redirect/NAME (301 to /listing/NAME.html).
+loop), /bad/huge.html (over any small size limit), /redirect/NAME (301 to /listing/NAME.html), /slow/index.html
+(a listing of 20 documents that each take `doc_delay` seconds).
 """
 
 from __future__ import annotations
@@ -63,10 +64,13 @@ def feed_xml(items: int = FEED_ITEMS) -> str:
     )
 
 
-def make_pdf(path: Path, title: str, text: str, author: str = "") -> None:
+def make_pdf(path: Path, title: str, text: str, author: str = "", created: str = "2026-03-01T12:00:00+01:00") -> None:
     from weasyprint import HTML
 
-    html = f"<html><head><title>{title}</title><meta name='author' content='{author}'></head><body><h1>{title}</h1>"
+    html = (
+        f"<html><head><title>{title}</title><meta name='author' content='{author}'>"
+        f"<meta name='dcterms.created' content='{created}'></head><body><h1>{title}</h1>"
+    )
     html += "".join(f"<p>{p}</p>" for p in text.split("\n")) + "</body></html>"
     HTML(string=html).write_pdf(path)
 
@@ -143,6 +147,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._redirect(302, "/bad/loop-2" if path == "/bad/loop" else "/bad/loop")
         if path == "/bad/huge.html":
             return self._send_huge(site.huge_bytes)
+        if path == "/slow/index.html":
+            links = "".join(f'<li><a class="doc" href="/slow/doc-{n}.html">Doc {n}</a></li>' for n in range(1, 21))
+            return self._send(200, f"<html><body><ul>{links}</ul></body></html>".encode(), "text/html")
+        if path.startswith("/slow/doc-"):
+            time.sleep(site.doc_delay)
+            n = path.rsplit("-", 1)[1].split(".")[0]
+            return self._send(200, news_item(int(n)).encode(), "text/html")
         if path.startswith("/redirect/"):
             return self._redirect(301, f"/listing/{path.rsplit('/', 1)[1]}.html")
         file = (site.root / path.lstrip("/")).resolve()
@@ -193,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class FixtureHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a crawl opens many connections at once; the default backlog of 5 drops some
     site: FixtureSite
     hits: Counter[str]
     not_modified: Counter[str]
@@ -205,9 +217,10 @@ class FixtureSite:
     """The fixture sites served from `root` on 127.0.0.1 (a free port) until stop()."""
 
     def __init__(self, root: Path, *, slow_seconds: float = 3.0, huge_bytes: int = 2_000_000,
-                 host: str = "127.0.0.1") -> None:
+                 doc_delay: float = 0.2, host: str = "127.0.0.1") -> None:
         self.root = root.resolve()
         self.slow_seconds = slow_seconds
+        self.doc_delay = doc_delay
         self.huge_bytes = huge_bytes
         self.server = FixtureHTTPServer((host, 0), _Handler)
         self.server.site = self

@@ -167,10 +167,27 @@ def extract_html(html: str, url: str, *, raw: bytes = b"") -> Extracted:
     )
 
 
+def reflow(text: str) -> str:
+    """Join the lines a PDF breaks sentences into, so a sentence can be found (and quoted) whole.
+
+    A line continues the previous one when that one does not end a sentence and this one starts in lower case
+    (or the previous one ends with a hyphen, kept: "Internet-related").
+    """
+    out: list[str] = []
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        if out and (out[-1].endswith("-") or (not out[-1].endswith((".", "!", "?", ":", ";")) and line[0].islower())):
+            out[-1] += line if out[-1].endswith("-") else " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def extract_pdf(body: bytes) -> Extracted:
     try:
         reader = PdfReader(io.BytesIO(body))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        text = "\n".join(reflow(page.extract_text() or "") for page in reader.pages)
         info = reader.metadata
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
         raise ExtractionError(f"corrupt or unreadable PDF: {exc}") from exc

@@ -11,6 +11,7 @@ from tracker.cli import actors  # noqa: E402, F401  isort: skip
 from tracker.cli import analysis  # noqa: E402, F401  isort: skip
 from tracker.cli import report  # noqa: E402, F401  isort: skip
 from tracker.cli import query  # noqa: E402, F401  isort: skip
+from tracker.cli import crawl  # noqa: E402, F401  isort: skip
 from tracker.cli import code  # noqa: E402, F401  isort: skip
 from tracker.cli import schedule  # noqa: E402, F401  isort: skip
 from tracker.cli import run  # noqa: E402, F401  isort: skip

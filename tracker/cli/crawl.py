@@ -1,0 +1,86 @@
+"""`tracker crawl`: crawl the registry's sources with a live progress display and a summary table."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tracker.cli.app import app, console
+from tracker.config import get_settings
+from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
+
+MAX_ERRORS_SHOWN = 20
+
+
+class CrawlDisplay:
+    """Turns crawl progress events into one live line per source."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+        self.counts: dict[str, Counter[str]] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.kind == "run_started":
+            for slug in event.detail.get("sources", []):
+                self.counts[slug] = Counter()
+                self.tasks[slug] = self.progress.add_task(slug, total=None, status="waiting")
+            return
+        if event.source not in self.tasks:
+            return
+        counts = self.counts[event.source]
+        if event.kind == "page":
+            counts["pages"] += 1
+        elif event.kind == "document":
+            counts[event.detail.get("outcome", "document")] += 1
+        elif event.kind == "error":
+            counts["errors"] += 1
+        status = (
+            f"{counts['pages']} pages, {counts['new']} new, {counts['changed']} changed, "
+            f"{counts['unchanged']} unchanged, {counts['errors']} errors"
+        )
+        finished = event.kind == "source_finished"
+        self.progress.update(self.tasks[event.source], status=status, total=1 if finished else None,
+                             completed=1 if finished else 0)
+
+
+def summary_table(report: CrawlReport) -> Table:
+    table = Table("source", "status", "pages", "new", "changed", "unchanged", "errors",
+                  title=f"crawl run {report.run_id}: {report.status}")
+    for s in report.sources:
+        style = {"failed": "red", "suspicious": "yellow"}.get(s.status, "")
+        table.add_row(s.source, f"[{style}]{s.status}[/]" if style else s.status, str(s.pages_fetched),
+                      str(s.documents_new), str(s.documents_changed), str(s.documents_unchanged), str(s.errors_count))
+    totals = report.totals()
+    table.add_row("[bold]total[/]", "", *(str(totals[k]) for k in (
+        "pages_fetched", "documents_new", "documents_changed", "documents_unchanged", "errors_count")))
+    return table
+
+
+def print_report(report: CrawlReport) -> None:
+    console.print(summary_table(report))
+    errors = [(s.source, url, reason) for s in report.sources for url, reason in s.errors]
+    for source, url, reason in errors[:MAX_ERRORS_SHOWN]:
+        console.print(f"  [red]error[/] {source}: {url or '-'}: {reason}", highlight=False, markup=False)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        console.print(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more (table crawl_errors, run {report.run_id})")
+    if report.message:
+        console.print(report.message, highlight=False, markup=False)
+
+
+@app.command("crawl")
+def crawl(
+    source: list[str] = typer.Option(
+        None, "--source", "-s", metavar="ID", help="Crawl only this source id (repeatable)."
+    ),
+) -> None:
+    """Crawl every enabled source of the registry (or the ones named) and store what changed."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        report = run_crawl(get_settings(), source or None, trigger="cli", on_progress=CrawlDisplay(progress))
+    print_report(report)
+    if report.status in ("failed", "aborted"):
+        raise typer.Exit(1)
