@@ -40,6 +40,7 @@ NEW_DOCUMENTS_SHOWN = 40
 CAMP_QUOTES_SHOWN = 3
 CAMP_NAMES_SHOWN = 40
 UNDECIDED_SHOWN = 15
+SPELLED_OUT_ISSUES = 8  # beyond this many issues the heat map numbers its columns and adds a key
 CHANGES_SHOWN = 25
 COLOURS = {SUPPORT: (31, 95, 166), OPPOSE: (192, 57, 43)}
 SYMBOLS = {SUPPORT: "+", OPPOSE: "\u2212", MIXED: "\u00b1", NEUTRAL: "\u25cb"}
@@ -95,18 +96,25 @@ def _mix(rgb: tuple[int, int, int], alpha: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def shade(position: str, strength: float) -> str:
+    """The CSS class of a heat-map cell: h-s0..h-s4 / h-o0..h-o4 by strength, h-mx (mixed), h-nt (neutral).
+
+    Classes rather than inline styles: WeasyPrint parses every style attribute on its own, which made a
+    300 x 20 heat map take seconds longer to print.
+    """
+    if position in COLOURS:
+        return f"h-{position[0]}{min(4, int(max(0.0, strength) * 5))}"
+    return "h-mx" if position == MIXED else "h-nt"
+
+
 def heat_cell(cell: Cell | None, issue_label: str) -> dict[str, Any]:
-    """Colour, symbol and tooltip of one heat-map cell (symbols keep it readable in greyscale print)."""
+    """Shade, symbol and tooltip of one heat-map cell (symbols keep it readable in greyscale print)."""
     if cell is None:
-        return {"symbol": "", "bg": "#ffffff", "fg": "#999999", "title": "no statement", "analyst": False}
-    if cell.position in COLOURS:
-        alpha = 0.25 + 0.75 * min(1.0, cell.confidence)
-        bg, fg = _mix(COLOURS[cell.position], alpha), ("#ffffff" if alpha > 0.55 else "#1a1a1a")
-    else:
-        bg, fg = ("#d9d9d9", "#333333") if cell.position == MIXED else ("#f1f1f1", "#666666")
+        return {"symbol": "", "cls": "h-na", "title": "no statement", "analyst": False}
     basis = "analyst coding" if cell.basis == "analyst" else f"{cell.stances} coded statements"
     title = f"{cell.position} ({issue_label}); confidence {cell.confidence:.2f}; {basis}"
-    return {"symbol": SYMBOLS[cell.position], "bg": bg, "fg": fg, "title": title, "analyst": cell.basis == "analyst"}
+    return {"symbol": SYMBOLS[cell.position], "cls": shade(cell.position, cell.confidence), "title": title,
+            "analyst": cell.basis == "analyst"}
 
 
 def heat_map(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
@@ -142,15 +150,13 @@ def bloc_rows(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
         for issue_id, issue in analysis.matrix.issues.items():
             line = bloc.lines[issue_id]
             if line.dominant:
-                alpha = 0.3 + 0.7 * line.share * line.coverage
-                cells.append({"symbol": SYMBOLS[line.dominant], "bg": _mix(COLOURS[line.dominant], alpha),
-                              "fg": "#ffffff" if alpha > 0.55 else "#1a1a1a",
+                cells.append({"symbol": SYMBOLS[line.dominant], "cls": shade(line.dominant, line.share * line.coverage),
                               "title": f"{issue.label(line.dominant)}: {line.support} for, {line.oppose} against"})
             elif line.taken:
-                cells.append({"symbol": SYMBOLS[MIXED], "bg": "#d9d9d9", "fg": "#333333",
+                cells.append({"symbol": SYMBOLS[MIXED], "cls": "h-mx",
                               "title": f"split: {line.support} for, {line.oppose} against"})
             else:
-                cells.append({"symbol": "", "bg": "#ffffff", "fg": "#999999", "title": "no member took a side"})
+                cells.append({"symbol": "", "cls": "h-na", "title": "no member took a side"})
         rows.append({"bloc": bloc, "cells": cells})
     return rows
 
@@ -332,6 +338,8 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
         "has_new_data": bool(doc_count or stance_count),
         "map": coalition_map(current),
         "heat": heat_map(current),
+        "heat_width": min(100, 40 + 12 * len(current.matrix.issues)),
+        "short_headers": len(current.matrix.issues) > SPELLED_OUT_ISSUES,
         "bloc_rows": bloc_rows(current),
         "camps": camp_views(current),
         "documents": docs,
