@@ -219,6 +219,7 @@ def _name_variants(raw: str) -> list[str]:
         for quoted in re.findall(r"[\"“]([^\"”]+)[\"”]", part):
             variants.append(quoted)
         part = re.sub(r"[\"“][^\"”]*[\"”]", "", part).strip()
+        part = re.sub(r"^(?:a|an|the)\s+", "", part, flags=re.IGNORECASE)
         if not part:
             continue
         variants.append(part)
@@ -235,12 +236,19 @@ def _name_variants(raw: str) -> list[str]:
                 tail = sub.split()[1:]
                 if tail[0][:1].isupper() and len(tail) >= 2:
                     variants.append(" ".join(tail))
+        head = ORG_HEAD.search(part)
+        if head:
+            variants.append(head.group(1))  # "the Ministry", "the government"
         title = re.match(r"(?:[A-Z][a-z]+\s+){0,2}?(President|Prime Minister|Minister|Secretary|Commissioner"
                          r"|Chancellor|Director|Chair|Chairman|Spokesperson|Ambassador|Senator|Representative)\b",
                          part)
         if title:
             variants.append(title.group(1))
     return [v.strip() for v in variants if v.strip()]
+
+
+ORG_HEAD = re.compile(r"(?:^|\s)(government|ministry|commission|council|parliament|delegation|office|department"
+                      r"|agency|board|secretariat|administration)(?:\s+of\b|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -271,13 +279,14 @@ def resolve_holder(phrase: str, speaker: SpeakerNames, lexicon: ActorLexicon | N
         return HolderRef("nonagent")
     if FIRST_PERSON.match(text):
         return HolderRef("speaker", text)
-    if speaker.search(text):
-        return HolderRef("speaker", text)
+    # Named actors first: "the government of China" is China even when the speaker is "the government".
     if lexicon is not None:
         mentions = lexicon.find(text)
         if mentions:
             keys = tuple(dict.fromkeys(m.key for m in mentions))
             return HolderRef("actors", text, keys)
+    if speaker.search(text):
+        return HolderRef("speaker", text)
     if PRONOUN.match(text) and len(text.split()) <= 2:
         return HolderRef("pronoun", text)
     if HUMAN_NOUNS.search(text) or PERSON_NAME.search(text):

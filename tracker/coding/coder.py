@@ -118,11 +118,12 @@ def default_lexicon() -> ActorLexicon:
     return _DEFAULT_LEXICON
 
 
-def summarise(stances: Sequence[CodedStance], holder: str = SPEAKER_KEY) -> dict[str, str]:
+def summarise(stances: Sequence[CodedStance], holders: str | set[str] = SPEAKER_KEY) -> dict[str, str]:
     """One position per issue for a holder: the confidence-weighted balance of its readings (ties: none)."""
+    wanted = {holders} if isinstance(holders, str) else holders
     balance: Counter[str] = Counter()
     for stance in stances:
-        if stance.holder == holder:
+        if stance.holder in wanted:
             balance[stance.issue_id] += stance.score
     return {issue: ("support" if value > 0 else "oppose") for issue, value in balance.items() if abs(value) > 1e-9}
 

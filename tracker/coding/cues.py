@@ -71,14 +71,15 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential"
             r"|important|vital|crucial|key"
             r"|integral|indispensable|critical|fundamental|welcome|right|good|beneficial|valuable|legitimate"
-            r"|justified|reasonable|fair|needed|the (?:right|best) (?:way|approach|model|answer))",
+            r"|justified|reasonable|fair|needed|proportionate|the (?:right|best) (?:way|approach|model|answer))",
             "+", post="+"),
     CueSpec(r"necessary|essential|important|vital|crucial|indispensable|beneficial|valuable|legitimate|integral",
             "+", post="+"),
     CueSpec(rf"{_v('benefit')}|{_v('help')}(?: to)?|{_v('enable')}|{_v('serve')} (?:the )?(?:public|people|users)"
             rf"|{_v('work')} well|(?:has|have) (?:served|worked) (?:us |the world )?well|a success|successful"
             r"|(?:good|great) (?:idea|thing|news|step)|a step forward", None, post="+"),
-    CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged", "+"),
+    CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
+            r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
             r"|unacceptable|wrong|bad"
             r"|flawed|misguided|obsolete|outdated|unworkable|unnecessary|illegitimate|problematic|alarming"
@@ -88,6 +89,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             "-", post="-"),
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
+            r"|sweeping|unchecked|unprecedented powers|overreach\w*|an overreach"
             r"|abusive|arbitrary|heavy-handed", "-", post="-"),
     CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy"
             r"|precedent|deal)"
@@ -98,7 +100,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|in the name of|under the guise of|(?:a )?(?:clear )?(?:manifestation|example|sign) of"
             r"|raises? (?:\w+ ){0,2}concerns?|(?:are|is) (?:a )?cause for concern"
             r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of|(?:will |would )?suffer"
-            r"|pay the price|lose out",
+            r"|pay the price|lose out|(?:be )?(?:paid|borne) by (?:consumers|users|citizens)"
+            r"|passed on to (?:consumers|users)|higher (?:\w+ )?(?:prices|bills)",
             "-", post="-"),
     # Worry: against what follows, but FOR a good that follows ("concerns about privacy" values privacy).
     CueSpec(r"(?:deep|serious|grave|great|growing|strong)?\s*concerns? (?:about|over|regarding|with|as to)"
@@ -124,6 +127,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
     # Removal and replacement: turns what follows into its opposite, no judgement of the subject.
     CueSpec(rf"{_v('reduce')}|{_v('remove')}|{_v('eliminate')}|{_v('abolish')}|{_v('replace')}|replacement of"
             rf"|{_v('overturn')}|{_v('change')}|changes to|{_v('end')}|{_v('prevent')}|{_v('stop')}"
+            rf"|{_v('drop')}(?:ped|ping)?|{_v('scrap')}(?:ped|ping)?|{_v('withdraw')}|withdrew|withdrawn|{_v('abandon')}"
+            rf"|{_v('shelve')}|{_v('repeal')}|{_v('reverse')}|{_v('veto')}(?:es|ed|ing)?"
             rf"|{_v('block')}|{_v('ban')}(?:ned|ning)?|{_v('prohibit')}|{_v('outlaw')}|{_v('curb')}|{_v('tackle')}"
             rf"|{_v('combat')}|{_v('counter')}|{_v('fight')}(?!s? (?:for|against))|fought(?! for| against)"
             rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|away from|instead of"
@@ -177,7 +182,8 @@ HEDGES = re.compile(
 CONDITIONAL = re.compile(r"^\s*(?:even )?(?:if|unless|provided that|in case|as long as|should)\b", re.IGNORECASE)
 EMBEDDED_QUESTION = re.compile(r"\b(?:whether|if or not)\b", re.IGNORECASE)
 RHETORICAL_FLIP = re.compile(
-    r"^\W*(?:why (?:should|would|must|do|does|did|is|are|on earth)|how (?:can|could|would|dare)|who (?:wants|needs"
+    r"^\W*(?:(?:will|would|can|could|do|does|is|are|should)\b[^?]*\breally\b"
+    r"|why (?:should|would|must|do|does|did|is|are|on earth)|how (?:can|could|would|dare)|who (?:wants|needs"
     r"|would want)|what (?:right|good|business))\b",
     re.IGNORECASE,
 )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import code_text, summarise
+from tracker.coding.coder import SPEAKER_KEY, code_text, summarise
 from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
 from tracker.models import JobRun
@@ -37,6 +37,16 @@ class GoldStatement(BaseModel):
     actor: str
     labels: dict[str, str]
     lang: str | None = None
+    actor_type: str | None = None
+    country: str | None = None
+
+    @property
+    def speaker_keys(self) -> set[str]:
+        """A government speaks for its state: "Russia supports ..." in a Russian ministry's text is the speaker."""
+        keys = {SPEAKER_KEY}
+        if self.actor_type == "government" and self.country:
+            keys.add(f"country:{self.country.upper()}")
+        return keys
 
 
 def load_gold(path: Path | str) -> list[GoldStatement]:
@@ -165,7 +175,7 @@ def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: 
         elif baseline:
             predicted = baseline_positions(statement.text, codebook)
         else:
-            predicted = summarise(code_text(statement.text, statement.actor, codebook))
+            predicted = summarise(code_text(statement.text, statement.actor, codebook), statement.speaker_keys)
         for issue in codebook.issue_ids:
             gold = statement.labels.get(issue)
             guess = predicted.get(issue)

@@ -22,6 +22,7 @@ the speaker's. Positions about an earlier proposal ("rejects these proposals") t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -136,6 +137,9 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
         hits.append(CueHit(match.start(), match.end(), match.group(0), C.NEGATION_CUE, "neg", None))
     # A cue inside a target phrase is part of the target ("break encryption", "greater state control").
     hits = [h for h in hits if not any(t.start <= h.start and h.end <= t.end for t in targets)]
+    # "the proposed fees": a participle after a determiner is an adjective, not somebody's position.
+    hits = [h for h in hits if not (h.spec.holder and h.text.lower().endswith("ed")
+                                    and PARTICIPLE_DETERMINER.search(text, 0, h.start))]
     # Longest first; attitudes beat events on equal spans; a negation inside a cue ("do not work") is the cue's.
     priority = {"+": 0, "-": 0, None: 0, "flip": 1, "keep": 2, "neg": 3}
     hits.sort(key=lambda h: (-(h.end - h.start), priority.get(h.effect_pre, 0), h.start))
@@ -147,8 +151,11 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
     return sorted(kept, key=lambda h: h.start)
 
 
+PARTICIPLE_DETERMINER = re.compile(r"\b(?:the|a|an|this|these|that|those|its|their|his|her|our)\s+$",
+                                   re.IGNORECASE)
 NEGATION = re.compile(
-    r"(?<![\w-])(?:not|no|never|nobody|no one|nothing|none|neither|nor|without|little to no|hardly|cannot"
+    r"(?<![\w-])(?:cannot and (?:should|must|will|shall) not|not|no|never|nobody|no one|nothing|none|neither|nor"
+    r"|without|little to no|hardly|cannot"
     r"|lack of|absence of)(?![\w-])|n't\b",
     re.IGNORECASE,
 )
@@ -305,6 +312,8 @@ def _post_attitude(cues: list[CueHit]) -> tuple[int | None, int, list[str]]:
     for cue in cues:
         if cue.effect_pre == "neg":
             negations += 1
+            if modal is None and re.search(r"\b(?:should|must)\b", cue.text):
+                modal = cue  # "cannot and should not"
             continue
         if modal is not None:
             # "X must be preserved" / "X should not change": the verb after the modal decides.
@@ -478,7 +487,10 @@ def analyse_sentence(
                 chain.attitude = 1  # "we should ... not push X": a normative negation, not a denial
                 chain.cues.append("(normative)")
             _apply_outcome(text, target.end, clause.end, chain)
-            post = _post_attitude(post_cues[:4]) if chain.attitude is None and not chain.events else (None, 0, [])
+            # A judgement after the target is about it when it is the subject (no target before it in the clause).
+            is_subject = not any(t.end <= target.start and "," not in text[t.end : target.start]
+                                 for t in heads if t is not target)
+            post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject else (None, 0, [])
             result = _compose(target, chain, post)
             if result is None:
                 continue
@@ -525,6 +537,7 @@ def _post_limit(text: str, start: int, end: int) -> int:
     return limit
 
 
+COORDINATED_ADJECTIVES = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)?\s*")
 PP_MODIFIER = re.compile(r"\s+(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?", re.IGNORECASE)
 
 
@@ -534,6 +547,11 @@ def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
     for target in targets:
         if heads and PP_MODIFIER.fullmatch(text, heads[-1].end, target.start):
             continue
+        last = heads[-1] if heads else None
+        if last and COORDINATED_ADJECTIVES.fullmatch(text, last.end, target.start) and \
+                last.issues == target.issues and last.orientation == target.orientation:
+            heads[-1] = dataclasses.replace(last, end=target.end, text=text[last.start : target.end])
+            continue  # "the bottom-up, multistakeholder approach": one phrase
         heads.append(target)
     return heads
 
