@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 JOBS_TABLE = "apscheduler_jobs"
 SCHEDULED_JOBS = ("crawl", "code", "briefing")
 SCHEDULER_LOCK = "scheduler"
-STANDBY_POLL_SECONDS = 5.0
+STANDBY_POLL_SECONDS = 2.0
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
 JOB_FUNCTION = "tracker.scheduler:scheduled_job"
 WORKERS = 3  # one per job: jobs never run twice at once

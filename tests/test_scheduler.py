@@ -1,0 +1,301 @@
+"""The scheduler for real: APScheduler with its SQLAlchemy job store in the test store, second-level triggers, the
+real crawler (a child process running Scrapy) against fixture sites on 127.0.0.1, the real coder and briefing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from tests.conftest import sqlite_only
+from tests.sites import FixtureSite, article_html
+from tracker.briefing import last_complete_week, parse_week
+from tracker.config import Settings, load_settings
+from tracker.db import session_factory
+from tracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
+from tracker.scheduler import TrackerScheduler, list_jobs
+
+LOCAL = ["127.0.0.1"]
+STATEMENTS = {
+    "france": ("France", "state", "FRA",
+               "We oppose any intergovernmental control of the Internet by the ITU. "
+               "We reject mass surveillance and support strong encryption."),
+    "russia": ("Russia", "state", "RUS",
+               "We call for an equal role for governments in international Internet governance, under the ITU."),
+    "isoc": ("Internet Society", "ngo", None,
+             "We oppose any intergovernmental control of the Internet by the ITU."),
+}
+
+
+# Helpers shared with test_scheduler_daemon.py --------------------------------------------------------------------
+
+
+def scheduler_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Fast local crawling, a private briefing folder and log file, jobs that stay quiet unless a test wakes them."""
+    values: dict[str, Any] = dict(
+        database_url=database_url, allow_private_addresses=True, autothrottle=False, download_delay=0,
+        download_timeout=2.0, retry_times=0, concurrent_per_domain=8, crawl_time_limit=60,
+        reports_dir=tmp_path / "briefings", log_file=tmp_path / "tracker.log", crawl_interval=3600,
+        code_interval=3600, briefing_cron="0 6 * * mon", misfire_grace_time=60,
+    )
+    values.update(overrides)
+    return load_settings(**values)
+
+
+def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+def job_runs(engine: Engine, job: str | None = None) -> list[JobRun]:
+    with session_factory(engine)() as session:
+        query = select(JobRun).order_by(JobRun.id)
+        if job:
+            query = query.where(JobRun.job == job)
+        return list(session.scalars(query))
+
+
+def count(engine: Engine, model: type) -> int:
+    with session_factory(engine)() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def add_slow_listing(session: Session, site: FixtureSite) -> None:
+    """A listing of 20 documents that each take the site's doc_delay to serve."""
+    actor = Actor(slug="council", name="Council", kind="igo")
+    session.add(actor)
+    session.flush()
+    session.add(Source(slug="slow", actor_id=actor.id, kind="listing", url=site.url("/slow/index.html"),
+                       allowed_domains=LOCAL, options={"item_links": "a.doc"}, frequency_hours=24))
+    session.commit()
+
+
+def crawler_processes(parent: psutil.Process | None = None) -> list[psutil.Process]:
+    """The crawler child processes (python -m spiders.runner) under `parent` (default: this process)."""
+    found = []
+    for child in (parent or psutil.Process()).children(recursive=True):
+        try:
+            if "spiders.runner" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            continue
+    return found
+
+
+def assert_crawls_never_overlapped(engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.started_at)).all()
+    assert all(run.finished_at is not None and run.status != "running" for run in runs)
+    for before, after in zip(runs, runs[1:], strict=False):
+        assert before.finished_at is not None and before.finished_at <= after.started_at, (before.id, after.id)
+
+
+# Fixtures --------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def statements_site(tmp_path: Path) -> Iterator[FixtureSite]:
+    """Three actors' statements, published in the last complete week (the week the briefing covers)."""
+    start, _end = parse_week(last_complete_week())
+    published = (start + timedelta(days=2, hours=10)).isoformat()
+    root = tmp_path / "site" / "statements"
+    root.mkdir(parents=True)
+    for slug, (name, _kind, _country, text) in STATEMENTS.items():
+        page = article_html(f"{name} on Internet governance", f"<p>{text}</p>" * 2, published=published)
+        (root / f"{slug}.html").write_text(page, encoding="utf-8")
+    with FixtureSite(tmp_path / "site") as site:
+        yield site
+
+
+@pytest.fixture
+def slow_site(tmp_path: Path) -> Iterator[FixtureSite]:
+    (tmp_path / "slow-site").mkdir()
+    with FixtureSite(tmp_path / "slow-site", doc_delay=0.25) as site:
+        yield site
+
+
+@pytest.fixture
+def scheduler_factory() -> Iterator[Callable[[Settings], TrackerScheduler]]:
+    """Start schedulers; every one still running at the end of the test is shut down."""
+    started: list[TrackerScheduler] = []
+
+    def start(settings: Settings) -> TrackerScheduler:
+        scheduler = TrackerScheduler(settings)
+        scheduler.start()
+        started.append(scheduler)
+        return scheduler
+
+    yield start
+    for scheduler in started:
+        if scheduler.running:
+            scheduler.shutdown()
+
+
+# Tests -----------------------------------------------------------------------------------------------------------
+
+
+def test_scheduler_crawls_codes_and_writes_the_briefing(
+    engine: Engine, database_url: str, tmp_path: Path, statements_site: FixtureSite, scheduler_factory: Any
+) -> None:
+    with session_factory(engine)() as session:
+        for slug, (name, kind, country, _text) in STATEMENTS.items():
+            actor = Actor(slug=slug, name=name, kind=kind, country=country)
+            session.add(actor)
+            session.flush()
+            session.add(Source(slug=f"{slug}-statement", actor_id=actor.id, kind="document", allowed_domains=LOCAL,
+                               url=statements_site.url(f"/statements/{slug}.html"), frequency_hours=24))
+        session.commit()
+    settings = scheduler_settings(database_url, tmp_path, crawl_interval=1, code_interval=1,
+                                  briefing_cron="*/2 * * * * *")
+    scheduler = scheduler_factory(settings)
+
+    def briefed_after_coding() -> bool:
+        coded = [r for r in job_runs(engine, "code") if r.status == "ok" and r.details.get("documents_coded")]
+        return bool(coded) and any(
+            r.status == "ok" and r.started_at > coded[0].finished_at for r in job_runs(engine, "briefing")
+        )
+
+    wait_for(briefed_after_coding, 60, "a briefing rendered after the crawled documents were coded")
+    scheduler.shutdown()
+
+    with session_factory(engine)() as session:
+        documents = session.scalars(select(Document)).all()
+        assert len(documents) == 3 and all(d.coded_version for d in documents)
+        stances = {(s.actor.slug, s.issue_id, s.position) for s in session.scalars(select(Stance))}
+        assert {("france", "control", "oppose"), ("russia", "control", "support"),
+                ("isoc", "control", "oppose")} <= stances
+        runs = session.scalars(select(CrawlRun)).all()
+        assert [(r.status, r.trigger) for r in runs] == [("ok", "scheduler")]  # later checks: nothing due
+        briefing = session.scalar(select(Briefing).where(Briefing.week == last_complete_week()))
+        assert briefing is not None and briefing.html_path and briefing.pdf_path
+    html = Path(briefing.html_path).read_text(encoding="utf-8")
+    assert "France" in html and "Russia" in html and "Internet Society" in html
+    assert Path(briefing.pdf_path).read_bytes().startswith(b"%PDF")
+
+    crawls = job_runs(engine, "crawl")
+    assert crawls[0].status == "ok" and crawls[0].details["crawl_run"] == runs[0].id
+    assert crawls[0].details["totals"]["documents_new"] == 3
+    assert {r.message for r in crawls if r.status == "ok"} - {crawls[0].message} <= {"no source is due"}
+    assert all(r.status in ("ok", "skipped") and r.finished_at for r in job_runs(engine))
+
+
+def test_jobs_and_next_run_times_survive_a_restart(
+    engine: Engine, database_url: str, tmp_path: Path, scheduler_factory: Any
+) -> None:
+    settings = scheduler_settings(database_url, tmp_path, crawl_interval=3600, code_interval=7200)
+    first = scheduler_factory(settings)
+    # A new store is crawled and coded at once; then each job waits for its interval.
+    wait_for(lambda: {r.job for r in job_runs(engine) if r.status == "ok"} >= {"crawl", "code"}, 20,
+             "the first crawl and coding")
+    wait_for(lambda: all(j.next_run_time.timestamp() - time.time() > 3000 for j in first.jobs()), 5,
+             "the jobs to be rescheduled after their first run")
+    before = {j.id: j.next_run_time for j in first.jobs()}
+    assert set(before) == {"crawl", "code", "briefing"}
+    assert before["briefing"].weekday() == 0 and (before["briefing"].hour, before["briefing"].minute) == (6, 0)
+    first.shutdown()
+    runs_before = len(job_runs(engine))
+
+    assert {j.id: j.next_run_time for j in list_jobs(settings)} == before  # `tracker schedule list` reads the store
+    second = scheduler_factory(settings)
+    assert {j.id: j.next_run_time for j in second.jobs()} == before
+    time.sleep(1.5)
+    assert len(job_runs(engine)) == runs_before  # a restart is not a reason to run anything
+    second.shutdown()
+
+    # A changed trigger reschedules that job only.
+    third = scheduler_factory(scheduler_settings(database_url, tmp_path, crawl_interval=3600, code_interval=7200,
+                                                 briefing_cron="30 7 * * fri"))
+    after = {j.id: j.next_run_time for j in third.jobs()}
+    assert after["crawl"] == before["crawl"] and after["code"] == before["code"]
+    assert after["briefing"].weekday() == 4 and (after["briefing"].hour, after["briefing"].minute) == (7, 30)
+
+
+@sqlite_only
+def test_missed_runs_coalesce_into_one_catch_up_run(
+    engine: Engine, database_url: str, tmp_path: Path, scheduler_factory: Any
+) -> None:
+    settings = scheduler_settings(database_url, tmp_path, code_interval=1, misfire_grace_time=30)
+    first = scheduler_factory(settings)
+    wait_for(lambda: job_runs(engine, "code"), 10, "the first coding")
+    first.shutdown()
+    stopped_at = time.time()
+    time.sleep(4)  # about four runs of `code` are missed while no scheduler runs
+
+    submitted: list[JobSubmissionEvent] = []
+    second = TrackerScheduler(settings)
+    second.scheduler.add_listener(submitted.append, EVENT_JOB_SUBMITTED)
+    second.start()
+    try:
+        wait_for(lambda: [e for e in submitted if e.job_id == "code"], 5, "the catch-up run")
+        time.sleep(1.5)
+    finally:
+        second.shutdown()
+    missed = [t for e in submitted if e.job_id == "code" for t in e.scheduled_run_times
+              if t.timestamp() < stopped_at + 4]
+    assert len(missed) == 1  # one catch-up run for the whole gap
+    assert missed[0].timestamp() > stopped_at + 2  # ... standing for the latest missed run
+    assert [r.status for r in job_runs(engine, "code")].count("skipped") == 0
+
+
+@sqlite_only
+def test_a_run_missed_beyond_the_grace_time_is_recorded_as_skipped(
+    engine: Engine, database_url: str, tmp_path: Path, scheduler_factory: Any
+) -> None:
+    settings = scheduler_settings(database_url, tmp_path, crawl_interval=3, misfire_grace_time=1)
+    first = scheduler_factory(settings)
+    wait_for(lambda: job_runs(engine, "crawl"), 10, "the first crawl")
+    due = wait_for(lambda: next((j.next_run_time for j in first.jobs() if j.id == "crawl"
+                                 and j.next_run_time.timestamp() > time.time()), None), 5, "the next crawl time")
+    first.shutdown()
+    time.sleep(max(0.0, due.timestamp() + 1.5 - time.time()))  # the next crawl is now 1.5 s late: beyond grace
+    scheduler_factory(settings)
+    skipped = wait_for(lambda: [r for r in job_runs(engine, "crawl") if r.status == "skipped"], 5,
+                       "the missed crawl to be recorded")
+    assert "missed the run due at" in (skipped[0].message or "")
+    assert "misfire_grace_time (1 s)" in (skipped[0].message or "")
+
+
+def test_killed_crawler_leaves_the_store_consistent_and_the_next_run_completes_it(
+    engine: Engine, database_url: str, tmp_path: Path, slow_site: FixtureSite, scheduler_factory: Any
+) -> None:
+    with session_factory(engine)() as session:
+        add_slow_listing(session, slow_site)
+    settings = scheduler_settings(database_url, tmp_path, crawl_interval=1, concurrent_per_domain=1)
+    scheduler_factory(settings)
+    wait_for(lambda: count(engine, Document) >= 3, 30, "three stored documents")
+    [crawler] = crawler_processes()
+    os.kill(crawler.pid, signal.SIGKILL)
+
+    def completed() -> list[JobRun]:
+        return [r for r in job_runs(engine, "crawl") if r.status == "ok" and r.details.get("crawl_status") == "ok"]
+
+    wait_for(completed, 40, "a crawl that completes the source")
+    crawls = [r for r in job_runs(engine, "crawl") if r.details.get("crawl_run")]
+    assert crawls[0].status == "failed" and "killed by signal 9" in (crawls[0].message or "")
+    assert crawls[1].status == "ok"
+    # While the slow crawl ran, the scheduler's next crawls were skipped, and said so.
+    still_running = [r for r in job_runs(engine, "crawl") if r.status == "skipped"]
+    assert still_running and all(r.message == "the previous crawl run is still running" for r in still_running)
+    with session_factory(engine)() as session:
+        urls = session.scalars(select(Document.canonical_url)).all()
+        assert len(urls) == len(set(urls)) == 20
+        assert all(d.text and d.content_hash for d in session.scalars(select(Document)))
+        first, second = session.get(CrawlRun, crawls[0].details["crawl_run"]), session.get(
+            CrawlRun, crawls[1].details["crawl_run"])
+        assert first is not None and first.status == "failed" and second is not None and second.status == "ok"
+    assert_crawls_never_overlapped(engine)
