@@ -317,7 +317,7 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
         raise BriefingError(f"week {week} has not started yet; pick a past or the current week")
     as_of = min(end - timedelta(microseconds=1), now)
     current = analyse(session, as_of)
-    previous = analyse(session, as_of - WEEK)
+    previous = analyse(session, as_of - WEEK, evidence=False)
     shifts = compare(previous, current)
     doc_count, docs = new_documents(session, start, as_of)
     stance_count = new_stances(session, start, as_of)

@@ -368,10 +368,11 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyse(session: Session, as_of: datetime | None = None, issue: str | None = None) -> CoalitionAnalysis:
-    """The coalition analysis as of a date (default: now), over all issues or one."""
+def analyse(session: Session, as_of: datetime | None = None, issue: str | None = None, *,
+            evidence: bool = True) -> CoalitionAnalysis:
+    """The coalition analysis as of a date (default: now), over all issues or one (``evidence``: see stance_matrix)."""
     with gc_paused():
-        matrix = stance_matrix(session, as_of, issue)
+        matrix = stance_matrix(session, as_of, issue, evidence=evidence)
         agreements = pairwise_agreement(matrix)
         graph = agreement_graph(matrix, agreements)
         coalitions, unaligned = find_coalitions(matrix, graph)

@@ -336,8 +336,12 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
     return rows
 
 
-def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | None = None) -> StanceMatrix:
-    """Each actor's position on each issue as of a date (default: now), with the strongest evidence per cell."""
+def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | None = None, *,
+                  evidence: bool = True) -> StanceMatrix:
+    """Each actor's position on each issue as of a date (default: now), with the strongest evidence per cell.
+
+    ``evidence=False`` skips loading the quotes (e.g. for last week's picture, which is only compared).
+    """
     as_of = _as_of(as_of)
     issues = load_issues(session, issue)
     all_actors = load_actors(session)
@@ -349,10 +353,12 @@ def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | 
         if key[1] not in issues or key[0] not in all_actors:
             continue
         cell = cells[key] = _cell(key[0], key[1], pool, as_of)
+        if not evidence:
+            continue
         chosen = _evidence_ids(cell, pool)
         plan[key] = [sid for sid, _w in chosen]
         wanted.update(chosen)
-    quotes = _load_evidence(session, wanted)
+    quotes = _load_evidence(session, wanted) if evidence else {}
     for key, sids in plan.items():
         cells[key].evidence = [quotes[s] for s in sids if s in quotes][:EVIDENCE_PER_CELL]
     actors = {a: all_actors[a] for a in sorted({a for a, _i in cells})}

@@ -169,5 +169,5 @@ def compare(before: CoalitionAnalysis, after: CoalitionAnalysis) -> Shifts:
 def what_moved(session: Session, as_of: datetime | None = None, issue: str | None = None) -> Shifts:
     """Compare the analysis as of a date (default: now) with the one seven days earlier."""
     current = analyse(session, as_of, issue)
-    previous = analyse(session, current.as_of - WEEK, issue)
+    previous = analyse(session, current.as_of - WEEK, issue, evidence=False)
     return compare(previous, current)
