@@ -265,9 +265,9 @@ def methods_note(session: Session) -> dict[str, Any]:
             "measured_at": score[1] if score else None}
 
 
-def _names(items: Iterable[str], limit: int = 3) -> str:
+def _names(items: Iterable[str], limit: int = 3, sep: str = ", ") -> str:
     items = list(items)
-    shown = ", ".join(items[:limit])
+    shown = sep.join(items[:limit])
     return f"{shown} and {len(items) - limit} more" if len(items) > limit else shown
 
 
@@ -286,9 +286,12 @@ def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: i
         points.append(f"No coalitions yet: {positioned} actors take a side on any issue.")
     issues = analysis.matrix.issues
     if shifts.changed:
-        moves = [f"{c.actor.name} ({issues[c.issue_id].name.lower()}: now "
-                 f"{issues[c.issue_id].label(c.after) if c.after else 'no position'})" for c in shifts.changed]
-        points.append(f"{len(moves)} position change{'s' if len(moves) != 1 else ''}: {_names(moves)}.")
+        def said(issue_id: str, position: str | None) -> str:
+            return f"“{issues[issue_id].label(position)}”" if position in (SUPPORT, OPPOSE) else f"{position}"
+
+        moves = [f"{c.actor.name} moved from {said(c.issue_id, c.before)} to {said(c.issue_id, c.after)}"
+                 for c in shifts.changed]
+        points.append(f"{len(moves)} position change{'s' if len(moves) != 1 else ''}: {_names(moves, sep='; ')}.")
     else:
         points.append("No actor changed sides this week.")
     if shifts.new_actors:
