@@ -269,6 +269,7 @@ def build_dispute(session: Session, now: datetime | None = None, with_eval: bool
         b.stance(kenya, issue, position, stated_at=doc.published_at, document=doc,
                  evidence=f"Kenya speaks {ISSUES[issue][1 if position == 'support' else 2]}.")
     doc = this_week(a["cuba"], "Cuba <b>statement</b> on ITU oversight", 2)
+    doc.url = "javascript:alert('as fetched')"  # a hostile link must not become a clickable href
     b.stance(a["cuba"], "control", "support", stated_at=doc.published_at, document=doc, evidence=HOSTILE_QUOTE,
              confidence=0.99, review_status="confirmed")
     this_week(a["google"], "Google blog: keeping the Internet open", 3)

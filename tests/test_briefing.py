@@ -105,6 +105,8 @@ def test_untrusted_text_is_escaped(rendered: tuple) -> None:
     assert '<script>alert("x")</script>' in camps and "<img src=x onerror=alert(1)>" in camps
     assert HOSTILE_QUOTE[:20] in camps
     assert "&lt;script&gt;" in raw and "<script>alert" not in raw
+    hrefs = doc.xpath("//a/@href")
+    assert hrefs and all(h.startswith("https://") for h in hrefs)  # no javascript: links from crawled URLs
     documents = doc.get_element_by_id("new-documents")
     assert not documents.xpath(".//b") and "Cuba <b>statement</b> on ITU oversight" in text(documents)
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -360,11 +361,20 @@ def _date(value: datetime | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt).lstrip("0") if value else "\u2014"
 
 
+def web_link(url: str | None) -> str | None:
+    """A crawled URL fit for an href: only http(s); ``javascript:`` and other schemes would run or mislead."""
+    if not url:
+        return None
+    cleaned = url.strip()
+    return cleaned if urlsplit(cleaned).scheme.lower() in ("http", "https") else None
+
+
 def template_environment() -> Environment:
     """Jinja2 over reports/templates with autoescape on for every template, whatever its extension."""
     env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = _date
+    env.filters["web_link"] = web_link
     env.globals["stylesheet"] = Markup(resources.files("reports").joinpath("static/briefing.css").read_text("utf-8"))
     return env
 
