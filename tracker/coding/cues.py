@@ -51,10 +51,11 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('aim')} to|{_v('plan')}(?:ned|ning)? to|{_v('hope')} to|{_v('tr')}(?:y|ies|ied|ying) to"
             r"|(?:is|are|was|were) (?:going|trying|planning|seeking) to|(?:has|have|had) no (?:intention|plan"
             r"|desire) (?:of|to)"
-            r"|would like to|desire to", "+", holder=True, volition=True),
-    CueSpec(rf"{_v('call')} (?:on|upon|for)|{_v('push')}(?:es)? for|pushing for|{_v('press')}(?:es)? for|{_v('urge')}"
+            r"|would like to|desire to"
+            rf"|{_v('ask')} for|asking for|{_v('call')} for", "+", holder=True, volition=True),
+    CueSpec(rf"{_v('call')} (?:on|upon)|{_v('push')}(?:es)? for|pushing for|{_v('press')}(?:es)? for|{_v('urge')}"
             rf"|{_v('demand')}|{_v('propose')}|{_v('table')}|{_v('submit')}(?:ted|ting)?|{_v('insist')} on"
-            rf"|{_v('commit')}(?:ted|ting)? to|committed to|{_v('pledge')}|{_v('ask')} for|{_v('argue')} for"
+            rf"|{_v('commit')}(?:ted|ting)? to|committed to|{_v('pledge')}|{_v('argue')} for"
             rf"|{_v('lobb')}(?:y|ies|ied|ying) for|{_v('campaign')} for|(?:fight|fights|fought|fighting) for"
             r"|their intention|its intention|his intention|her intention|our intention", "+", holder=True),
     # Holder verbs of opposition.
@@ -71,7 +72,10 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential"
             r"|important|vital|crucial|key"
             r"|integral|indispensable|critical|fundamental|welcome|right|good|beneficial|valuable|legitimate"
-            r"|justified|reasonable|fair|needed|proportionate|the (?:right|best) (?:way|approach|model|answer))",
+            r"|justified|reasonable|fair|only fair|needed|proportionate|acceptable|justifiable|appropriate|proper"
+            r"|the (?:right|best) (?:way|approach|model|answer)"
+            r"|the (?:appropriate|right|best|proper|natural|legitimate|competent) (?:body|forum|place|venue"
+            r"|organi[sz]ation|institution))",
             "+", post="+"),
     CueSpec(r"necessary|essential|important|vital|crucial|indispensable|beneficial|valuable|legitimate|integral",
             "+", post="+"),
@@ -84,8 +88,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|unacceptable|wrong|bad"
             r"|flawed|misguided|obsolete|outdated|unworkable|unnecessary|illegitimate|problematic|alarming"
             r"|worrying|worrisome|troubling|disturbing|intrusive|disproportionate|excessive|draconian|a mistake"
-            r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow)(?! to| for"
-            r"| on| against))",
+            r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow|violation|breach"
+            r"|abuse|assault)(?! to| for| on| against| of))",
             "-", post="-"),
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
@@ -99,10 +103,19 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:has|have) failed|a failure|an afterthought|(?:a|the) (?:\w+ )?pretext|in the guise of"
             r"|in the name of|under the guise of|(?:a )?(?:clear )?(?:manifestation|example|sign) of"
             r"|raises? (?:\w+ ){0,2}concerns?|(?:are|is) (?:a )?cause for concern"
-            r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of|(?:will |would )?suffer"
-            r"|pay the price|lose out|(?:be )?(?:paid|borne) by (?:consumers|users|citizens)"
-            r"|passed on to (?:consumers|users)|higher (?:\w+ )?(?:prices|bills)",
+            r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of"
+            r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
+            r"|passed on to (?:consumers|users|customers)|higher (?:\w+ )?(?:prices|bills)"
+            r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
+            r"|no evidence (?:that|of|for)",
             "-", post="-"),
+    # The subject is the victim: "free speech will suffer" harms free speech (it is no judgement OF it).
+    CueSpec(r"(?:will |would |could |to )?(?:suffer|be (?:harmed|hurt|damaged|lost|undermined|eroded|threatened"
+            r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),
+    CueSpec(r"(?:raise|raises|raised|raising|generate|generates|generating|bring in|brings in) (?:\w+ )?revenues?"
+            r"|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:the )?(?:internet|network|web|it) "
+            r"(?:[\w-]+,? (?:and )?)"
+            r"{0,3}?(?:stable|secure|open|resilient|safe|free|running)", None, post="+"),
     # Worry: against what follows, but FOR a good that follows ("concerns about privacy" values privacy).
     CueSpec(r"(?:deep|serious|grave|great|growing|strong)?\s*concerns? (?:about|over|regarding|with|as to)"
             r"|concerned (?:about|by|over|that|with)|(?:it is )?(?:deeply )?concerning that|concerning"
@@ -127,7 +140,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
     # Removal and replacement: turns what follows into its opposite, no judgement of the subject.
     CueSpec(rf"{_v('reduce')}|{_v('remove')}|{_v('eliminate')}|{_v('abolish')}|{_v('replace')}|replacement of"
             rf"|{_v('overturn')}|{_v('change')}|changes to|{_v('end')}|{_v('prevent')}|{_v('stop')}"
-            rf"|{_v('drop')}(?:ped|ping)?|{_v('scrap')}(?:ped|ping)?|{_v('withdraw')}|withdrew|withdrawn|{_v('abandon')}"
+            rf"|{_v('drop')}(?:ped|ping)?|{_v('scrap')}(?:ped|ping)?|{_v('withdraw')}|withdrew|withdrawn"
+            rf"|{_v('abandon')}"
             rf"|{_v('shelve')}|{_v('repeal')}|{_v('reverse')}|{_v('veto')}(?:es|ed|ing)?"
             rf"|{_v('block')}|{_v('ban')}(?:ned|ning)?|{_v('prohibit')}|{_v('outlaw')}|{_v('curb')}|{_v('tackle')}"
             rf"|{_v('combat')}|{_v('counter')}|{_v('fight')}(?!s? (?:for|against))|fought(?! for| against)"

@@ -200,6 +200,12 @@ def split_clauses(text: str) -> list[Clause]:
                 out.append(Clause(clause.start + comma + 1, clause.end))
                 continue
             clause.kind = "antecedent"
+        if CONCESSIVE_START.match(body) and clause.start == 0:
+            comma = body.find(",")
+            if comma > 0:  # "Although X says ..., Y": two clauses
+                out.append(Clause(clause.start, clause.start + comma, conceded=True))
+                out.append(Clause(clause.start + comma + 1, clause.end))
+                continue
         whether = C.EMBEDDED_QUESTION.search(body)
         if whether:
             if whether.start() > 0:
@@ -326,6 +332,8 @@ def _post_attitude(cues: list[CueHit]) -> tuple[int | None, int, list[str]]:
         if cue.spec.modal:
             modal = cue
             continue
+        if cue.effect_post == "victim":
+            return 0, negations, [f"{cue.text}(victim)"]
         if cue.effect_post in ("+", "-"):
             sign = 1 if cue.effect_post == "+" else -1
             return sign * (-1) ** negations, negations, [f"{cue.text}(post{cue.effect_post})"]
@@ -346,13 +354,20 @@ def _compose(target: TargetHit, chain: Chain, post: tuple[int | None, int, list[
         if chain.volition_negated and valence_after < 0 and chain.volition_adjacent:
             return target.valence * target.orientation * -1, "disavowal"
         return sign, "attitude"
-    post_sign, _neg, _trace = post
+    post_sign, post_negations, _trace = post
+    if post_sign == 0:  # "free speech will suffer": harm to the subject, judged by what the subject is worth
+        if not target.valence:
+            return None
+        stance = target.valence * target.orientation
+        return (-stance, "denial") if post_negations % 2 else (stance, "loaded")
     if post_sign is not None:
         return post_sign * (-1) ** chain.negations * o, "attitude"
     if target.valence == 0:
         return None
-    if target.valence > 0 and target.orientation < 0 and not chain.events:
-        return None  # everyone claims privacy and free expression: naming them is no stance
+    if target.valence > 0 and target.orientation < 0 and chain.flips == 1 and not (
+        chain.negations % 2 and chain.events
+    ):
+        return None  # everyone claims to protect privacy and free expression: only harm to them shows a side
     stance = target.valence * target.orientation
     if chain.negations % 2 == 0:
         return stance, "loaded"
@@ -430,6 +445,11 @@ def analyse_sentence(
         default = SPEAKER
     question = _question_mode(text)
     clauses = split_clauses(text)
+    frame_clause = None
+    if frame is not None:
+        frame_clause = next((c for c in clauses if c.start <= frame.np_start < c.end), None)
+        if frame_clause is not None and not CONCESSIVE_START.match(text, frame_clause.start, frame_clause.end):
+            frame_clause = None  # the frame covers the whole sentence
     hedged_sentence = bool(C.HEDGES.search(text))
     readings: list[Reading] = []
     previous_targets = list(context.last_targets)
@@ -446,6 +466,8 @@ def analyse_sentence(
             pending_antecedent = c_targets
             continue
         clause_default = default
+        if frame_clause is not None and clause is not frame_clause:
+            clause_default = SPEAKER  # "Although the government says X, Y": Y is the speaker's
         if previous_holder is not None and RELATIVE_START.match(body):
             tail = text[clauses[index - 1].start : clauses[index - 1].end][-60:]
             if previous_holder.kind in ("actors", "unknown") and previous_holder.text and \
@@ -479,7 +501,7 @@ def analyse_sentence(
             chain = _chain(pre, has_nor)
             volitions = [c for c in pre if c.spec.volition]
             chain.volition_adjacent = bool(volitions) and bool(
-                re.fullmatch(r"\s*(?:to\s+)?", text[volitions[-1].end : target.start])
+                re.fullmatch(r"\s*(?:to\s+)?(?:(?:a|an|the|any)\s+)?", text[volitions[-1].end : target.start])
                 or disavowed_end is not None and COORDINATED.fullmatch(text, disavowed_end, target.start))
             if chain.attitude is None and chain.negations % 2 and any(
                 c.spec.modal for c in c_cues if c.start < target.start
@@ -506,9 +528,12 @@ def analyse_sentence(
                 readings.extend(_attribute(issue, sign, confidence, holder, kind, trace, index, clause, target,
                                            chain, speaker))
             produced = True
+        if clause.kind == "main" and pending_antecedent:
+            readings.extend(_conditional(text, clause, index, c_cues, holder, pending_antecedent, hedge, question))
+            pending_antecedent = []
         if not produced and not c_targets:
-            readings.extend(_inherited(text, clause, index, c_cues, holder, holder_cue, passive, pending_antecedent,
-                                       previous_targets, same_sentence, has_nor, hedge, question))
+            readings.extend(_inherited(text, clause, index, c_cues, holder, holder_cue, passive, previous_targets,
+                                       same_sentence, has_nor, hedge, question))
         if c_targets:
             previous_targets = [(i, t.orientation, t.valence) for t in c_targets for i in t.issues]
             same_sentence = True
@@ -639,10 +664,10 @@ def _attribute(
 
 def _inherited(
     text: str, clause: Clause, index: int, cues: list[CueHit], holder: HolderRef, holder_cue: CueHit | None,
-    passive: bool, antecedent: list[TargetHit], previous: list[tuple[str, int, int]], same_sentence: bool,
+    passive: bool, previous: list[tuple[str, int, int]], same_sentence: bool,
     has_nor: bool, hedge: float, question: str,
 ) -> list[Reading]:
-    """A judgement with no target of its own applies to the condition before it or to what it refers back to."""
+    """A judgement with no target of its own applies to what it refers back to ("we reject these proposals")."""
     if question == "drop":
         return []
     anaphor = C.ANAPHOR.search(text, clause.start, clause.end)
@@ -653,7 +678,7 @@ def _inherited(
             c.spec.holder and 0 <= anaphor.start() - c.end <= 12 for c in cues)
         if not governed:
             anaphor = None
-    if antecedent or anaphor is None:
+    if anaphor is None:
         chain = _chain(cues, has_nor)
         post_cues = cues
     else:
@@ -671,14 +696,6 @@ def _inherited(
         chain.attitude, chain.cues = post, trace
     readings: list[Reading] = []
     flip = -1 if question == "flip" else 1
-    if antecedent:
-        for target in antecedent:
-            sign = chain.attitude * chain.flips * (-1) ** chain.negations * target.orientation * flip
-            for issue in target.issues:
-                readings.append(Reading(issue, sign, BASE_CONFIDENCE["conditional"] * hedge, holder, "conditional",
-                                        " ".join(chain.cues) + f" <if [{target.text}]>", index,
-                                        clause.after_contrast, clause.conceded))
-        return readings
     if not previous or anaphor is None:
         return []
     if holder.kind not in ("speaker", "nonagent", "actors"):
@@ -696,6 +713,38 @@ def _inherited(
 
 
 BARE_PRONOUN = re.compile(r"(?:it|they|them|this|these)", re.IGNORECASE)
+
+
+def _conditional(
+    text: str, clause: Clause, index: int, cues: list[CueHit], holder: HolderRef, antecedent: list[TargetHit],
+    hedge: float, question: str,
+) -> list[Reading]:
+    """ "If governments take control, innovation will suffer": the condition takes the consequence's judgement."""
+    if question == "drop" or holder.kind not in ("speaker", "nonagent", "actors"):
+        return []
+    valuation: int | None = None
+    negations = 0
+    for cue in cues:
+        if cue.effect_pre == "neg":
+            negations += 1
+        elif cue.effect_post == "victim":
+            valuation = -1
+        elif cue.effect_pre in ("+", "-") or cue.effect_post in ("+", "-"):
+            effect = cue.effect_pre if cue.effect_pre in ("+", "-") else cue.effect_post
+            valuation = 1 if effect == "+" else -1
+        else:
+            continue
+        break
+    if valuation is None:
+        return []
+    valuation *= (-1) ** negations * (-1 if question == "flip" else 1)
+    readings = []
+    for target in antecedent:
+        for issue in target.issues:
+            readings.append(Reading(issue, valuation * target.orientation, BASE_CONFIDENCE["conditional"] * hedge,
+                                    holder, "conditional", f"if [{target.text}] then ({valuation:+d})", index,
+                                    clause.after_contrast, clause.conceded))
+    return readings
 
 
 def _resolve_contrast(readings: list[Reading]) -> list[Reading]:
