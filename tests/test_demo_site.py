@@ -126,6 +126,16 @@ def test_every_page_is_marked_as_sample_data_with_a_real_source(site: SampleSite
             assert doc.original_url.replace("https://", "") in text.replace(" ", ""), doc.path
 
 
+def test_committed_pdfs_match_the_content_file(site: SampleSiteServer) -> None:
+    """A PDF left stale after editing content.yaml fails here: rebuild with `python -m tracker.demo_site build-pdfs`."""
+    for doc in sample_documents():
+        if doc.format == "pdf":
+            reader = PdfReader(io.BytesIO(site.files[doc.path].body))
+            text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+            for expected in (doc.title, doc.author_name, *doc.paragraphs):
+                assert "".join(expected.split()) in text, f"{doc.path}: {expected[:60]!r}"
+
+
 def test_documents_show_their_date_where_extractors_look(site: SampleSiteServer) -> None:
     for doc in sample_documents():
         resource = site.files[doc.path]
