@@ -253,6 +253,7 @@ def test_no_text_is_copied_from_shared() -> None:
             assert not copied, f"{path} shares these phrases with the sample content: {sorted(copied)}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("tracker.crawl") is None, reason="crawler not available")
 def test_real_spiders_store_every_document_with_its_author(site: SampleSiteServer, tmp_path: Path) -> None:
     from sqlalchemy import select
