@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from tests.factories import StoreBuilder, build_dispute
 from tracker.analysis import analyse, pairwise_agreement, parse_as_of, save_snapshot, stance_matrix, what_moved
-from tracker.analysis.matrix import recency_weight
+from tracker.analysis.matrix import recency_weight, stance_weight
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import Coalition, CoalitionMember
 
@@ -84,6 +84,7 @@ def test_machine_stances_pool_by_confidence_and_recency(session: Session) -> Non
     assert stance_matrix(session, days_ago(3)).position(undated.id, "control") is None
     assert matrix.positioned_actors() == sorted([old_support.id, rejected.id, confirmed.id, undated.id])
     assert recency_weight(180) == pytest.approx(0.5)
+    assert stance_weight(0.8, 0, "confirmed") == pytest.approx(1.6) and stance_weight(0.8, 360, "pending") == 0.2
 
 
 def test_cell_evidence_is_the_strongest_quotes_with_url_and_date(session: Session) -> None:

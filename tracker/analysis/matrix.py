@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -136,16 +136,13 @@ class StanceMatrix:
                 yield cell
 
 
-def effective_date(stated_at: datetime | None, created_at: datetime) -> datetime:
-    return stated_at or created_at
-
-
 def recency_weight(age_days: float, half_life_days: float = HALF_LIFE_DAYS) -> float:
     """Exponential decay: a statement half a year old counts half as much as one made today."""
     return 0.5 ** (max(age_days, 0.0) / half_life_days)
 
 
 def stance_weight(confidence: float, age_days: float, review_status: str) -> float:
+    """A machine stance's weight in its cell (the rule; ``_pool_stances`` applies it inline for speed)."""
     weight = confidence * recency_weight(age_days)
     return weight * CONFIRMED_WEIGHT if review_status == "confirmed" else weight
 
@@ -363,10 +360,6 @@ def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | 
         cells[key].evidence = [quotes[s] for s in sids if s in quotes][:EVIDENCE_PER_CELL]
     actors = {a: all_actors[a] for a in sorted({a for a, _i in cells})}
     return StanceMatrix(as_of=as_of, actors=actors, issues=issues, cells=cells, all_actors=all_actors)
-
-
-def sided(cells: Iterable[Cell]) -> list[Cell]:
-    return [c for c in cells if c.taken]
 
 
 class InvalidDateError(TrackerError, ValueError):
