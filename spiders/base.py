@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 from spiders.items import DocumentItem, ErrorItem, Hints
 from tracker.models import Source
 from tracker.source_options import OPTIONS_BY_KIND
-from tracker.urls import in_domains, strip_tracking
+from tracker.urls import host_of, in_domains, strip_tracking
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class SourceSpider(scrapy.Spider):
         super().__init__(name=spec.slug, **kwargs)
         self.spec = spec
         self.options = OPTIONS_BY_KIND[spec.kind].model_validate(spec.options)
-        self.allowed_domains = list(spec.allowed_domains)
+        # The registry defaults allowed_domains to the URL's host; a source made otherwise gets the same.
+        self.allowed_domains = list(spec.allowed_domains) or [host_of(spec.url)]
         # canonical URL -> (ETag, Last-Modified), read by ConditionalRequestMiddleware.
         self.validators = validators or {}
         self.requests_made = 0

@@ -18,6 +18,9 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": max(settings.download_delay, 1.0),
         "DOWNLOAD_DELAY": settings.download_delay,
         "CONCURRENT_REQUESTS": 16,
+        # Pipelines write synchronously, one document at a time, so Scrapy's default of 100 parallel item
+        # workers per response only costs task overhead.
+        "CONCURRENT_ITEMS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrent_per_domain,
         "DOWNLOAD_TIMEOUT": settings.download_timeout,
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,

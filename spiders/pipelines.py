@@ -20,7 +20,7 @@ from spiders.extensions import PAGES
 from spiders.items import DocumentItem, ErrorItem
 from spiders.progress import emit
 from tracker import crawl_runs
-from tracker.db import make_engine, session_scope
+from tracker.db import make_engine, session_factory, session_scope
 from tracker.documents import FetchedDocument, store_document, touch_document, validators_for_source
 from tracker.errors import NotFoundError
 from tracker.extract import ExtractionError, extract, media_type_of, to_utc
@@ -59,6 +59,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.engine = engine_for(crawler.settings.get("TRACKER_DATABASE_URL"))
+        self.transaction = session_factory(self.engine).begin  # one transaction per document or error
         self.run_id: int | None = crawler.settings.getint("TRACKER_RUN_ID") or None
         self.standalone = self.run_id is None
         self.source_id: int | None = None
@@ -117,7 +118,7 @@ class StorePipeline:
         return item
 
     def _store_document(self, item: DocumentItem) -> str:
-        with session_scope(self.engine) as session:
+        with self.transaction() as session:
             if item.not_modified:
                 found = touch_document(session, canonical_url(item.url))
                 outcome = "unchanged" if found else "error"
@@ -150,7 +151,7 @@ class StorePipeline:
 
     def _store_error(self, item: ErrorItem) -> None:
         if self.run_id is not None:
-            with session_scope(self.engine) as session:
+            with self.transaction() as session:
                 crawl_runs.record_error(session, self.run_id, item.source_id, item.url, item.reason)
                 crawl_runs.save_counts(session, self.run_id, item.source_id, self._counts(pending="error"))
         self.crawler.stats.inc_value(STAT["error"])

@@ -45,7 +45,8 @@ STDERR_TAIL_LINES = 30
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """Something the crawler did: kind is run_started, source_started, page, document, error or source_finished."""
+    """Something the crawl did: kind is run_started, child_started (detail: pid), source_started, page,
+    document (detail: outcome new/changed/unchanged), error (detail: reason) or source_finished."""
 
     kind: str
     source: str | None = None
