@@ -208,6 +208,25 @@ def _describe(path: Path, root: yaml.Node | None, data: Any, exc: ValidationErro
     return "invalid codebook:\n  " + "\n  ".join(problems) + "\nfix the file and run the command again"
 
 
+def _duplicate_key(node: yaml.Node | None) -> yaml.Node | None:
+    """The first key repeated within one mapping, anywhere in the document."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[object] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                return key
+            seen.add(key.value)
+            found = _duplicate_key(value)
+            if found is not None:
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found = _duplicate_key(item)
+            if found is not None:
+                return found
+    return None
+
+
 def load_codebook(path: Path | str | None = None) -> Codebook:
     """Read and validate a codebook (default: the configured one, else the bundled default)."""
     if path is None:
@@ -229,6 +248,10 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         raise CodebookError(f"{path}{line}: not valid YAML: {problem}") from exc
     if not isinstance(data, dict):
         raise CodebookError(f"{path}:1: a codebook is a mapping with `version` and `issues`")
+    duplicate = _duplicate_key(root)
+    if duplicate is not None:
+        raise CodebookError(f"{path}:{duplicate.start_mark.line + 1}: key {duplicate.value!r} appears twice in "
+                            "the same entry (YAML would silently keep only the last one)")
     try:
         return Codebook.model_validate(data)
     except ValidationError as exc:

@@ -66,7 +66,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:is|are|was|were|remain|remains) (?:opposed|against|hostile) to|opposition to|objections? to"
             rf"|{_v('deplore')}|{_v('regret')}|{_v('lament')}|{_v('refus')}(?:e|es|ed|ing)", "-", holder=True),
     # Necessity and obligation: an attitude of the clause's holder on what follows.
-    CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|have to|has to|it is (?:time|high time) to"
+    CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|it is (?:time|high time) to"
             r"|shall", "+", modal=True),
     # Evaluations: of what follows ("it is important to ..."), and of a preceding subject ("X is essential").
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential"
@@ -82,6 +82,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(rf"{_v('benefit')}|{_v('help')}(?: to)?|{_v('enable')}|{_v('serve')} (?:the )?(?:public|people|users)"
             rf"|{_v('work')} well|(?:has|have) (?:served|worked) (?:us |the world )?well|a success|successful"
             r"|(?:good|great) (?:idea|thing|news|step)|a step forward", None, post="+"),
+    CueSpec(rf"{_v('allow')}(?: for)?|{_v('let')}|letting|{_v('permit')}(?:ted|ting)?|{_v('tolerate')}", "+"),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
@@ -97,7 +98,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|abusive|arbitrary|heavy-handed", "-", post="-"),
     CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy"
             r"|precedent|deal)"
-            r"|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a "
+            r"|unfair|unjust|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a "
             r"|the )?disaster"
             rf"|{_v('fail')}(?: to work)?|do(?:es)? not work|did not work|doesn't work|don't work|won't work"
             r"|(?:has|have) failed|a failure|an afterthought|(?:a|the) (?:\w+ )?pretext|in the guise of"
@@ -112,7 +113,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     # The subject is the victim: "free speech will suffer" harms free speech (it is no judgement OF it).
     CueSpec(r"(?:will |would |could |to )?(?:suffer|be (?:harmed|hurt|damaged|lost|undermined|eroded|threatened"
             r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),
-    CueSpec(r"(?:raise|raises|raised|raising|generate|generates|generating|bring in|brings in) (?:\w+ )?revenues?"
+    CueSpec(r"(?:will |would )?(?:help )?(?:fund|finance|pay for|broaden the tax base)"
+            r"|(?:raise|raises|raised|raising|generate|generates|generating|bring in|brings in) (?:\w+ )?revenues?"
             r"|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:the )?(?:internet|network|web|it) "
             r"(?:[\w-]+,? (?:and )?)"
             r"{0,3}?(?:stable|secure|open|resilient|safe|free|running)", None, post="+"),
@@ -133,7 +135,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('rob')}(?:bed|bing)?|{_v('deprive')}|take back|took back|taking back|takes back|{_v('silence')}"
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
-            rf"|{_v('dilute')}|{_v('compromise')}|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
+            rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}"
+            rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
             r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"
             r"|for|against)",
             "flip", post="-"),
@@ -148,11 +151,14 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|away from|instead of"
             r"|rather than|(?:move|moving|transfer\w*|shift\w*) (?:\w+ ){0,4}(?:away )?from", "flip"),
     # Benefit: carries what follows, and praises a subject that does it ("X protects Y").
+    # A goal: "(in order) to strengthen X" says the holder wants more of X.
+    CueSpec(r"(?<!\w )to (?:strengthen|enhance|expand|increase|promote|reinforce|consolidate|advance|bolster|protect"
+            r"|safeguard|ensure|preserve|defend|uphold)", "+"),
     CueSpec(rf"{_v('protect')}|protection of|{_v('safeguard')}|safeguards? (?:for|of)|{_v('ensure')}|{_v('preserve')}"
-            rf"|preservation of|{_v('strengthen')}|{_v('guarantee')}|{_v('respect')}|respect for|{_v('secure')}"
+            rf"|preservation of|{_v('guarantee')}|{_v('respect')}|respect for|{_v('secure')}|{_v('strengthen')}"
             rf"|{_v('enhance')}", "keep", post="+"),
     CueSpec(rf"{_v('maintain')}|{_v('keep')}|kept|{_v('expand')}|{_v('extend')}|{_v('increase')}"
-            rf"|more|greater|{_v('succeed')}|success of|{_v('allow')}(?: for)?|{_v('enable')}|{_v('give')}|gave|given"
+            rf"|more|greater|{_v('succeed')}|success of|{_v('enable')}|{_v('give')}|gave|given"
             rf"|{_v('grant')}|{_v('introduce')}|{_v('impose')}|{_v('establish')}|{_v('bring')}|brought|{_v('move')} to"
             rf"|{_v('transfer')} to|{_v('push')}|pushing", "keep"),
 )
@@ -197,7 +203,8 @@ CONDITIONAL = re.compile(r"^\s*(?:even )?(?:if|unless|provided that|in case|as l
 EMBEDDED_QUESTION = re.compile(r"\b(?:whether|if or not)\b", re.IGNORECASE)
 RHETORICAL_FLIP = re.compile(
     r"^\W*(?:(?:will|would|can|could|do|does|is|are|should)\b[^?]*\breally\b"
-    r"|why (?:should|would|must|do|does|did|is|are|on earth)|how (?:can|could|would|dare)|who (?:wants|needs"
+    r"|who (?:benefits|gains)|why (?:should|would|must|do|does|did|is|are|on earth)|how (?:can|could|would|dare)"
+    r"|who (?:wants|needs"
     r"|would want)|what (?:right|good|business))\b",
     re.IGNORECASE,
 )

@@ -166,7 +166,7 @@ NEGATION = re.compile(
 CLAUSE_BREAK = re.compile(
     r"\s*[;:]\s+|\s+[-–—]{1,2}\s+(?=(?:but|however|yet|which|especially)\b)"
     r"|(?<![-–—]),?\s+(?=(?:but|however|yet|nevertheless|nonetheless|although|though|whereas|because|unless)\b)"
-    r"|,\s+(?=(?:which|who|while|if|when)\b)"
+    r"|,\s+(?=(?:which|who|if|when)\b)|,?\s+(?=(?:while|whereas)\s+(?!\w+ing\b))"
     r"|,\s+(?=and\s+(?:we|i|they|he|she|it|this|that|these|those|the\s+\w+\s+(?:is|are|was|were|will))\b)"
     r"|(?<=[.!?\"])\s+(?-i:(?=[\"A-Z]))",
     re.IGNORECASE,
@@ -175,6 +175,8 @@ CLAUSE_BREAK = re.compile(
 VERB_GROUP = re.compile(
     r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has|have|had|is|are|was|were|not|never"
     r"|no longer|continue|continues|strongly|firmly|also|still|always|cannot)\b|n't", re.IGNORECASE)
+EXHORTATION = re.compile(r"\b(?:should|must|ought to|need to|needs to|has to|have to)\b(?:\s+\w+ly)?\s*$",
+                         re.IGNORECASE)
 RELATIVE_START = re.compile(r"^\W*(?:which|who)\b", re.IGNORECASE)
 CONTRAST_START = re.compile(r"^\W*(?:but|however|yet|nevertheless|nonetheless|instead)\b", re.IGNORECASE)
 CONCESSIVE_START = re.compile(r"^\W*(?:although|though|while|whereas|even though)\b", re.IGNORECASE)
@@ -404,6 +406,9 @@ def _clause_holder(
             holder = resolve_holder(by.group(1), speaker, lexicon)
             return holder, cue.start, cue, True
         subject = text[body_start : cue.start]
+        exhortation = EXHORTATION.search(subject)
+        if exhortation and default.kind in ("speaker", "nonagent"):
+            return default, body_start + exhortation.start(), cue, False  # "Congress should reject X": a prescription
         if any(body_start <= t.start < cue.start for t in targets):
             return default, clause.start, None, False  # "the model would favour big business": not an attitude
         if not subject.strip() or re.fullmatch(r"\W*(?:to|and to|also|not|to not)\W*", subject.strip()):
@@ -512,7 +517,9 @@ def analyse_sentence(
             # A judgement after the target is about it when it is the subject (no target before it in the clause).
             is_subject = not any(t.end <= target.start and "," not in text[t.end : target.start]
                                  for t in heads if t is not target)
-            post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject else (None, 0, [])
+            governed = chain.flips != 1 or any(c.effect_pre == "flip" for c in pre)
+            post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject and not governed \
+                else (None, 0, [])
             result = _compose(target, chain, post)
             if result is None:
                 continue
@@ -520,8 +527,8 @@ def analyse_sentence(
             disavowed_end = target.end if kind == "disavowal" else None
             if question == "drop":
                 continue
-            if question == "flip":
-                sign = -sign
+            if question == "flip" and kind != "loaded":
+                sign = -sign  # loaded words keep their side even in a rhetorical question
             trace = " ".join(chain.cues + post[2] + [f"[{target.text}]"])
             confidence = BASE_CONFIDENCE[kind] * hedge
             for issue in target.issues:
