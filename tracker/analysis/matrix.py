@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, DateTime, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, DateTime, Float, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.db import is_sqlite
@@ -221,7 +221,8 @@ def _age_in_days(session: Session, as_of: datetime) -> ColumnElement[float]:
     if is_sqlite(session.get_bind()):
         julian_as_of = as_of.timestamp() / 86400.0 + 2440587.5  # the Julian day number of the Unix epoch
         return literal(julian_as_of) - func.julianday(when)
-    return extract("epoch", literal(naive, DateTime) - when) / 86400.0
+    # extract() yields numeric on PostgreSQL: cast, or every row arrives as a slow Decimal.
+    return cast(extract("epoch", literal(naive, DateTime) - when), Float) / 86400.0
 
 
 # Whether a stance has a quote to show (cheap test; blank-but-not-empty quotes are skipped when loaded).
@@ -310,8 +311,9 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
     """The quotes of the chosen stances (stances without a quote are skipped)."""
     ids = sorted(wanted)
     rows: dict[int, Evidence] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    size = 900 if is_sqlite(session.get_bind()) else 5000  # SQLite builds before 3.32 allow 999 parameters
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         query = (
             select(
                 Stance.id, Stance.evidence, Stance.note, Stance.position,
