@@ -18,14 +18,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import sqlite_only
-from tests.sites import FixtureSite, article_html
+from tests.sites import FixtureSite, article_html, news_item
 from tracker.briefing import last_complete_week, parse_week
 from tracker.config import Settings, load_settings
 from tracker.db import session_factory
+from tracker.errors import ConfigError, NotFoundError
+from tracker.jobs import run_job
 from tracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
 from tracker.scheduler import TrackerScheduler, list_jobs
 
 LOCAL = ["127.0.0.1"]
+FAST_DOCUMENTS = 4
 STATEMENTS = {
     "france": ("France", "state", "FRA",
                "We oppose any intergovernmental control of the Internet by the ITU. "
@@ -40,7 +43,7 @@ STATEMENTS = {
 # Helpers shared with test_scheduler_daemon.py --------------------------------------------------------------------
 
 
-def scheduler_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+def scheduler_values(database_url: str, tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     """Fast local crawling, a private briefing folder and log file, jobs that stay quiet unless a test wakes them."""
     values: dict[str, Any] = dict(
         database_url=database_url, allow_private_addresses=True, autothrottle=False, download_delay=0,
@@ -49,7 +52,11 @@ def scheduler_settings(database_url: str, tmp_path: Path, **overrides: Any) -> S
         code_interval=3600, briefing_cron="0 6 * * mon", misfire_grace_time=60,
     )
     values.update(overrides)
-    return load_settings(**values)
+    return values
+
+
+def scheduler_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    return load_settings(**scheduler_values(database_url, tmp_path, **overrides))
 
 
 def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -75,13 +82,24 @@ def count(engine: Engine, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def add_slow_listing(session: Session, site: FixtureSite) -> None:
-    """A listing of 20 documents that each take the site's doc_delay to serve."""
+def add_gated_listing(session: Session, site: FixtureSite) -> None:
+    """The gated site's listing as a source: 20 documents, the first FAST_DOCUMENTS of them static."""
     actor = Actor(slug="council", name="Council", kind="igo")
     session.add(actor)
     session.flush()
-    session.add(Source(slug="slow", actor_id=actor.id, kind="listing", url=site.url("/slow/index.html"),
+    session.add(Source(slug="council-news", actor_id=actor.id, kind="listing", url=site.url("/gated/index.html"),
                        allowed_domains=LOCAL, options={"item_links": "a.doc"}, frequency_hours=24))
+    session.commit()
+
+
+def add_statements(session: Session, site: FixtureSite) -> None:
+    """The three actors of STATEMENTS, each with its statement page as a source."""
+    for slug, (name, kind, country, _text) in STATEMENTS.items():
+        actor = Actor(slug=slug, name=name, kind=kind, country=country)
+        session.add(actor)
+        session.flush()
+        session.add(Source(slug=f"{slug}-statement", actor_id=actor.id, kind="document", allowed_domains=LOCAL,
+                           url=site.url(f"/statements/{slug}.html"), frequency_hours=24))
     session.commit()
 
 
@@ -123,9 +141,21 @@ def statements_site(tmp_path: Path) -> Iterator[FixtureSite]:
 
 
 @pytest.fixture
-def slow_site(tmp_path: Path) -> Iterator[FixtureSite]:
-    (tmp_path / "slow-site").mkdir()
-    with FixtureSite(tmp_path / "slow-site", doc_delay=0.25) as site:
+def gated_site(tmp_path: Path) -> Iterator[FixtureSite]:
+    """A listing of FAST_DOCUMENTS static documents and slow ones that each take `site.doc_delay` to serve.
+
+    The fast ones are stored at once; the slow ones keep the crawl running as long as a test needs (it sets
+    doc_delay, read as each request arrives), whatever the crawler's concurrency.
+    """
+    root = tmp_path / "gated-site" / "gated"
+    root.mkdir(parents=True)
+    links = [f"/gated/doc-{n}.html" for n in range(1, FAST_DOCUMENTS + 1)]
+    links += [f"/slow/doc-{n}.html" for n in range(FAST_DOCUMENTS + 1, 21)]
+    for n in range(1, FAST_DOCUMENTS + 1):
+        (root / f"doc-{n}.html").write_text(news_item(n), encoding="utf-8")
+    items = "".join(f'<li><a class="doc" href="{link}">Document</a></li>' for link in links)
+    (root / "index.html").write_text(f"<html><body><ul>{items}</ul></body></html>", encoding="utf-8")
+    with FixtureSite(tmp_path / "gated-site", doc_delay=5.0) as site:
         yield site
 
 
@@ -153,13 +183,7 @@ def test_scheduler_crawls_codes_and_writes_the_briefing(
     engine: Engine, database_url: str, tmp_path: Path, statements_site: FixtureSite, scheduler_factory: Any
 ) -> None:
     with session_factory(engine)() as session:
-        for slug, (name, kind, country, _text) in STATEMENTS.items():
-            actor = Actor(slug=slug, name=name, kind=kind, country=country)
-            session.add(actor)
-            session.flush()
-            session.add(Source(slug=f"{slug}-statement", actor_id=actor.id, kind="document", allowed_domains=LOCAL,
-                               url=statements_site.url(f"/statements/{slug}.html"), frequency_hours=24))
-        session.commit()
+        add_statements(session, statements_site)
     settings = scheduler_settings(database_url, tmp_path, crawl_interval=1, code_interval=1,
                                   briefing_cron="*/2 * * * * *")
     scheduler = scheduler_factory(settings)
@@ -210,7 +234,8 @@ def test_jobs_and_next_run_times_survive_a_restart(
     first.shutdown()
     runs_before = len(job_runs(engine))
 
-    assert {j.id: j.next_run_time for j in list_jobs(settings)} == before  # `tracker schedule list` reads the store
+    listed = list_jobs(settings)  # what `tracker schedule list` shows: the stored times
+    assert {j.id: j.next_run_time for j in listed} == before and all(j.stored and not j.note for j in listed)
     second = scheduler_factory(settings)
     assert {j.id: j.next_run_time for j in second.jobs()} == before
     time.sleep(1.5)
@@ -270,16 +295,18 @@ def test_a_run_missed_beyond_the_grace_time_is_recorded_as_skipped(
     assert "misfire_grace_time (1 s)" in (skipped[0].message or "")
 
 
+@sqlite_only  # the store side of a killed crawler on PostgreSQL: test_crawl.py
 def test_killed_crawler_leaves_the_store_consistent_and_the_next_run_completes_it(
-    engine: Engine, database_url: str, tmp_path: Path, slow_site: FixtureSite, scheduler_factory: Any
+    engine: Engine, database_url: str, tmp_path: Path, gated_site: FixtureSite, scheduler_factory: Any
 ) -> None:
     with session_factory(engine)() as session:
-        add_slow_listing(session, slow_site)
-    settings = scheduler_settings(database_url, tmp_path, crawl_interval=1, concurrent_per_domain=1)
+        add_gated_listing(session, gated_site)
+    settings = scheduler_settings(database_url, tmp_path, crawl_interval=1, download_timeout=30)
     scheduler_factory(settings)
-    wait_for(lambda: count(engine, Document) >= 3, 30, "three stored documents")
+    wait_for(lambda: count(engine, Document) >= FAST_DOCUMENTS, 30, "the fast documents")
     [crawler] = crawler_processes()
-    os.kill(crawler.pid, signal.SIGKILL)
+    os.kill(crawler.pid, signal.SIGKILL)  # mid-way: the slow documents are still being served
+    gated_site.doc_delay = 0.05
 
     def completed() -> list[JobRun]:
         return [r for r in job_runs(engine, "crawl") if r.status == "ok" and r.details.get("crawl_status") == "ok"]
@@ -287,15 +314,29 @@ def test_killed_crawler_leaves_the_store_consistent_and_the_next_run_completes_i
     wait_for(completed, 40, "a crawl that completes the source")
     crawls = [r for r in job_runs(engine, "crawl") if r.details.get("crawl_run")]
     assert crawls[0].status == "failed" and "killed by signal 9" in (crawls[0].message or "")
-    assert crawls[1].status == "ok"
-    # While the slow crawl ran, the scheduler's next crawls were skipped, and said so.
+    assert crawls[0].details["totals"]["documents_new"] == FAST_DOCUMENTS
+    assert crawls[1].status == "ok" and crawls[1].details["totals"]["documents_new"] == 20 - FAST_DOCUMENTS
+    # While the killed crawl ran, the scheduler's next crawls were skipped, and said so.
     still_running = [r for r in job_runs(engine, "crawl") if r.status == "skipped"]
     assert still_running and all(r.message == "the previous crawl run is still running" for r in still_running)
     with session_factory(engine)() as session:
         urls = session.scalars(select(Document.canonical_url)).all()
         assert len(urls) == len(set(urls)) == 20
         assert all(d.text and d.content_hash for d in session.scalars(select(Document)))
-        first, second = session.get(CrawlRun, crawls[0].details["crawl_run"]), session.get(
-            CrawlRun, crawls[1].details["crawl_run"])
+        first, second = (session.get(CrawlRun, r.details["crawl_run"]) for r in crawls[:2])
         assert first is not None and first.status == "failed" and second is not None and second.status == "ok"
     assert_crawls_never_overlapped(engine)
+
+
+def test_unknown_jobs_are_named_with_the_valid_ones(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="unknown job 'dance'; jobs: crawl, code, analyse, briefing"):
+        run_job("dance", scheduler_settings(database_url, tmp_path), engine=engine)
+
+
+def test_an_invalid_briefing_cron_is_a_configuration_error(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'never-created.db'}"
+    with pytest.raises(ConfigError, match="briefing_cron '0 6 \\* mon' needs 5 fields"):
+        TrackerScheduler(scheduler_settings(database_url, tmp_path, briefing_cron="0 6 * mon"))
+    with pytest.raises(ConfigError, match="briefing_cron '0 25 \\* \\* mon' is not a valid crontab expression"):
+        TrackerScheduler(scheduler_settings(database_url, tmp_path, briefing_cron="0 25 * * mon"))
+    assert not (tmp_path / "never-created.db").exists()

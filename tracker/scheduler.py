@@ -116,6 +116,8 @@ class TrackerScheduler:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        for name in SCHEDULED_JOBS:
+            job_trigger(name, settings)  # a bad cron expression fails here, before anything starts
         open_store(settings).dispose()  # migrate before anything reads the store
         self.engine = make_engine(settings.database_url)
         self.stop_event = threading.Event()
@@ -127,8 +129,6 @@ class TrackerScheduler:
             timezone=UTC,
         )
         self.scheduler.add_listener(self._on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-        for name in SCHEDULED_JOBS:
-            job_trigger(name, settings)  # a bad cron expression fails here, before anything starts
 
     # Life cycle
 
