@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tracker.analysis.coalitions import CoalitionAnalysis
+from tracker.analysis.coalitions import Coalition, CoalitionAnalysis
 
 WIDTH, HEIGHT = 1000.0, 620.0
 MARGIN = 70.0
@@ -69,6 +69,10 @@ class CoalitionMap:
     def empty(self) -> bool:
         return not self.nodes
 
+    def colour(self, key: str) -> str:
+        """The colour a coalition (by key) has on the map, for legends elsewhere."""
+        return next((c.colour for c in self.clusters if c.key == key), UNALIGNED_COLOUR)
+
 
 def _sunflower(n: int, spacing: float) -> list[tuple[float, float]]:
     """n points filling a disc evenly (Vogel's model): seat i at radius ~ sqrt(i), turned by the golden angle."""
@@ -82,9 +86,11 @@ def _sunflower(n: int, spacing: float) -> list[tuple[float, float]]:
 def coalition_map(analysis: CoalitionAnalysis) -> CoalitionMap:
     """Positions for every positioned actor, clusters for coalitions, bands and bridge ties between them."""
     groups: list[tuple[str, str, str, list[tuple[int, str, bool]]]] = []
-    for index, coalition in enumerate(analysis.coalitions):
+    affinity = coalition_affinity(analysis)
+    colour = {c.key: PALETTE[index % len(PALETTE)] for index, c in enumerate(analysis.coalitions)}
+    for coalition in ring_order(analysis.coalitions, affinity):
         members = [(m.actor.id, m.actor.name, m.bridge) for m in coalition.members]
-        groups.append((coalition.key, coalition.label, PALETTE[index % len(PALETTE)], members))
+        groups.append((coalition.key, coalition.label, colour[coalition.key], members))
     if analysis.unaligned:
         groups.append(("", "unaligned", UNALIGNED_COLOUR, [(a.id, a.name, False) for a in analysis.unaligned]))
     total = sum(len(g[3]) for g in groups)
@@ -131,21 +137,40 @@ def coalition_map(analysis: CoalitionAnalysis) -> CoalitionMap:
                 actor_id, name, nx_, ny_, node_r, colour, bridge, labelled=label_all or bridge,
                 anchor="start" if dx >= 0 else "end",
             ))
-    _links(analysis, result, where, cluster_at, node_r)
+    _links(analysis, result, where, cluster_at, node_r, affinity)
     return result
 
 
-def _links(analysis: CoalitionAnalysis, result: CoalitionMap, where: dict[int, tuple[float, float]],
-           cluster_at: dict[str, tuple[float, float]], node_r: float) -> None:
+def coalition_affinity(analysis: CoalitionAnalysis) -> dict[tuple[str, str], float]:
+    """Mean agreement (kappa summed over agreeing pairs / all member pairs) between each two coalitions."""
     home = {m.actor.id: c.key for c in analysis.coalitions for m in c.members}
     sizes = {c.key: c.size for c in analysis.coalitions}
     between: dict[tuple[str, str], float] = defaultdict(float)
     for a, b, data in analysis.graph.edges(data=True):
         ka, kb = home.get(a), home.get(b)
         if ka and kb and ka != kb:
-            between[tuple(sorted((ka, kb)))] += data["weight"]  # type: ignore[index]
-    for (ka, kb), weight in sorted(between.items()):
-        density = weight / (sizes[ka] * sizes[kb])  # mean agreement over all member pairs, 0..1
+            first, second = sorted((ka, kb))
+            between[(first, second)] += data["weight"]
+    return {pair: weight / (sizes[pair[0]] * sizes[pair[1]]) for pair, weight in sorted(between.items())}
+
+
+def ring_order(coalitions: list[Coalition], affinity: dict[tuple[str, str], float]) -> list[Coalition]:
+    """Largest coalition first, then each time the one closest to the last placed: allies end up side by side."""
+    if not coalitions:
+        return []
+    placed, rest = [coalitions[0]], list(coalitions[1:])
+    while rest:
+        last = placed[-1].key
+        nearest = max(rest, key=lambda c: affinity.get(tuple(sorted((last, c.key))), 0.0))  # type: ignore[arg-type]
+        placed.append(nearest)
+        rest.remove(nearest)
+    return placed
+
+
+def _links(analysis: CoalitionAnalysis, result: CoalitionMap, where: dict[int, tuple[float, float]],
+           cluster_at: dict[str, tuple[float, float]], node_r: float,
+           affinity: dict[tuple[str, str], float]) -> None:
+    for (ka, kb), density in affinity.items():
         if density < 0.05:
             continue
         (x1, y1), (x2, y2) = cluster_at[ka], cluster_at[kb]
