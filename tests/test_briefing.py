@@ -149,6 +149,13 @@ def test_archive_index_and_records(rendered: tuple) -> None:
     assert again.pdf_path is None
     with session_factory(engine)() as session:
         assert session.scalar(select(Briefing).where(Briefing.week == WEEK)).pdf_path is None
+    pdf_only = render_briefing(engine, "2026-W44", formats=["pdf"], out_dir=out, now=LATER)
+    assert pdf_only.html_path is None and pdf_only.pdf_path.exists()
+    assert not (out / "2026-W44" / "briefing.html").exists()
+    index = lxml_html.parse(str(out / "index.html")).getroot()
+    last = index.find_class("briefing")[-1]
+    assert text(last.xpath("td")[0]) == "2026-W44"
+    assert [a.get("href") for a in last.iter("a")] == ["2026-W44/briefing.pdf"]
 
 
 def test_a_week_without_new_data_says_so(engine: Engine, tmp_path: Path) -> None:
