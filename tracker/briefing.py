@@ -43,7 +43,7 @@ CAMP_NAMES_SHOWN = 40
 UNDECIDED_SHOWN = 15
 SPELLED_OUT_ISSUES = 8  # beyond this many issues the heat map numbers its columns and adds a key
 CHANGES_SHOWN = 25
-COLOURS = {SUPPORT: (31, 95, 166), OPPOSE: (192, 57, 43)}
+COLOURS = {SUPPORT: "#1f5fa6", OPPOSE: "#c0392b"}  # as in briefing.css (.h-s4, .h-o4)
 SYMBOLS = {SUPPORT: "+", OPPOSE: "\u2212", MIXED: "\u00b1", NEUTRAL: "\u25cb"}
 
 
@@ -90,11 +90,6 @@ def last_complete_week(now: datetime | None = None) -> str:
 
 
 # Context ---------------------------------------------------------------------------------------------------------
-
-
-def _mix(rgb: tuple[int, int, int], alpha: float) -> str:
-    r, g, b = (round(255 - (255 - c) * alpha) for c in rgb)
-    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def shade(position: str, strength: float) -> str:
@@ -299,9 +294,9 @@ def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: i
         points.append(f"New to the dispute: {_names(a.name for a in shifts.new_actors)}.")
     for change in shifts.coalition_changes:
         if change.kind == "split":
-            points.append(f"The coalition {change.before[0]} split into {len(change.after)}.")
+            points.append(f"The coalition “{change.before[0]}” split into {len(change.after)}.")
         else:
-            points.append(f"{len(change.before)} coalitions merged into one {change.after[0]}.")
+            points.append(f"{len(change.before)} coalitions merged into one: “{change.after[0]}”.")
     if docs or stances:
         points.append(f"{docs} new document{'s' if docs != 1 else ''} and {stances} new coded "
                       f"statement{'s' if stances != 1 else ''} this week.")
