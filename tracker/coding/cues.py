@@ -31,6 +31,7 @@ class CueSpec:
     holder: bool = False  # an attitude verb whose subject holds the position
     volition: bool = False  # "want to", "seek to": negated with a first-person subject it disavows
     concern: bool = False  # worry: about a good thing it means caring for it
+    adjective: bool = False  # a bare adjective judges only the noun phrase it modifies
     modal: bool = False  # "must", "need": on a preceding subject, its judgement depends on the verb that follows
 
 
@@ -82,7 +83,11 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(rf"{_v('benefit')}|{_v('help')}(?: to)?|{_v('enable')}|{_v('serve')} (?:the )?(?:public|people|users)"
             rf"|{_v('work')} well|(?:has|have) (?:served|worked) (?:us |the world )?well|a success|successful"
             r"|(?:good|great) (?:idea|thing|news|step)|a step forward", None, post="+"),
-    CueSpec(rf"{_v('allow')}(?: for)?|{_v('let')}|letting|{_v('permit')}(?:ted|ting)?|{_v('tolerate')}", "+"),
+    # Refusing to permit: "we will not let X", "cannot allow X", "must not be allowed to X".
+    CueSpec(r"(?:not|never|n't|cannot|refuse to|refuses to) (?:be )?(?:allow|allowed|let|permit|permitted|tolerate)"
+            r"(?: to)?", "-"),
+    # Keeping something away: "protect users from X".
+    CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-"),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
@@ -95,7 +100,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
             r"|sweeping|unchecked|unprecedented powers|overreach\w*|an overreach"
-            r"|abusive|arbitrary|heavy-handed", "-", post="-"),
+            r"|abusive|arbitrary|heavy-handed", "-", post="-", adjective=True),
     CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy"
             r"|precedent|deal)"
             r"|unfair|unjust|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a "
@@ -108,8 +113,11 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
             r"|passed on to (?:consumers|users|customers)|higher (?:\w+ )?(?:prices|bills)"
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
-            r"|no evidence (?:that|of|for)",
+            r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for",
             "-", post="-"),
+    # Missing checks judge the measure before them: "powers to block sites without judicial oversight".
+    CueSpec(r"without (?:any |proper |adequate |judicial |independent |meaningful |effective )*(?:oversight"
+            r"|safeguards?|due process|warrants?|court orders?|transparency|accountability|review)", None, post="-"),
     # The subject is the victim: "free speech will suffer" harms free speech (it is no judgement OF it).
     CueSpec(r"(?:will |would |could |to )?(?:suffer|be (?:harmed|hurt|damaged|lost|undermined|eroded|threatened"
             r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),
@@ -135,7 +143,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('rob')}(?:bed|bing)?|{_v('deprive')}|take back|took back|taking back|takes back|{_v('silence')}"
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
-            rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}"
+            rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
+            rf"|slow(?:s|ed|ing)? down|{_v('hamper')}|{_v('hinder')}|hurt|hurts|hurting|{_v('cripple')}|{_v('choke')}"
             rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
             r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"
             r"|for|against)",
@@ -159,6 +168,7 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('enhance')}", "keep", post="+"),
     CueSpec(rf"{_v('maintain')}|{_v('keep')}|kept|{_v('expand')}|{_v('extend')}|{_v('increase')}"
             rf"|more|greater|{_v('succeed')}|success of|{_v('enable')}|{_v('give')}|gave|given"
+            rf"|{_v('allow')}(?: for)?|{_v('let')}|letting|{_v('permit')}(?:ted|ting)?"
             rf"|{_v('grant')}|{_v('introduce')}|{_v('impose')}|{_v('establish')}|{_v('bring')}|brought|{_v('move')} to"
             rf"|{_v('transfer')} to|{_v('push')}|pushing", "keep"),
 )

@@ -393,7 +393,7 @@ def _clause_holder(
 ) -> tuple[HolderRef, int, CueHit | None, bool]:
     """The clause's holder, where its own subject begins to count, the holder verb, and whether it is passive."""
     body_start = clause.start
-    lead = re.match(r"\W*(?:and|but|however|yet|because|so|which|who|while|although|though|when|then|that)?\W*",
+    lead = re.match(r"\W*(?:(?:and|but|however|yet|because|so|which|who|while|although|though|when|then|that)\b)?\W*",
                     text[clause.start : clause.end], re.IGNORECASE)
     if lead:
         body_start += lead.end()
@@ -555,7 +555,8 @@ def analyse_sentence(
 
 
 COORDINATED = re.compile(r"\s*,?\s*(?:or|and|nor)\s+(?:[\w'-]+\s+){0,2}", re.IGNORECASE)
-POST_STOP = re.compile(r"\b(?:in case|if|unless|when|because|since|while|whereas)\b|[,;:(]", re.IGNORECASE)
+POST_STOP = re.compile(r"\b(?:in case|if|unless|when|because|since|while|whereas)\b|[;:(]|,(?!\s+without\b)",
+                       re.IGNORECASE)
 POST_WORDS = 10
 
 
@@ -569,8 +570,10 @@ def _post_limit(text: str, start: int, end: int) -> int:
     return limit
 
 
+COPULA = re.compile(r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+|simply\s+|just\s+)?", re.IGNORECASE)
 COORDINATED_ADJECTIVES = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)?\s*")
-PP_MODIFIER = re.compile(r"\s+(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?", re.IGNORECASE)
+PP_MODIFIER = re.compile(r"\s+(?:(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?"
+                         r"|(?:that|which|who)\s+(?:[\w-]+\s+){1,2}(?:the\s+|all\s+|any\s+)?)", re.IGNORECASE)
 
 
 def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
@@ -580,6 +583,10 @@ def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
         if heads and PP_MODIFIER.fullmatch(text, heads[-1].end, target.start):
             continue
         last = heads[-1] if heads else None
+        if last and COPULA.fullmatch(text, last.end, target.start) and last.issues == target.issues and \
+                last.orientation == target.orientation:
+            heads[-1] = dataclasses.replace(last, end=target.end)
+            continue  # "the tax on calls is a tax on the poor": the predicate restates the subject
         if last and COORDINATED_ADJECTIVES.fullmatch(text, last.end, target.start) and \
                 last.issues == target.issues and last.orientation == target.orientation:
             heads[-1] = dataclasses.replace(last, end=target.end, text=text[last.start : target.end])
@@ -613,6 +620,8 @@ def _within_reach(text: str, pre: list[CueHit], target: TargetHit) -> list[CueHi
             between = text[cue.end : target.start]
             if NEW_FINITE_CLAUSE.search(between) or len(between.split()) > MAX_REACH_WORDS:
                 continue
+            if cue.spec.adjective and len(between.split()) > 2:
+                continue  # "authoritarian governments ... censor": the adjective is about the governments
         kept.append(cue)
     return kept
 
@@ -637,7 +646,7 @@ def _flip_reaches(text: str, cue: CueHit, target: TargetHit, targets: list[Targe
     if any(cue.end <= t.start and t.end <= target.start for t in targets if t is not target):
         return False
     between = text[cue.end : target.start]
-    return not re.search(r"[,;]|\band\b|\bor\b", between) and len(between.split()) <= 6
+    return not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6
 
 
 def _question_mode(text: str) -> str:
