@@ -115,9 +115,8 @@ class SourceSpider(scrapy.Spider):
 
     def parse_document(self, response: Response) -> Iterator[DocumentItem]:
         headers = response.headers
-        html = None
-        if isinstance(response, scrapy.http.TextResponse) and b"html" in (headers.get(b"Content-Type") or b"html"):
-            html = response.text  # decoded with the charset from headers, BOM or <meta>
+        # Text is decoded here with the charset from the headers, a BOM or the page's <meta>.
+        html = response.text if isinstance(response, scrapy.http.TextResponse) else None
         yield DocumentItem(
             source_id=self.spec.id,
             url=response.url,

@@ -26,7 +26,7 @@ class DocumentItem:
     status: int
     body: bytes = b""
     content_type: str | None = None
-    html: str | None = None
+    html: str | None = None  # the body decoded, for text responses (HTML, plain text)
     etag: str | None = None
     last_modified: str | None = None
     hints: Hints = field(default_factory=Hints)

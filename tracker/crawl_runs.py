@@ -174,7 +174,8 @@ def finish_run(session: Session, run_id: int, *, status: str | None = None, mess
             row.status = "ok"
     if status is None:
         statuses = {row.status for row in run.sources}
-        if statuses <= {"ok"} and not any(row.errors_count for row in run.sources):
+        incomplete = any(row.errors_count or (row.message or "").startswith("stopped") for row in run.sources)
+        if statuses <= {"ok"} and not incomplete:
             status = "ok"
         elif run.sources and statuses == {"failed"}:
             status = "failed"

@@ -25,9 +25,10 @@ from tracker.errors import TrackerError
 log = logging.getLogger(__name__)
 
 HTML = "text/html"
+TEXT = "text/plain"
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MEDIA_TYPES_BY_SUFFIX = {".pdf": PDF, ".docx": DOCX, ".html": HTML, ".htm": HTML}
+MEDIA_TYPES_BY_SUFFIX = {".pdf": PDF, ".docx": DOCX, ".html": HTML, ".htm": HTML, ".txt": TEXT}
 MIN_TEXT_CHARS = 20
 LANGUAGE_SAMPLE_CHARS = 2000
 
@@ -111,7 +112,7 @@ def media_type_of(content_type: str | None, url: str, body: bytes) -> str:
     declared = (content_type or "").split(";", 1)[0].strip().lower()
     if declared in (HTML, "application/xhtml+xml"):
         return HTML
-    if declared in (PDF, DOCX):
+    if declared in (PDF, DOCX, TEXT):
         return declared
     if body.startswith(b"%PDF"):
         return PDF
@@ -135,6 +136,8 @@ def extract(body: bytes, media_type: str, url: str, *, html: str | None = None) 
         result = extract_pdf(body)
     elif media_type == DOCX:
         result = extract_docx(body)
+    elif media_type == TEXT:
+        result = Extracted(text=html if html is not None else body.decode("utf-8", "replace"), media_type=TEXT)
     else:
         raise ExtractionError(f"unsupported media type {media_type!r}")
     if len(result.text.strip()) < MIN_TEXT_CHARS:
