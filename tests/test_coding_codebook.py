@@ -72,6 +72,14 @@ def test_invalid_entry_names_line_and_field(tmp_path: Path) -> None:
     assert f"{path}:12: issues.0.targets.1.orientation" in message
 
 
+def test_repeated_key_is_an_error_not_a_silent_override(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(DATA_LOCALISATION.replace("        orientation: anti\n",
+                                              "        orientation: anti\n        orientation: pro\n"))
+    with pytest.raises(CodebookError, match=r"codebook.yaml:13: key 'orientation' appears twice"):
+        load_codebook(path)
+
+
 def test_duplicate_issue_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "codebook.yaml"
     issue = DATA_LOCALISATION.split("issues:\n", 1)[1]

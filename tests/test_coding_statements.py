@@ -1,0 +1,423 @@
+"""Statements written for these tests (not from ../shared): a regression guard on the coder as a whole.
+
+Each is (speaker, text, labels, country of a government speaker). They were written in batches, each batch scored
+before the rules were revised, so later rules were shaped partly by them: the bar here guards against regressions,
+it is not an estimate of accuracy on unseen text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tracker.coding import evaluate, load_codebook
+
+STATEMENTS = [
+    ('Internet Society',
+     'The Internet Society believes that the bottom-up, multistakeholder approach remains the best way to '
+     'govern the Internet.',
+     {'control': 'oppose'}, None),
+    ('Ministry of Telecom of Freedonia',
+     'Freedonia calls for an intergovernmental mechanism under the United Nations to manage critical '
+     'Internet resources.',
+     {'control': 'support'}, None),
+    ('ICANN CEO',
+     'Any move to place the domain name system under the control of governments would fragment the '
+     'Internet.',
+     {'control': 'oppose'}, None),
+    ('A senator', '"Handing over the Internet to the UN is a terrible mistake," the senator said.',
+     {'control': 'oppose'}, None),
+    ('Delegate of Atlantis',
+     'States must have an equal say in the management of the Internet, which is a global public resource.',
+     {}, None),
+    ('ITU Secretary-General',
+     'The ITU has no ambition to take over the Internet, and the treaty does not give it any such power.',
+     {}, None),
+    ('Access Now',
+     'The draft law would force messaging services to trace the originator of every message, undermining '
+     'end-to-end encryption for millions of people.',
+     {'surveillance': 'oppose'}, None),
+    ('Interior Minister', 'Law enforcement needs lawful access to encrypted communications to keep our citizens safe.',
+     {'surveillance': 'support'}, None),
+    ('Privacy International', 'We are alarmed by plans to require real-name registration for all social media users.',
+     {'surveillance': 'oppose'}, None),
+    ('Home Secretary', 'There can be no safe space for terrorists to communicate online.',
+     {}, None),
+    ('EFF', 'Client-side scanning is a backdoor by another name.',
+     {'surveillance': 'oppose'}, None),
+    ('Government of Xanadu',
+     'Our new rules do not ban encryption; they simply require platforms to cooperate with lawful '
+     'investigations.',
+     {'surveillance': 'support'}, None),
+    ('Telecom CEO',
+     'Big tech platforms generate the bulk of traffic and should contribute fairly to the cost of the '
+     'networks they use.',
+     {'taxation': 'support'}, None),
+    ('BEREC', 'BEREC found no evidence that network fees on content providers are justified.',
+     {'taxation': 'oppose'}, None),
+    ('Consumer group', 'A data toll would ultimately be paid by consumers through higher subscription prices.',
+     {'taxation': 'oppose'}, None),
+    ('Finance Minister', 'The digital services tax ensures that multinational platforms pay their fair share.',
+     {'taxation': 'support'}, None),
+    ('Startup association', 'Imposing a levy on internet traffic would stifle innovation and hurt small businesses.',
+     {'taxation': 'oppose'}, None),
+    ('Hungarian government', 'The government insists the Internet tax is necessary to fund public services.',
+     {'taxation': 'support'}, None),
+    ('Opposition MP', 'This tax on internet usage is an attack on the poorest citizens and on freedom of information.',
+     {'taxation': 'oppose'}, None),
+    ('Tech industry group', 'We welcome the decision to drop the proposed usage fees for online services.',
+     {'taxation': 'oppose'}, None),
+    ('Digital rights NGO',
+     "Will the government really claim that monitoring every citizen's browsing history is proportionate?",
+     {'surveillance': 'oppose'}, None),
+    ('Russian Foreign Ministry (Russia)',
+     'Russia advocates the internationalisation of Internet governance and a greater role for the ITU.',
+     {'control': 'support'}, 'RUS'),
+    ('US State Department (United States)',
+     "The United States will continue to oppose efforts to expand the ITU's mandate to Internet "
+     'governance.',
+     {'control': 'oppose'}, 'USA'),
+    ('Brazilian delegation (Brazil)',
+     'Brazil supports a multilateral, transparent and democratic Internet governance system with the full '
+     'involvement of all stakeholders.',
+     {'control': 'support'}, 'BRA'),
+    ('Think tank', 'The summit revealed deep divisions over who should control the Internet.',
+     {}, None),
+    ('News agency',
+     'China and Russia have long argued for more state control over the Internet, while Western countries '
+     'defend the multistakeholder model.',
+     {}, None),
+    ('European Commission',
+     'The Commission is committed to an open, free and secure Internet governed through a '
+     'multistakeholder model.',
+     {'control': 'oppose'}, None),
+    ('Technical community statement', 'Governments alone cannot and should not decide the future of the Internet.',
+     {'control': 'oppose'}, None),
+    ('African Union official',
+     'It is time for developing countries to have a real voice in Internet governance, not just a seat at '
+     "ICANN's table.",
+     {}, None),
+    ('Civil society coalition',
+     'We urge delegates to reject any text that legitimises censorship or the blocking of websites.',
+     {'surveillance': 'oppose'}, None),
+    ('Ministry of Information',
+     'Blocking websites that spread extremist content is essential to protect national security.',
+     {'surveillance': 'support'}, None),
+    ('Journalist union', 'The new cybercrime law gives the authorities sweeping powers to monitor journalists online.',
+     {'surveillance': 'oppose'}, None),
+    ('Apple',
+     'We feel we must speak up in the face of what we see as an overreach by the U.S. government: '
+     'building a backdoor would undermine the very freedoms our government is meant to protect.',
+     {'surveillance': 'oppose'}, None),
+    ('Chinese government',
+     "We firmly oppose cyber hegemony and respect each country's right to choose its own path of Internet "
+     'governance.',
+     {'control': 'support'}, None),
+    ('Swedish minister (Sweden)',
+     'Sweden will never accept proposals that restrict the free flow of information on the Internet.',
+     {'surveillance': 'oppose'}, 'SWE'),
+    ('ETNO', 'The sending party network pays principle would ensure a sustainable return on investment for operators.',
+     {'taxation': 'support'}, None),
+    ('Content providers association',
+     "The ETNO proposal to introduce sending party network pays would break the Internet's economic model.",
+     {'taxation': 'oppose'}, None),
+    ('Indian IT ministry',
+     'The traceability requirement is not about breaking encryption but about identifying the originator '
+     'of unlawful messages.',
+     {'surveillance': 'support'}, None),
+    ('WhatsApp',
+     'Requiring messaging apps to trace chats is the equivalent of asking us to keep a fingerprint of '
+     'every single message, which would break end-to-end encryption.',
+     {'surveillance': 'oppose'}, None),
+    ('UN Tech Envoy', 'The Global Digital Compact reaffirms the value of multistakeholder cooperation.',
+     {'control': 'oppose'}, None),
+    ('Government of Karelia (Karelia)',
+     'Karelia considers that the International Telecommunication Union is the appropriate body to '
+     'coordinate the global management of Internet resources.',
+     {'control': 'support'}, None),
+    ('Mozilla',
+     'Mozilla has long argued that the open, global internet must remain governed by the communities that '
+     'build it, not by intergovernmental treaties.',
+     {'control': 'oppose'}, None),
+    ('Lee Min-jun (analyst)',
+     'Lee said the proposal was unlikely to pass, noting that most European delegations had already '
+     'signalled their opposition.',
+     {}, None),
+    ('Association of Internet Users',
+     'Forcing platforms to verify the real identity of every user would destroy online anonymity and '
+     'expose dissidents to reprisals.',
+     {'surveillance': 'oppose'}, None),
+    ('Deputy Minister of Digital Affairs',
+     '"Anonymity on the internet has become a shield for criminals, and real-name registration will help '
+     'restore order," the deputy minister said.',
+     {'surveillance': 'support'}, None),
+    ('GSMA',
+     'Mobile operators cannot continue to shoulder the entire cost of network investment while streaming '
+     'giants pay nothing.',
+     {'taxation': 'support'}, None),
+    ('Computer & Communications Industry Association', 'A network usage fee is a solution in search of a problem.',
+     {'taxation': 'oppose'}, None),
+    ('Electronic Privacy Information Center', "The agency's bulk collection of phone records is unlawful and must end.",
+     {'surveillance': 'oppose'}, None),
+    ('Attorney General', 'We are not asking for a backdoor; we are asking companies to comply with court orders.',
+     {'surveillance': 'support'}, None),
+    ('Article 19', "The bill's vague definition of harmful content opens the door to censorship.",
+     {'surveillance': 'oppose'}, None),
+    ('Digital Ministry of Freedonia (Freedonia)',
+     'Freedonia welcomes the adoption of the treaty, which recognises the sovereign right of states to '
+     'regulate their information space.',
+     {'control': 'support'}, None),
+    ('Internet Architecture Board',
+     "Protocol design must remain open and bottom-up; a top-down redesign of the network's architecture "
+     'would harm interoperability.',
+     {'control': 'oppose'}, None),
+    ('Member of the European Parliament',
+     'I will vote against any proposal that lets telecom operators charge content providers for '
+     'delivering traffic.',
+     {'taxation': 'oppose'}, None),
+    ('Ugandan Minister of Finance (Uganda)',
+     'The levy on over-the-top services will raise revenue for the government and reduce idle talk online.',
+     {'taxation': 'support'}, 'UGA'),
+    ('Human Rights Watch', 'Authorities have used the new powers to block news websites and arrest bloggers.',
+     {'surveillance': 'oppose'}, None),
+    ('Reuters',
+     'The proposal, backed by Saudi Arabia and Algeria, would give the ITU a role in assigning Internet '
+     'addresses.',
+     {}, None),
+    ('ICANN Board chair', 'The community-led model has kept the Internet stable, secure and resilient for two decades.',
+     {'control': 'oppose'}, None),
+    ('Telecommunications Regulatory Authority',
+     'We do not intend to regulate the content of the Internet; our proposals concern only '
+     'telecommunications networks.',
+     {}, None),
+    ('Center for Democracy & Technology',
+     'We are encouraged that delegates rejected proposals to extend the treaty to Internet content.',
+     {'control': 'oppose'}, None),
+    ('Ministry of Public Security', 'Those who spread rumours online must be identified and held accountable.',
+     {'surveillance': 'support'}, None),
+    ('Open Rights Group', 'Is it really acceptable that every message we send could be scanned by the government?',
+     {'surveillance': 'oppose'}, None),
+    ('European Broadcasting Union', 'Any fee imposed on content providers would ultimately be borne by viewers.',
+     {'taxation': 'oppose'}, None),
+    ('Chinese Foreign Ministry spokesperson (China)',
+     "China firmly upholds cyber sovereignty and opposes any country's attempt to monopolise Internet "
+     'governance.',
+     {'control': 'support'}, 'CHN'),
+    ('Estonian President', 'The future of the Internet should not be decided behind closed doors by governments alone.',
+     {'control': 'oppose'}, None),
+    ('Software Freedom Law Center',
+     'Although the government says the rules protect users, they in fact give it the power to censor any '
+     'post it dislikes.',
+     {'surveillance': 'oppose'}, None),
+    ('Telecom Italia CEO',
+     'It is only fair that the largest traffic generators contribute to the networks that carry their '
+     'services.',
+     {'taxation': 'support'}, None),
+    ('BBC News', 'Critics say the tax will hit the poorest hardest, but the government insists it is needed.',
+     {}, None),
+    ('Indian Ministry of Electronics (India)',
+     'The government respects the right to privacy and does not intend to break encryption.',
+     {}, 'IND'),
+    ('Freedom House', 'Shutting down the Internet during protests is a grave violation of human rights.',
+     {'surveillance': 'oppose'}, None),
+    ('US Representative', 'If the ITU gains authority over the Internet, innovation and free speech will suffer.',
+     {'control': 'oppose'}, None),
+    ('Internet Governance Project',
+     'Moving root zone management to an intergovernmental organisation would politicise a technical '
+     'function.',
+     {'control': 'oppose'}, None),
+    ('Delegation of Oceania (Oceania)',
+     'Oceania stands ready to work with all Member States to strengthen the role of governments in '
+     'international Internet public policy.',
+     {'control': 'support'}, None),
+    ('Free Press', "Congress should reject the bill's expansion of warrantless surveillance.",
+     {'surveillance': 'oppose'}, None),
+    ('Minister of the Interior (Lusitania)',
+     'We will give our police the tools they need, including access to encrypted messages when a judge '
+     'allows it.',
+     {'surveillance': 'support'}, None),
+    ('Paul Vixie (engineer)',
+     "Vixie warned that filtering DNS at the national level would break the Internet's universal "
+     'resolvability.',
+     {'surveillance': 'oppose'}, None),
+    ('Netflix', 'Netflix believes that termination fees would hurt consumers and stifle investment in content.',
+     {'taxation': 'oppose'}, None),
+    ('Deutsche Telekom', 'Those who cause the traffic should also pay their share of the network costs.',
+     {'taxation': 'support'}, None),
+    ('Digital Europe', 'We strongly urge the Commission not to introduce network fees.',
+     {'taxation': 'oppose'}, None),
+    ('Ghana Revenue Authority', 'The electronic transactions levy will broaden the tax base and fund development.',
+     {'taxation': 'support'}, None),
+    ('Tanzanian blogger',
+     'Bloggers now have to pay a licence fee of almost $1,000 just to publish online, which silences '
+     'ordinary people.',
+     {'taxation': 'oppose', 'surveillance': 'oppose'}, None),
+    ('Kazakh Ministry (Kazakhstan)',
+     'The national security certificate is necessary to protect users from cyber threats.',
+     {'surveillance': 'support'}, 'KAZ'),
+    ('Mozilla Foundation',
+     "Kazakhstan's certificate scheme is an attempt to intercept encrypted traffic and must be blocked by "
+     'browsers.',
+     {'surveillance': 'oppose'}, None),
+    ('EU Digital Commissioner', 'We will not let the Internet be split into national fiefdoms.',
+     {'control': 'oppose'}, None),
+    ('Russian Duma deputy (Russia)',
+     'The law will protect the Russian segment of the Internet from external threats and ensure its '
+     'sovereignty.',
+     {'control': 'support'}, 'RUS'),
+    ('Roskomsvoboda', 'The sovereign internet law creates the infrastructure for total censorship.',
+     {'surveillance': 'oppose', 'control': 'oppose'}, None),
+    ('ISOC chapter', 'We call on the government to abandon plans for a national firewall.',
+     {'surveillance': 'oppose'}, None),
+    ('Think tank analyst', 'The debate over network fees is likely to return after the elections.',
+     {}, None),
+    ('Newspaper editorial',
+     'The question is not whether the ITU should run the Internet, but how governments can cooperate '
+     'within existing institutions.',
+     {}, None),
+    ('Government of Columbia (Columbia)',
+     'Columbia does not support the proposal to transfer the IANA functions to the ITU.',
+     {'control': 'oppose'}, None),
+    ('Indian delegation (India)',
+     'India proposed a UN Committee for Internet-Related Policies to oversee Internet governance.',
+     {'control': 'support'}, 'IND'),
+    ('Access Now', 'Shutdowns cut people off from emergency services and must end.',
+     {'surveillance': 'oppose'}, None),
+    ('Interior Ministry spokesperson',
+     'Temporary restrictions on messaging apps were necessary to prevent the spread of violence.',
+     {'surveillance': 'support'}, None),
+    ('Signal Foundation',
+     'Signal would rather leave the market than undermine the privacy guarantees we make to our users.',
+     {'surveillance': 'oppose'}, None),
+    ('UK Home Office',
+     'Companies cannot be allowed to roll out end-to-end encryption without robust safety measures in '
+     'place.',
+     {'surveillance': 'support'}, None),
+    ('ETNO', "ETNO's proposal does not seek to regulate the Internet or its content.",
+     {}, None),
+    ('Telco association', 'Streaming services use our networks for free, and that is simply unfair.',
+     {'taxation': 'support'}, None),
+    ('Internet Society',
+     'Proposals for a top-down, state-controlled Internet threaten the innovation that the open model has '
+     'delivered.',
+     {'control': 'oppose'}, None),
+    ('Digital rights activist',
+     "Who benefits from a law that lets the state read everyone's messages? Certainly not ordinary "
+     'citizens.',
+     {'surveillance': 'oppose'}, None),
+    ('US Ambassador Terry Kramer', 'We cannot support a treaty that is not supportive of the multistakeholder model.',
+     {'control': 'oppose'}, None),
+    ('Egyptian official',
+     'Egypt is not against the multistakeholder model, but governments must have the final say on public '
+     'policy.',
+     {'control': 'support'}, None),
+    ('Public Knowledge',
+     'Allowing broadband providers to charge websites for access to their customers would turn the '
+     'Internet into cable TV.',
+     {'taxation': 'oppose'}, None),
+    ('Orange CEO',
+     'The current situation, in which a handful of platforms generate most of the traffic but contribute '
+     'nothing to the networks, is not sustainable.',
+     {'taxation': 'support'}, None),
+    ('Zambian opposition leader', 'The tax on WhatsApp calls is a tax on the poor and must be repealed immediately.',
+     {'taxation': 'oppose'}, None),
+    ('Ministry of Finance of Benin (Benin)',
+     'The new levy on social networks is a fair way to make digital consumption contribute to the '
+     'national budget.',
+     {'taxation': 'support'}, 'BEN'),
+    ('Internet Freedom Foundation',
+     'The draft amendment would allow the government to order platforms to take down any content it deems '
+     'fake, without judicial oversight.',
+     {'surveillance': 'oppose'}, None),
+    ('Australian Home Affairs Minister',
+     'These laws give our agencies the ability to lawfully access encrypted communications used by '
+     'terrorists and paedophiles.',
+     {'surveillance': 'support'}, None),
+    ('Apple', "We believe that encryption is essential to protecting our customers' data and their safety.",
+     {'surveillance': 'oppose'}, None),
+    ('Brazilian Supreme Court justice',
+     'Suspending WhatsApp nationwide punishes millions of users for the failure of one company to hand '
+     'over data.',
+     {'surveillance': 'oppose'}, None),
+    ('Turkish government (Turkey)', 'Access to the site was blocked to protect national security and public order.',
+     {'surveillance': 'support'}, 'TUR'),
+    ('Tor Project', 'Anonymity online is a vital protection for journalists, activists and survivors of abuse.',
+     {'surveillance': 'oppose'}, None),
+    ('European Parliament rapporteur',
+     'Mandatory scanning of private messages is incompatible with the Charter of Fundamental Rights.',
+     {'surveillance': 'oppose'}, None),
+    ('Chinese Cyberspace Administration (China)',
+     'Cyberspace is not a lawless place; users who post online must register with their real names.',
+     {'surveillance': 'support'}, 'CHN'),
+    ('Vint Cerf', 'A top-down, government-controlled Internet would have never produced the innovation we have seen.',
+     {'control': 'oppose'}, None),
+    ('Saudi delegation (Saudi Arabia)',
+     'Member states should have equal rights in the international management of the Internet, including '
+     'the allocation of names and addresses.',
+     {'control': 'support'}, 'SAU'),
+    ('NTIA',
+     'NTIA will not accept a proposal that replaces the NTIA role with a government-led or an '
+     'intergovernmental organization solution.',
+     {'control': 'oppose'}, None),
+    ('Cuban delegate (Cuba)',
+     'The unilateral control exercised by one country over critical Internet resources is unacceptable.',
+     {'control': 'support'}, 'CUB'),
+    ('ICANN President', 'ICANN is not seeking to become the regulator of the Internet.',
+     {}, None),
+    ('Human Rights Council resolution',
+     'The same rights that people have offline must also be protected online, in particular freedom of '
+     'expression.',
+     {'surveillance': 'oppose'}, None),
+    ('Canadian government (Canada)',
+     'Canada supports the multistakeholder model of Internet governance and will vote against the revised '
+     'ITRs.',
+     {'control': 'oppose'}, 'CAN'),
+    ('Iranian minister (Iran)',
+     'The national information network will protect our citizens from the harmful content of foreign '
+     'websites.',
+     {'surveillance': 'support'}, 'IRN'),
+    ('Net neutrality advocates',
+     'Paid prioritisation would let the biggest companies buy a fast lane while everyone else is stuck in '
+     'the slow lane.',
+     {'taxation': 'oppose'}, None),
+    ('AT&T', 'Content companies that consume enormous bandwidth should share the burden of upgrading networks.',
+     {'taxation': 'support'}, None),
+    ('News report',
+     'The ITU conference in Dubai ended without consensus after the United States refused to sign the '
+     'treaty.',
+     {}, None),
+    ('Columnist', 'Some fear that the treaty will give authoritarian governments cover to censor the web.',
+     {}, None),
+    ('Senate resolution',
+     'It is the sense of Congress that the Secretary of State should continue working to implement the '
+     'position of the United States on Internet governance that clearly articulates the consistent and '
+     'unequivocal policy of the United States to promote a global Internet free from government control.',
+     {'control': 'oppose'}, None),
+    ('Global Network Initiative',
+     'Governments should not require companies to build surveillance capabilities into their products.',
+     {'surveillance': 'oppose'}, None),
+    ('South African minister (South Africa)',
+     'We cannot allow a handful of foreign companies to decide the rules of the Internet for our people.',
+     {'control': 'support'}, 'ZAF'),
+    ('Kenyan ICT Cabinet Secretary',
+     'Taxing mobile money and data will slow down the digital economy we have worked so hard to build.',
+     {'taxation': 'oppose'}, None),
+    ('Indian telecom operators association',
+     'OTT communication apps should be brought under the same licensing and fee regime as telecom '
+     'operators.',
+     {'taxation': 'support'}, None),
+    ('OpenMedia', 'Our members overwhelmingly rejected the idea of a Netflix tax in our consultation.',
+     {'taxation': 'oppose'}, None),
+]
+
+
+def test_written_statements_stay_above_the_bar(tmp_path: Path) -> None:
+    gold = tmp_path / "statements.jsonl"
+    with gold.open("w", encoding="utf-8") as out:
+        for number, (actor, text, labels, country) in enumerate(STATEMENTS):
+            out.write(json.dumps({"id": f"w{number}", "text": text, "actor": actor, "labels": labels,
+                                  "actor_type": "government" if country else "other", "country": country}) + "\n")
+    result = evaluate(gold, load_codebook())
+    assert result.n == len(STATEMENTS)
+    assert result.macro_f1 >= 0.80, result.errors
+    assert result.pooled["support"].precision >= 0.85 and result.pooled["oppose"].precision >= 0.85
+
