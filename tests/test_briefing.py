@@ -51,7 +51,8 @@ def test_html_sections_counts_and_links(rendered: tuple) -> None:
     summary = text(doc.get_element_by_id("summary"))
     assert "3 coalitions among 31 actors taking sides" in summary
     assert (
-        "1 position change: Brazil moved from “for multistakeholder governance” to “for intergovernmental control”."
+        "1 actor switched sides: Brazil moved from “for multistakeholder governance” "
+        "to “for intergovernmental control”."
     ) in summary
     assert "New to the dispute: Kenya." in summary
     assert "4 new documents and 6 new coded statements this week" in summary

@@ -281,14 +281,16 @@ def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: i
     else:
         points.append(f"No coalitions yet: {positioned} actors take a side on any issue.")
     issues = analysis.matrix.issues
-    if shifts.changed:
-        def said(issue_id: str, position: str | None) -> str:
-            return f"“{issues[issue_id].label(position)}”" if position in (SUPPORT, OPPOSE) else f"{position}"
-
-        moves = [f"{c.actor.name} moved from {said(c.issue_id, c.before)} to {said(c.issue_id, c.after)}"
-                 for c in shifts.changed]
-        points.append(f"{len(moves)} position change{'s' if len(moves) != 1 else ''}: {_names(moves, sep='; ')}.")
-    else:
+    switched = [c for c in shifts.changed if c.switched]
+    softened = len(shifts.changed) - len(switched)
+    if switched:
+        moves = [f"{c.actor.name} moved from “{issues[c.issue_id].label(c.before or '')}” to "
+                 f"“{issues[c.issue_id].label(c.after or '')}”" for c in switched]
+        points.append(f"{len(moves)} actor{'s' if len(moves) != 1 else ''} switched sides: {_names(moves, sep='; ')}.")
+    if softened:
+        points.append(f"{'No actor switched sides; ' if not switched else ''}{softened} position"
+                      f"{'s' if softened != 1 else ''} moved to or from a mixed or neutral stance.")
+    if not shifts.changed:
         points.append("No actor changed sides this week.")
     if shifts.new_actors:
         points.append(f"New to the dispute: {_names(a.name for a in shifts.new_actors)}.")

@@ -32,6 +32,11 @@ class PositionChange:
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
+    def switched(self) -> bool:
+        """From support to oppose or back: the change a reader must not miss."""
+        return {self.before, self.after} == {"support", "oppose"}
+
+    @property
     def kind(self) -> str:
         if self.before is None:
             return "new"
@@ -111,7 +116,9 @@ def _position_changes(before: CoalitionAnalysis, after: CoalitionAnalysis) -> li
             continue
         actor = after.matrix.all_actors.get(actor_id) or before.matrix.all_actors[actor_id]
         changes.append(PositionChange(actor, issue_id, old, new, new_cell.evidence if new_cell else []))
-    changes.sort(key=lambda c: ({"changed": 0, "new": 1, "dropped": 2}[c.kind], c.actor.name.lower(), c.issue_id))
+    changes.sort(key=lambda c: (
+        {"changed": 0, "new": 1, "dropped": 2}[c.kind], not c.switched, c.actor.name.lower(), c.issue_id
+    ))
     return changes
 
 
