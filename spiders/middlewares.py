@@ -30,6 +30,8 @@ class AddressGuardMiddleware:
         return cls(crawler.settings.getbool("TRACKER_ALLOW_PRIVATE_ADDRESSES"))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        if not request.url.startswith(("http://", "https://")):
+            raise IgnoreRequest(f"blocked: only http(s) URLs are fetched, not {request.url[:100]!r}")
         if self.allow_private:
             return None
         host = host_of(request.url)

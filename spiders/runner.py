@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from twisted.internet import task
 
 from spiders.config import scrapy_settings
 from spiders.loader import load_specs, spider_class
@@ -21,6 +23,8 @@ from tracker.config import Settings
 from tracker.db import make_engine, session_scope
 
 log = logging.getLogger(__name__)
+
+PARENT_CHECK_SECONDS = 2.0
 
 
 def crawl(config: dict[str, Any]) -> None:
@@ -34,7 +38,17 @@ def crawl(config: dict[str, Any]) -> None:
     for spec in specs:
         deferred = process.crawl(spider_class(spec))
         deferred.addErrback(_could_not_crawl, settings.database_url, run_id, spec.id)
+    parent = config.get("parent_pid")
+    if parent:
+        task.LoopingCall(_stop_if_orphaned, process, int(parent)).start(PARENT_CHECK_SECONDS, now=False)
     process.start()
+
+
+def _stop_if_orphaned(process: CrawlerProcess, parent_pid: int) -> None:
+    """The launcher is gone (killed): stop cleanly rather than crawl on, unwatched, beside the next crawl."""
+    if os.getppid() != parent_pid:
+        log.warning("the crawl launcher (pid %d) is gone; stopping", parent_pid)
+        process.stop()
 
 
 def _could_not_crawl(failure: Any, database_url: str, run_id: int, source_id: int) -> None:

@@ -109,6 +109,7 @@ def _run_child(
         "sources": slugs,
         "log_level": "DEBUG" if log.isEnabledFor(logging.DEBUG) else "WARNING",
         "scrapy_settings": scrapy_overrides,
+        "parent_pid": os.getpid(),
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "spiders.runner"],
@@ -118,6 +119,8 @@ def _run_child(
         text=True,
         encoding="utf-8",
         errors="replace",
+        # Its own session: a Ctrl-C in the terminal reaches us, and we stop the crawler cleanly (SIGTERM).
+        start_new_session=True,
     )
     events: Queue[ProgressEvent | None] = Queue()
     stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
