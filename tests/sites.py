@@ -130,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         path = urlsplit(self.path).path
         self.server.hits[path] += 1
+        self.server.user_agents.add(self.headers.get("User-Agent", ""))
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._route(path)
 
@@ -208,6 +209,7 @@ class FixtureHTTPServer(ThreadingHTTPServer):
     site: FixtureSite
     hits: Counter[str]
     not_modified: Counter[str]
+    user_agents: set[str]
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Clients hang up (timeouts, size limits, the end of a crawl); that is not worth a traceback."""
@@ -226,6 +228,7 @@ class FixtureSite:
         self.server.site = self
         self.server.hits = Counter()
         self.server.not_modified = Counter()
+        self.server.user_agents = set()
         self.host = host
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

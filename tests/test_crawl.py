@@ -146,7 +146,7 @@ def world(store_url: str, site: FixtureSite) -> Iterator[World]:
     migrate.upgrade(engine)
     with session_factory(engine)() as session:
         seed_world(session, site)
-    settings = crawl_settings(store_url)
+    settings = crawl_settings(store_url, contact="analyst@example.org")
     events: list[ProgressEvent] = []
     hits_before, not_modified_before = Counter(site.hits), Counter(site.server.not_modified)
     first = run_crawl(settings, trigger="test", on_progress=events.append)
@@ -297,6 +297,11 @@ def test_bad_cases_fail_their_source_with_a_reason(world: World, slug: str, path
 
 def test_robots_disallowed_page_is_never_fetched(world: World) -> None:
     assert world.site.hits["/private/secret.html"] == 0
+
+
+def test_the_crawler_identifies_itself_with_a_contact(world: World) -> None:
+    agents = world.site.server.user_agents
+    assert any(ua.startswith("igtracker/") and "contact: analyst@example.org" in ua for ua in agents)
 
 
 def test_server_error_succeeds_on_retry(world: World) -> None:

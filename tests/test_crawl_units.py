@@ -164,6 +164,23 @@ def test_resolver_matches_by_name_alias_and_country_then_creates(session: Sessio
     assert bosnia.country == "BIH"
 
 
+# Spider parsing (a real Scrapy response, no network) ----------------------------------------------------------
+
+
+def test_listing_selectors_css_and_xpath() -> None:
+    from scrapy.http import HtmlResponse
+
+    from spiders.listing import links
+
+    page = b'<ul><li><a class="s" href="/a.html">A</a></li><li><a class="s" href="b.html?x=1">B</a></li></ul>'
+    response = HtmlResponse("https://example.org/news/", body=page, encoding="utf-8")
+    expected = ["https://example.org/a.html", "https://example.org/news/b.html?x=1"]
+    assert links(response, "a.s", "css") == expected
+    assert links(response, "a.s::attr(href)", "css") == expected
+    assert links(response, "//a[@class='s']/@href", "xpath") == expected
+    assert links(response, "//a[@class='s']", "xpath") == expected
+
+
 # Store and scheduling ------------------------------------------------------------------------------------------
 
 
