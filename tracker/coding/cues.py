@@ -32,6 +32,7 @@ class CueSpec:
     volition: bool = False  # "want to", "seek to": negated with a first-person subject it disavows
     concern: bool = False  # worry: about a good thing it means caring for it
     adjective: bool = False  # a bare adjective judges only the noun phrase it modifies
+    copular: bool = False  # "is (not) necessary": a negation inside the phrase reverses it
     modal: bool = False  # "must", "need": on a preceding subject, its judgement depends on the verb that follows
 
 
@@ -70,14 +71,14 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|it is (?:time|high time) to"
             r"|shall", "+", modal=True),
     # Evaluations: of what follows ("it is important to ..."), and of a preceding subject ("X is essential").
-    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:necessary|essential"
+    CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w'–—-]+ ){0,3}(?:necessary|essential"
             r"|important|vital|crucial|key"
             r"|integral|indispensable|critical|fundamental|welcome|right|good|beneficial|valuable|legitimate"
             r"|justified|reasonable|fair|only fair|needed|proportionate|acceptable|justifiable|appropriate|proper"
             r"|the (?:right|best) (?:way|approach|model|answer)"
             r"|the (?:appropriate|right|best|proper|natural|legitimate|competent) (?:body|forum|place|venue"
             r"|organi[sz]ation|institution))",
-            "+", post="+"),
+            "+", post="+", copular=True),
     CueSpec(r"necessary|essential|important|vital|crucial|indispensable|beneficial|valuable|legitimate|integral",
             "+", post="+"),
     CueSpec(rf"{_v('benefit')}|{_v('help')}(?: to)?|{_v('enable')}|{_v('serve')} (?:the )?(?:public|people|users)"
@@ -96,7 +97,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|worrying|worrisome|troubling|disturbing|intrusive|disproportionate|excessive|draconian|a mistake"
             r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow|violation|breach"
             r"|abuse|assault)(?! to| for| on| against| of))",
-            "-", post="-"),
+            "-", post="-", copular=True),
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
             r"|sweeping|unchecked|unprecedented powers|overreach\w*|an overreach"
@@ -115,6 +116,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
             r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for",
             "-", post="-"),
+    # A purpose justifies the act before it: "sites were blocked to protect national security".
+    CueSpec(r"(?:in order )?to (?:prevent|maintain|stop|combat|fight|curb|help)(?!\w)", None, post="+"),
     # Missing checks judge the measure before them: "powers to block sites without judicial oversight".
     CueSpec(r"without (?:any |proper |adequate |judicial |independent |meaningful |effective )*(?:oversight"
             r"|safeguards?|due process|warrants?|court orders?|transparency|accountability|review)", None, post="-"),
@@ -131,7 +134,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|concerned (?:about|by|over|that|with)|(?:it is )?(?:deeply )?concerning that|concerning"
             r"|worried (?:about|by|that)|fears? (?:about|over|that)|alarmed (?:by|at|that)|troubled by", "-",
             holder=True, concern=True),
-    CueSpec(r"criticism of|dangers of|risks of|(?:a |the )?(?:pattern|plot|ploy|scheme|power grab) to"
+    CueSpec(r"(?:refrain|refrains|refrained|refraining|desist|abstain)\w* from|criticism of|dangers of|risks of"
+            r"|(?:a |the )?(?:pattern|plot|ploy|scheme|power grab) to"
             r"|(?:a |an )(?:clear |blatant |obvious |deliberate )attempt to|against", "-"),
 )
 
@@ -162,7 +166,7 @@ EVENT_CUES: tuple[CueSpec, ...] = (
     # Benefit: carries what follows, and praises a subject that does it ("X protects Y").
     # A goal: "(in order) to strengthen X" says the holder wants more of X.
     CueSpec(r"(?<!\w )to (?:strengthen|enhance|expand|increase|promote|reinforce|consolidate|advance|bolster|protect"
-            r"|safeguard|ensure|preserve|defend|uphold)", "+"),
+            r"|safeguard|ensure|preserve|defend|uphold)", "+", post="+"),
     CueSpec(rf"{_v('protect')}|protection of|{_v('safeguard')}|safeguards? (?:for|of)|{_v('ensure')}|{_v('preserve')}"
             rf"|preservation of|{_v('guarantee')}|{_v('respect')}|respect for|{_v('secure')}|{_v('strengthen')}"
             rf"|{_v('enhance')}", "keep", post="+"),

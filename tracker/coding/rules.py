@@ -132,7 +132,10 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
     for compiled in (C.COMPILED_ATTITUDES, C.COMPILED_EVENTS):
         for regex, spec in compiled:
             for match in regex.finditer(text):
-                hits.append(CueHit(match.start(), match.end(), match.group(0), spec, spec.pre, spec.post))
+                pre, post = spec.pre, spec.post
+                if spec.copular and COPULAR_NEGATION.search(match.group(0)):
+                    pre, post = REVERSED.get(pre, pre), REVERSED.get(post, post)  # "is not necessary"
+                hits.append(CueHit(match.start(), match.end(), match.group(0), spec, pre, post))
     for match in NEGATION.finditer(text):
         hits.append(CueHit(match.start(), match.end(), match.group(0), C.NEGATION_CUE, "neg", None))
     # A cue inside a target phrase is part of the target ("break encryption", "greater state control").
@@ -151,6 +154,8 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
     return sorted(kept, key=lambda h: h.start)
 
 
+COPULAR_NEGATION = re.compile(r"\b(?:not|never|no longer|hardly)\b|n't", re.IGNORECASE)
+REVERSED = {"+": "-", "-": "+"}
 PARTICIPLE_DETERMINER = re.compile(r"\b(?:the|a|an|this|these|that|those|its|their|his|her|our)\s+$",
                                    re.IGNORECASE)
 NEGATION = re.compile(
@@ -175,8 +180,7 @@ CLAUSE_BREAK = re.compile(
 VERB_GROUP = re.compile(
     r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has|have|had|is|are|was|were|not|never"
     r"|no longer|continue|continues|strongly|firmly|also|still|always|cannot)\b|n't", re.IGNORECASE)
-EXHORTATION = re.compile(r"\b(?:should|must|ought to|need to|needs to|has to|have to)\b(?:\s+\w+ly)?\s*$",
-                         re.IGNORECASE)
+EXHORTATION = re.compile(r"\b(?:should|must|ought to|need to|needs to)\b", re.IGNORECASE)
 RELATIVE_START = re.compile(r"^\W*(?:which|who)\b", re.IGNORECASE)
 CONTRAST_START = re.compile(r"^\W*(?:but|however|yet|nevertheless|nonetheless|instead)\b", re.IGNORECASE)
 CONCESSIVE_START = re.compile(r"^\W*(?:although|though|while|whereas|even though)\b", re.IGNORECASE)
@@ -283,6 +287,7 @@ class Chain:
     cues: list[str] = field(default_factory=list)
     volition_negated: bool = False
     concern: bool = False  # the last attitude was a worry ("concerns about")
+    evaluative: bool = False  # a harm or benefit that presupposes its object is worth having ("undermine X")
     volition_adjacent: bool = False  # "want to <target>": the holder would do it ("want governments to" is not)
     events: int = 0
 
@@ -300,8 +305,10 @@ def _chain(cues: Iterable[CueHit], clause_text_has_nor: bool) -> Chain:
         elif effect == "flip":
             chain.flips *= -1
             chain.events += 1
+            chain.evaluative = chain.evaluative or cue.effect_post == "-"
         elif effect == "keep":
             chain.events += 1
+            chain.evaluative = chain.evaluative or cue.effect_post == "+"
         elif effect == "neg":
             chain.negations += 1
         else:
@@ -364,6 +371,9 @@ def _compose(target: TargetHit, chain: Chain, post: tuple[int | None, int, list[
         return (-stance, "denial") if post_negations % 2 else (stance, "loaded")
     if post_sign is not None:
         return post_sign * (-1) ** chain.negations * o, "attitude"
+    if target.valence == 0 and chain.evaluative and not chain.negations:
+        # "would undermine end-to-end encryption", "protect national sovereignty": the verb values its object.
+        return target.orientation, "loaded"
     if target.valence == 0:
         return None
     if target.valence > 0 and target.orientation < 0 and chain.flips == 1 and not (
@@ -717,7 +727,7 @@ def _inherited(
     if holder.kind not in ("speaker", "nonagent", "actors"):
         return []
     seen: set[str] = set()
-    for issue, orientation, _valence in previous:
+    for issue, orientation, _valence in reversed(previous):  # the nearest proposal first
         if issue in seen:
             continue
         seen.add(issue)
