@@ -14,18 +14,21 @@ from typing import Any
 import psutil
 import pytest
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
-from sqlalchemy import Engine, func, select
+from apscheduler.schedulers.base import STATE_PAUSED
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite, article_html, news_item
+from tracker import scheduler as scheduler_module
 from tracker.briefing import last_complete_week, parse_week
 from tracker.config import Settings, load_settings
-from tracker.db import session_factory
+from tracker.db import is_sqlite, session_factory
 from tracker.errors import ConfigError, NotFoundError
 from tracker.jobs import run_job
+from tracker.locks import _advisory_key
 from tracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
-from tracker.scheduler import TrackerScheduler, list_jobs
+from tracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 
 LOCAL = ["127.0.0.1"]
 FAST_DOCUMENTS = 4
@@ -133,8 +136,8 @@ def statements_site(tmp_path: Path) -> Iterator[FixtureSite]:
     published = (start + timedelta(days=2, hours=10)).isoformat()
     root = tmp_path / "site" / "statements"
     root.mkdir(parents=True)
-    for slug, (name, _kind, _country, text) in STATEMENTS.items():
-        page = article_html(f"{name} on Internet governance", f"<p>{text}</p>" * 2, published=published)
+    for slug, (name, _kind, _country, statement) in STATEMENTS.items():
+        page = article_html(f"{name} on Internet governance", f"<p>{statement}</p>" * 2, published=published)
         (root / f"{slug}.html").write_text(page, encoding="utf-8")
     with FixtureSite(tmp_path / "site") as site:
         yield site
@@ -340,3 +343,24 @@ def test_an_invalid_briefing_cron_is_a_configuration_error(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match="briefing_cron '0 25 \\* \\* mon' is not a valid crontab expression"):
         TrackerScheduler(scheduler_settings(database_url, tmp_path, briefing_cron="0 25 * * mon"))
     assert not (tmp_path / "never-created.db").exists()
+
+
+def test_a_scheduler_that_loses_its_lock_stops_scheduling(
+    engine: Engine, database_url: str, tmp_path: Path, scheduler_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if is_sqlite(database_url):
+        pytest.skip("an OS lock cannot be lost while its process lives; a PostgreSQL session can")
+    monkeypatch.setattr(scheduler_module, "LOCK_CHECK_SECONDS", 0.2)
+    first = scheduler_factory(scheduler_settings(database_url, tmp_path))
+    with engine.connect() as conn:  # what a database restart does to the scheduler's session
+        key = _advisory_key(conn, SCHEDULER_LOCK) & 0xFFFFFFFFFFFFFFFF
+        terminated = conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid::bigint = :high AND objid::bigint = :low"), {"high": key >> 32, "low": key & 0xFFFFFFFF}
+        ).scalars().all()
+    assert terminated == [True]
+    wait_for(first.lock_lost.is_set, 5, "the scheduler to notice")
+    assert first.scheduler.state == STATE_PAUSED  # no job starts from now on
+    first.shutdown()
+    second = scheduler_factory(scheduler_settings(database_url, tmp_path))  # the lock is free for another
+    assert second.running

@@ -21,11 +21,11 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.engine import make_url
@@ -59,25 +59,48 @@ class LockHolder:
         return f"{self.hostname} pid {self.pid} since {self.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
+@dataclass
+class _Held:
+    """The backend's hold on a lock: how to free it, and how to tell it is still ours."""
+
+    release: Callable[[], None]
+    alive: Callable[[], bool] = lambda: True
+
+
 class StoreLock:
     """One held lock; release() (or leaving the `with` block) frees it. Not reentrant."""
 
-    def __init__(self, engine: Engine, name: str, token: str, release_fn: Any) -> None:
+    def __init__(self, engine: Engine, name: str, token: str, held: _Held) -> None:
         self.engine = engine
         self.name = name
         self.token = token
-        self._release_fn = release_fn
+        self._held = held
         self.released = False
+
+    def verify(self) -> bool:
+        """Whether the lock is still ours, refreshing the row's heartbeat; False once the hold is lost.
+
+        A PostgreSQL lock lives as long as its connection: a server restart or a dropped connection frees it
+        without telling the holder, which must then stop acting as the holder.
+        """
+        if self.released or not self._held.alive():
+            return False
+        with contextlib.suppress(Exception), session_scope(self.engine) as session:
+            row = session.get(Lock, self.name)
+            if row is not None and row.holder == self.token:
+                row.heartbeat_at = utcnow()
+        return True
 
     def release(self) -> None:
         if self.released:
             return
         self.released = True
         try:
-            with session_scope(self.engine) as session:
+            # The row only informs `tracker status`; a store that cannot be reached must not keep the lock.
+            with contextlib.suppress(Exception), session_scope(self.engine) as session:
                 session.execute(delete(Lock).where(Lock.name == self.name, Lock.holder == self.token))
         finally:
-            self._release_fn()
+            self._held.release()
 
     def __enter__(self) -> StoreLock:
         return self
@@ -90,8 +113,8 @@ class StoreLock:
 
 def acquire(engine: Engine, name: str) -> StoreLock:
     """Take the lock `name` without waiting; raise LockHeld (naming the holder) if someone else has it."""
-    release_fn = _acquire_sqlite(engine, name) if is_sqlite(engine) else _acquire_postgres(engine, name)
-    if release_fn is None:
+    held = _acquire_sqlite(engine, name) if is_sqlite(engine) else _acquire_postgres(engine, name)
+    if held is None:
         holder = current_holder(engine, name)
         who = f" by {holder.describe()}" if holder else ""
         raise LockHeld(f"the {name!r} lock is held{who}; another {name} is running on this store")
@@ -104,9 +127,9 @@ def acquire(engine: Engine, name: str) -> StoreLock:
             session.add(Lock(name=name, holder=token, hostname=socket.gethostname(), pid=os.getpid(),
                              acquired_at=now, heartbeat_at=now))
     except BaseException:
-        release_fn()
+        held.release()
         raise
-    return StoreLock(engine, name, token, release_fn)
+    return StoreLock(engine, name, token, held)
 
 
 def current_holder(engine: Engine, name: str) -> LockHolder | None:
@@ -121,10 +144,10 @@ def current_holder(engine: Engine, name: str) -> LockHolder | None:
 
 def is_held(engine: Engine, name: str) -> bool:
     """Whether some process holds `name` right now (probes the real lock, takes nothing)."""
-    release_fn = _acquire_sqlite(engine, name) if is_sqlite(engine) else _acquire_postgres(engine, name)
-    if release_fn is None:
+    held = _acquire_sqlite(engine, name) if is_sqlite(engine) else _acquire_postgres(engine, name)
+    if held is None:
         return True
-    release_fn()
+    held.release()
     return False
 
 
@@ -139,11 +162,11 @@ def lock_path(engine: Engine, name: str) -> Path | None:
     return Path(f"{Path(database).resolve()}.{name}.lock")
 
 
-def _acquire_sqlite(engine: Engine, name: str) -> Any:
+def _acquire_sqlite(engine: Engine, name: str) -> _Held | None:
     path = lock_path(engine, name)
     if path is None:  # an in-memory store lives in one process: a thread lock suffices
         lock = _memory_locks.setdefault(f"{id(engine)}:{name}", threading.Lock())
-        return lock.release if lock.acquire(blocking=False) else None
+        return _Held(lock.release) if lock.acquire(blocking=False) else None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
     try:
@@ -161,7 +184,7 @@ def _acquire_sqlite(engine: Engine, name: str) -> Any:
         # Closing the descriptor drops the flock; the file stays so the next holder locks the same inode.
         os.close(fd)
 
-    return release
+    return _Held(release)
 
 
 # PostgreSQL: a session-level advisory lock on its own connection ----------------------------------------------------
@@ -173,7 +196,7 @@ def _advisory_key(conn: Connection, name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _acquire_postgres(engine: Engine, name: str) -> Any:
+def _acquire_postgres(engine: Engine, name: str) -> _Held | None:
     # AUTOCOMMIT: the lock belongs to the session, so the connection need not sit "idle in transaction" for hours.
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
@@ -189,9 +212,19 @@ def _acquire_postgres(engine: Engine, name: str) -> Any:
     def release() -> None:
         try:
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        except Exception:  # noqa: BLE001
+            # Never hand a connection that may still hold the lock back to the pool: close it for real
+            # (a broken connection's locks went with it anyway).
+            with contextlib.suppress(Exception):
+                conn.invalidate()
         finally:
-            # A broken connection cannot unlock, but the server has dropped its locks along with it.
             with contextlib.suppress(Exception):
                 conn.close()
 
-    return release
+    def alive() -> bool:
+        try:
+            return bool(conn.execute(text("SELECT 1")).scalar())
+        except Exception:  # noqa: BLE001 - any failure means the session, and the lock with it, is gone
+            return False
+
+    return _Held(release, alive)

@@ -17,6 +17,7 @@ import logging
 import pickle
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +45,7 @@ JOBS_TABLE = "apscheduler_jobs"
 SCHEDULED_JOBS = ("crawl", "code", "briefing")
 SCHEDULER_LOCK = "scheduler"
 STANDBY_POLL_SECONDS = 2.0
+LOCK_CHECK_SECONDS = 30.0  # how often a running scheduler makes sure the store's scheduler lock is still its own
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
 JOB_FUNCTION = "tracker.scheduler:scheduled_job"
 WORKERS = 3  # one per job: jobs never run twice at once
@@ -51,6 +53,10 @@ WORKERS = 3  # one per job: jobs never run twice at once
 
 class SchedulerRunning(TrackerError):
     """Another scheduler holds this store."""
+
+
+class SchedulerLockLost(TrackerError):
+    """The store's scheduler lock was lost (e.g. the database restarted); the scheduler stopped."""
 
 
 # Triggers -------------------------------------------------------------------------------------------------------
@@ -121,7 +127,9 @@ class TrackerScheduler:
         open_store(settings).dispose()  # migrate before anything reads the store
         self.engine = make_engine(settings.database_url)
         self.stop_event = threading.Event()
+        self.lock_lost = threading.Event()
         self._lock: locks.StoreLock | None = None
+        self._on_lock_lost: Callable[[], None] | None = None
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename=JOBS_TABLE)},
             executors={"default": ThreadPoolExecutor(WORKERS)},
@@ -149,6 +157,7 @@ class TrackerScheduler:
         except BaseException:
             self.shutdown()
             raise
+        threading.Thread(target=self._keep_lock, args=(self._lock,), name="scheduler-lock", daemon=True).start()
         log.info("scheduler started", extra=fields(jobs={j.id: j.next_run_time for j in self.jobs()}))
 
     @property
@@ -166,6 +175,18 @@ class TrackerScheduler:
         if _runtime.get("scheduler") is self:
             _runtime.pop("scheduler")
         self.engine.dispose()
+
+    def _keep_lock(self, lock: locks.StoreLock) -> None:
+        """Stop scheduling as soon as the lock is lost, so a standby that takes it over never runs jobs twice."""
+        while not self.stop_event.wait(LOCK_CHECK_SECONDS):
+            if lock.verify():
+                continue
+            log.error("lost the store's scheduler lock (database restarted or connection dropped): stopping")
+            self.lock_lost.set()
+            self.scheduler.pause()
+            if self._on_lock_lost is not None:
+                self._on_lock_lost()
+            return
 
     def _take_lock(self, wait: bool, stop: threading.Event | None) -> locks.StoreLock | None:
         announced = False
@@ -225,12 +246,16 @@ class TrackerScheduler:
         stop = threading.Event()
         if install_signals:
             _install_signal_handlers(stop)
+        self._on_lock_lost = stop.set
         self.start(wait=True, stop=stop)
         if self.running:
             stop.wait()
         log.info("scheduler stopping")
         self.shutdown(wait=True)
         log.info("scheduler stopped")
+        if self.lock_lost.is_set():
+            # A non-zero exit: the supervisor restarts the daemon, which takes the lock again or stands by.
+            raise SchedulerLockLost("lost the store's scheduler lock; restart the scheduler")
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:
