@@ -242,6 +242,8 @@ class _CrawlerWatch:
         while not self._done.is_set():
             if self.stop.wait(0.2):
                 break
+        while self.pid is None and not self._done.wait(0.1):
+            pass  # stopping before the crawler has started: wait until there is one to stop
         if self._done.is_set() or self.pid is None:
             return
         self.stopped = True

@@ -43,12 +43,16 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 def print_status(report: StoreStatus) -> None:
     scheduler = f"running on {report.scheduler.describe()}" if report.scheduler else "not running"
     crawl = f"running on {report.crawl.describe()}" if report.crawl else "idle"
-    briefing = _when(report.next_briefing_at) + ("" if report.next_briefing_scheduled else " (once scheduled)")
+    briefing = _when(report.next_briefing_at) + " UTC"
+    if not report.next_briefing_scheduled:
+        briefing += " (once the scheduler runs)"
+    elif report.next_briefing_at and report.next_briefing_at < report.generated_at and not report.scheduler:
+        briefing += " (overdue: runs when the scheduler starts, if within misfire_grace_time)"
     last = report.last_briefing
     console.print(f"store       {report.database} ({_size(report.database_bytes)}), "
                   f"{report.documents} documents, {report.stances} stances", highlight=False, soft_wrap=True)
     console.print(f"scheduler   {scheduler}; crawl {crawl}", highlight=False)
-    console.print(f"briefing    next {briefing} UTC; last "
+    console.print(f"briefing    next {briefing}; last "
                   + (f"{last['week']} ({last['html_path'] or last['pdf_path']})" if last else "none"),
                   highlight=False, soft_wrap=True)
 
