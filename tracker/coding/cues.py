@@ -51,8 +51,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             holder=True),
     CueSpec(rf"{_v('want')}(?: to)?|{_v('wish')}(?:es)? to|{_v('seek')}(?: to)?|sought(?: to)?|{_v('intend')} to"
             rf"|{_v('aim')} to|{_v('plan')}(?:ned|ning)? to|{_v('hope')} to|{_v('tr')}(?:y|ies|ied|ying) to"
-            r"|(?:is|are|was|were) (?:going|trying|planning|seeking) to|(?:has|have|had) no (?:intention|plan"
-            r"|desire) (?:of|to)"
+            r"|(?:is|are|was|were) (?:going|trying|planning|seeking) to"
             r"|would like to|desire to"
             rf"|{_v('ask')} for|asking for|{_v('call')} for", "+", holder=True, volition=True),
     CueSpec(rf"{_v('call')} (?:on|upon)|{_v('push')}(?:es)? for|pushing for|{_v('press')}(?:es)? for|{_v('urge')}"
@@ -60,6 +59,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('commit')}(?:ted|ting)? to|committed to|{_v('pledge')}|{_v('argue')} for"
             rf"|{_v('lobb')}(?:y|ies|ied|ying) for|{_v('campaign')} for|(?:fight|fights|fought|fighting) for"
             r"|their intention|its intention|his intention|her intention|our intention", "+", holder=True),
+    CueSpec(r"(?:has|have|had) no (?:intention|plans?|desire|ambition|wish) (?:of|to)", "-", holder=True,
+            volition=True),
     # Holder verbs of opposition.
     CueSpec(rf"{_v('oppose')}|{_v('reject')}|{_v('resist')}|{_v('refuse')}|{_v('condemn')}|{_v('denounce')}"
             rf"|{_v('criticis')}e?|{_v('criticiz')}e?|{_v('object')} to|{_v('warn')}(?:ed|s|ing)? against"
@@ -68,7 +69,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:is|are|was|were|remain|remains) (?:opposed|against|hostile) to|opposition to|objections? to"
             rf"|{_v('deplore')}|{_v('regret')}|{_v('lament')}|{_v('refus')}(?:e|es|ed|ing)", "-", holder=True),
     # Necessity and obligation: an attitude of the clause's holder on what follows.
-    CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|it is (?:time|high time) to"
+    CueSpec(r"must|should|ought to|need to|needs to|needed to|need|needs|it is (?:high )?time (?:to|for)"
             r"|shall", "+", modal=True),
     # Evaluations: of what follows ("it is important to ..."), and of a preceding subject ("X is essential").
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w'–—-]+ ){0,3}(?:necessary|essential"
@@ -114,13 +115,20 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
             r"|passed on to (?:consumers|users|customers)|higher (?:\w+ )?(?:prices|bills)"
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
-            r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for",
+            r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for|(?:there is )?no such thing as"
+            r"|(?:would )?(?:be )?(?:a )?double (?:payment|charging|dipping|taxation)|pay(?:ing)? twice"
+            r"|(?:widen|deepen)\w* (?:the )?(?:digital )?divide|serves? the interests of (?:a few"
+            r"|a handful|the few|the powerful|big business|the rich)"
+            r"|(?:make|makes|making|made) (?:it|the internet|everything)? ?(?:[\w-]+,? (?:and )?){0,4}(?:less (?:secure"
+            r"|safe|open|free|reliable)|slower|more expensive)",
             "-", post="-"),
     # A purpose justifies the act before it: "sites were blocked to protect national security".
     CueSpec(r"(?:in order )?to (?:prevent|maintain|stop|combat|fight|curb|help)(?!\w)", None, post="+"),
     # Missing checks judge the measure before them: "powers to block sites without judicial oversight".
     CueSpec(r"without (?:any |proper |adequate |judicial |independent |meaningful |effective )*(?:oversight"
             r"|safeguards?|due process|warrants?|court orders?|transparency|accountability|review)", None, post="-"),
+    # Enabling something feared: the subject is judged, what follows is carried ("opens the door to censorship").
+    CueSpec(r"open\w* the (?:door|way) to|pave\w* the way (?:for|to)", "keep", post="-"),
     # The subject is the victim: "free speech will suffer" harms free speech (it is no judgement OF it).
     CueSpec(r"(?:will |would |could |to )?(?:suffer|be (?:harmed|hurt|damaged|lost|undermined|eroded|threatened"
             r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),

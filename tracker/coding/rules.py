@@ -171,7 +171,7 @@ NEGATION = re.compile(
 CLAUSE_BREAK = re.compile(
     r"\s*[;:]\s+|\s+[-–—]{1,2}\s+(?=(?:but|however|yet|which|especially)\b)"
     r"|(?<![-–—]),?\s+(?=(?:but|however|yet|nevertheless|nonetheless|although|though|whereas|because|unless)\b)"
-    r"|,\s+(?=(?:which|who|if|when)\b)|,?\s+(?=(?:while|whereas)\s+(?!\w+ing\b))"
+    r"|,\s+(?=(?:which|who|if|when)\b)|,?\s+(?=(?:while|whereas)\s+(?!\w+ing\s+(?:the|a|an|for|to|with|on|in|its|their|his|her|our)\b))"
     r"|,\s+(?=and\s+(?:we|i|they|he|she|it|this|that|these|those|the\s+\w+\s+(?:is|are|was|were|will))\b)"
     r"|(?<=[.!?\"])\s+(?-i:(?=[\"A-Z]))",
     re.IGNORECASE,
@@ -298,8 +298,8 @@ def _chain(cues: Iterable[CueHit], clause_text_has_nor: bool) -> Chain:
         effect = cue.effect_pre
         if effect in ("+", "-"):
             sign = 1 if effect == "+" else -1
-            if cue.spec.volition and chain.negations % 2 == 1:
-                chain.volition_negated = True
+            if cue.spec.volition and (chain.negations % 2 == 1 or sign < 0):
+                chain.volition_negated = True  # "we do not want to", "we have no intention of"
             chain.attitude = sign if chain.attitude is None else chain.attitude * sign
             chain.concern = cue.spec.concern
         elif effect == "flip":
@@ -516,7 +516,7 @@ def analyse_sentence(
             chain = _chain(pre, has_nor)
             volitions = [c for c in pre if c.spec.volition]
             chain.volition_adjacent = bool(volitions) and bool(
-                re.fullmatch(r"\s*(?:to\s+)?(?:(?:a|an|the|any)\s+)?", text[volitions[-1].end : target.start])
+                re.fullmatch(r"\s*(?:to\s+|of\s+)?(?:(?:a|an|the|any)\s+)?", text[volitions[-1].end : target.start])
                 or disavowed_end is not None and COORDINATED.fullmatch(text, disavowed_end, target.start))
             if chain.attitude is None and chain.negations % 2 and any(
                 c.spec.modal for c in c_cues if c.start < target.start
@@ -526,7 +526,7 @@ def analyse_sentence(
             _apply_outcome(text, target.end, clause.end, chain)
             # A judgement after the target is about it when it is the subject (no target before it in the clause).
             is_subject = not any(t.end <= target.start and "," not in text[t.end : target.start]
-                                 for t in heads if t is not target)
+                                 for t in heads if t is not target) and not OF_COMPLEMENT.search(text, 0, target.start)
             governed = chain.flips != 1 or any(c.effect_pre == "flip" for c in pre)
             post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject and not governed \
                 else (None, 0, [])
@@ -565,7 +565,8 @@ def analyse_sentence(
 
 
 COORDINATED = re.compile(r"\s*,?\s*(?:or|and|nor)\s+(?:[\w'-]+\s+){0,2}", re.IGNORECASE)
-POST_STOP = re.compile(r"\b(?:in case|if|unless|when|because|since|while|whereas)\b|[;:(]|,(?!\s+without\b)",
+POST_STOP = re.compile(r"\b(?:in case|if|unless|when|because|since|while|whereas|that|which|who)\b|[;:(]"
+                       r"|,(?!\s+without\b)",
                        re.IGNORECASE)
 POST_WORDS = 10
 
@@ -580,6 +581,7 @@ def _post_limit(text: str, start: int, end: int) -> int:
     return limit
 
 
+OF_COMPLEMENT = re.compile(r"\bof\s+(?:the\s+|this\s+|that\s+)?$", re.IGNORECASE)
 COPULA = re.compile(r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+|simply\s+|just\s+)?", re.IGNORECASE)
 COORDINATED_ADJECTIVES = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)?\s*")
 PP_MODIFIER = re.compile(r"\s+(?:(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?"
@@ -591,6 +593,7 @@ def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
     heads: list[TargetHit] = []
     for target in targets:
         if heads and PP_MODIFIER.fullmatch(text, heads[-1].end, target.start):
+            heads[-1] = dataclasses.replace(heads[-1], end=target.end)  # judgements after the whole phrase
             continue
         last = heads[-1] if heads else None
         if last and COPULA.fullmatch(text, last.end, target.start) and last.issues == target.issues and \
