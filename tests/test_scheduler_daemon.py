@@ -110,7 +110,7 @@ def test_sigterm_stops_the_daemon_mid_crawl_exits_0_and_records_the_outcome(
     assert log_lines(tmp_path / "daemon.err")[-1]["msg"] == "scheduler stopped"  # stderr gets the same lines
 
 
-def test_a_second_scheduler_stands_by_and_no_two_crawls_overlap(
+def test_a_second_scheduler_stands_by_takes_over_from_a_killed_one_and_no_two_crawls_overlap(
     engine: Engine, database_url: str, tmp_path: Path, gated_site: FixtureSite, daemons: list  # noqa: F811
 ) -> None:
     with session_factory(engine)() as session:
@@ -120,6 +120,7 @@ def test_a_second_scheduler_stands_by_and_no_two_crawls_overlap(
     first = start_daemon(tracker_env(tmp_path, values | {"log_file": tmp_path / "first.log"}), tmp_path / "1.err")
     daemons.append(first)
     wait_for(lambda: count(engine, Document) >= FAST_DOCUMENTS, 30, "the first scheduler's crawl")
+    [crawler] = crawler_processes(psutil.Process(first.pid))
 
     # Another process asking for a crawl now is turned away by the store's crawl lock, and says so.
     manual = tracker(tracker_env(tmp_path, values), "schedule", "run", "crawl")
@@ -129,19 +130,26 @@ def test_a_second_scheduler_stands_by_and_no_two_crawls_overlap(
     daemons.append(second)
     wait_for(lambda: (tmp_path / "second.log").exists() and any(
         e["msg"].startswith("standing by") for e in log_lines(tmp_path / "second.log")), 20, "the standby")
+
+    first.kill()  # no clean-up at all: its locks go with it, its crawler is orphaned mid-crawl
+    assert first.wait() == -signal.SIGKILL
     gated_site.doc_delay = 0.05
 
-    assert stop(first) == 0
+    def completed_by_second() -> list[JobRun]:
+        return [r for r in job_runs(engine, "crawl") if r.details.get("pid") == second.pid
+                and r.status == "ok" and r.details.get("crawl_status") == "ok"]
 
-    def crawled_by_second() -> list[JobRun]:
-        return [r for r in job_runs(engine, "crawl") if r.details.get("pid") == second.pid and r.status == "ok"]
-
-    wait_for(crawled_by_second, 40, "the second scheduler to take over")
+    wait_for(completed_by_second, 40, "the second scheduler to take over and complete the crawl")
+    assert not crawler.is_running() or crawler.status() == psutil.STATUS_ZOMBIE
     assert stop(second) == 0
     assert_crawls_never_overlapped(engine)
     runs = job_runs(engine, "crawl")
-    assert {r.details.get("pid") for r in runs if r.details.get("crawl_run")} <= {first.pid, second.pid}
     assert all(r.status != "running" for r in runs)
+    [orphaned] = [r for r in runs if r.details.get("pid") == first.pid and r.status == "aborted"]
+    assert (orphaned.message or "").startswith("the process running this job ended without recording an outcome")
+    with session_factory(engine)() as session:
+        urls = session.scalars(select(Document.canonical_url)).all()
+        assert len(urls) == len(set(urls)) == 20
 
 
 @sqlite_only

@@ -72,6 +72,16 @@ class JobContext:
     trigger: str
     stop: threading.Event
     options: dict[str, Any] = field(default_factory=dict)
+    job_run_id: int | None = None
+
+    def note(self, **values: Any) -> None:
+        """Add to this run's details while it runs (e.g. the crawler's pid, for whoever finds the run orphaned)."""
+        if self.job_run_id is None:
+            return
+        with session_scope(self.engine) as session:
+            row = session.get(JobRun, self.job_run_id)
+            if row is not None:
+                row.details = {**(row.details or {}), **values}
 
 
 def run_job(
@@ -100,6 +110,7 @@ def run_job(
             session.add(row)
             session.flush()
             run_id = row.id
+        ctx.job_run_id = run_id
         log.info("job started", extra=fields(job=name, job_run=run_id, trigger=trigger))
         try:
             outcome = BODIES[name](ctx)
@@ -131,7 +142,11 @@ def record_skipped(engine: Engine, name: str, message: str, *, trigger: str = "s
 
 
 def abort_stale_job_runs(session: Session) -> int:
-    """Close 'running' rows whose process on this host is gone (killed before it could record an outcome)."""
+    """Close 'running' rows whose process on this host is gone (killed before it could record an outcome).
+
+    A crawler outlives a daemon killed with SIGKILL; left alone it would crawl alongside the next crawl, since
+    the crawl lock died with the daemon. Such an orphan (its pid is in the run's details) is stopped here.
+    """
     host = socket.gethostname()
     stale = 0
     for row in session.scalars(select(JobRun).where(JobRun.status == "running")):
@@ -140,8 +155,25 @@ def abort_stale_job_runs(session: Session) -> int:
         if details.get("host") == host and isinstance(pid, int) and not psutil.pid_exists(pid):
             row.status, row.finished_at = "aborted", datetime.now(UTC)
             row.message = "the process running this job ended without recording an outcome"
+            if _stop_orphan(details.get("crawler_pid")):
+                row.message += f"; its crawler process {details['crawler_pid']} was stopped"
             stale += 1
     return stale
+
+
+def _stop_orphan(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        process = psutil.Process(pid)
+        if "spiders.runner" not in " ".join(process.cmdline()):
+            return False  # the pid was reused by something else
+        log.warning("stopping an orphaned crawler", extra=fields(pid=pid))
+        process.kill()
+        process.wait(10)
+        return True
+    except (psutil.Error, OSError):
+        return False
 
 
 def _finish(engine: Engine, run_id: int, outcome: JobOutcome) -> JobResult:
@@ -183,7 +215,7 @@ def crawl_body(ctx: JobContext) -> JobOutcome:
                 slugs = [s.slug for s in due_sources(session, datetime.now(UTC))]
             if not slugs:
                 return JobOutcome("ok", "no source is due", {"sources": []})
-        watch = _CrawlerWatch(ctx.stop)
+        watch = _CrawlerWatch(ctx)
         try:
             report = run_crawl(ctx.settings, slugs or None, trigger=_crawl_trigger(ctx.trigger),
                                on_progress=watch.on_progress)
@@ -222,8 +254,9 @@ class _CrawlerWatch:
     stays consistent; the next crawl picks the unfinished sources up again.
     """
 
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+        self.stop = ctx.stop
         self.pid: int | None = None
         self.stopped = False
         self._done = threading.Event()
@@ -233,6 +266,7 @@ class _CrawlerWatch:
     def on_progress(self, event: Any) -> None:
         if event.kind == "child_started":
             self.pid = int(event.detail["pid"])
+            self.ctx.note(crawler_pid=self.pid)
 
     def done(self) -> None:
         self._done.set()
