@@ -76,6 +76,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|important|vital|crucial|key"
             r"|integral|indispensable|critical|fundamental|welcome|right|good|beneficial|valuable|legitimate"
             r"|justified|reasonable|fair|only fair|needed|proportionate|acceptable|justifiable|appropriate|proper"
+            r"|democratic|inclusive|transparent|accountable|balanced|sustainable"
             r"|the (?:right|best) (?:way|approach|model|answer)"
             r"|the (?:appropriate|right|best|proper|natural|legitimate|competent) (?:body|forum|place|venue"
             r"|organi[sz]ation|institution))",

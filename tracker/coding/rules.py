@@ -602,7 +602,8 @@ def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
             continue  # "the tax on calls is a tax on the poor": the predicate restates the subject
         if last and COORDINATED_ADJECTIVES.fullmatch(text, last.end, target.start) and \
                 last.issues == target.issues and last.orientation == target.orientation:
-            heads[-1] = dataclasses.replace(last, end=target.end, text=text[last.start : target.end])
+            heads[-1] = dataclasses.replace(last, end=target.end, text=text[last.start : target.end],
+                                            valence=last.valence or target.valence)
             continue  # "the bottom-up, multistakeholder approach": one phrase
         heads.append(target)
     return heads
