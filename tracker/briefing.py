@@ -376,8 +376,11 @@ def template_environment() -> Environment:
     return env
 
 
-def render_html(context: dict[str, Any], env: Environment | None = None) -> str:
-    return (env or template_environment()).get_template("briefing.html.j2").render(**context)
+def render_html(context: dict[str, Any], env: Environment | None = None, *, for_print: bool = False) -> str:
+    """The briefing page. ``for_print`` leaves out hover tooltips (nobody hovers over paper), which halves the
+    HTML WeasyPrint has to parse for a large heat map."""
+    template = (env or template_environment()).get_template("briefing.html.j2")
+    return template.render(**context, for_print=for_print)
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -447,15 +450,16 @@ def _render(session: Session, week: str, formats: tuple[str, ...], out_dir: Path
     context = build_context(session, week, now)
     save_snapshot(session, context["analysis"])
     env = template_environment()
-    html = render_html(context, env)
     folder = out_dir / week
     html_path = pdf_path = None
     if "html" in formats:
         html_path = folder / "briefing.html"
+        html = render_html(context, env)
         _write_atomically(html_path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     if "pdf" in formats:
         pdf_path = folder / "briefing.pdf"
-        _write_atomically(pdf_path, lambda tmp: render_pdf(html, tmp))
+        printable = render_html(context, env, for_print=True)
+        _write_atomically(pdf_path, lambda tmp: render_pdf(printable, tmp))
     summary = {
         "headline": context["summary"][0],
         "points": context["summary"],
