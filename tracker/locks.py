@@ -76,6 +76,7 @@ class StoreLock:
         self.token = token
         self._held = held
         self.released = False
+        self._guard = threading.Lock()  # verify() runs in a watchdog thread, release() in the owner's
 
     def verify(self) -> bool:
         """Whether the lock is still ours, refreshing the row's heartbeat; False once the hold is lost.
@@ -83,8 +84,9 @@ class StoreLock:
         A PostgreSQL lock lives as long as its connection: a server restart or a dropped connection frees it
         without telling the holder, which must then stop acting as the holder.
         """
-        if self.released or not self._held.alive():
-            return False
+        with self._guard:
+            if self.released or not self._held.alive():
+                return False
         with contextlib.suppress(Exception), session_scope(self.engine) as session:
             row = session.get(Lock, self.name)
             if row is not None and row.holder == self.token:
@@ -92,9 +94,10 @@ class StoreLock:
         return True
 
     def release(self) -> None:
-        if self.released:
-            return
-        self.released = True
+        with self._guard:
+            if self.released:
+                return
+            self.released = True
         try:
             # The row only informs `tracker status`; a store that cannot be reached must not keep the lock.
             with contextlib.suppress(Exception), session_scope(self.engine) as session:

@@ -201,7 +201,7 @@ class TrackerScheduler:
                 if not announced:
                     log.warning("standing by: another scheduler holds this store", extra=fields(reason=str(exc)))
                     announced = True
-            if stop is not None and stop.wait(STANDBY_POLL_SECONDS):
+            if (stop or threading.Event()).wait(STANDBY_POLL_SECONDS):  # without a stop event: wait for ever
                 return None
 
     # Jobs
