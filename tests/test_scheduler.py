@@ -3,6 +3,9 @@ real crawler (a child process running Scrapy) against fixture sites on 127.0.0.1
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import signal
 import time
@@ -27,6 +30,7 @@ from tracker.db import is_sqlite, session_factory
 from tracker.errors import ConfigError, NotFoundError
 from tracker.jobs import run_job
 from tracker.locks import _advisory_key
+from tracker.logs import configure_logging, fields
 from tracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
 from tracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 
@@ -364,3 +368,29 @@ def test_a_scheduler_that_loses_its_lock_stops_scheduling(
     first.shutdown()
     second = scheduler_factory(scheduler_settings(database_url, tmp_path))  # the lock is free for another
     assert second.running
+
+
+def test_logs_are_structured_lines_on_stderr_and_in_the_file(tmp_path: Path) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    stream = io.StringIO()
+    try:
+        for log_format in ("json", "text"):
+            settings = load_settings(database_url="sqlite://", log_file=tmp_path / "logs" / "tracker.log",
+                                     log_format=log_format)
+            configure_logging(settings, stream=stream)
+            configure_logging(settings, stream=stream)  # again: no duplicated lines
+            logging.getLogger("tracker.jobs").info("job finished", extra=fields(job="crawl", status="ok", n=3))
+    finally:
+        for handler in list(root.handlers):
+            if handler not in saved[0]:
+                root.removeHandler(handler)
+                handler.close()
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    lines = (tmp_path / "logs" / "tracker.log").read_text(encoding="utf-8").splitlines()
+    assert stream.getvalue().splitlines() == lines and len(lines) == 2
+    record = json.loads(lines[0])
+    assert {k: record[k] for k in ("level", "logger", "msg", "job", "status", "n")} == {
+        "level": "info", "logger": "tracker.jobs", "msg": "job finished", "job": "crawl", "status": "ok", "n": 3}
+    assert lines[1].endswith('level=info logger=tracker.jobs msg="job finished" job=crawl status=ok n=3')
