@@ -61,6 +61,9 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|their intention|its intention|his intention|her intention|our intention", "+", holder=True),
     CueSpec(r"(?:has|have|had) no (?:intention|plans?|desire|ambition|wish) (?:of|to)", "-", holder=True,
             volition=True),
+    # The speaker's own refusal: "we will not weaken encryption" (unlike "the law will not restrict ...").
+    CueSpec(r"(?:we|i)(?:\s+\w+ly)?\s+(?:(?:will|shall) not|won't|shan't|will never|refuse to|never will)", "-",
+            holder=True),
     # Holder verbs of opposition.
     CueSpec(rf"{_v('oppose')}|{_v('reject')}|{_v('resist')}|{_v('refuse')}|{_v('condemn')}|{_v('denounce')}"
             rf"|{_v('criticis')}e?|{_v('criticiz')}e?|{_v('object')} to|{_v('warn')}(?:ed|s|ing)? against"
@@ -114,9 +117,10 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|raises? (?:\w+ ){0,2}concerns?|(?:are|is) (?:a )?cause for concern"
             r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of"
             r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
-            r"|passed on to (?:consumers|users|customers)|higher (?:\w+ )?(?:prices|bills)"
+            r"|passed on to (?:[\w-]+ ){0,3}(?:consumers|users|customers|businesses)|higher (?:\w+ )?(?:prices|bills)"
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
             r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for|(?:there is )?no such thing as"
+            r"|unfairly|discriminat\w*(?: against)?|extract\w* money|extort\w*|(?:cash|money) grab|rent[- ]seeking"
             r"|(?:would )?(?:be )?(?:a )?double (?:payment|charging|dipping|taxation)|pay(?:ing)? twice"
             r"|(?:widen|deepen)\w* (?:the )?(?:digital )?divide|serves? the interests of (?:a few"
             r"|a handful|the few|the powerful|big business|the rich)"
@@ -135,7 +139,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),
     CueSpec(r"(?:will |would )?(?:help )?(?:fund|finance|pay for|broaden the tax base)"
             r"|(?:raise|raises|raised|raising|generate|generates|generating|bring in|brings in) (?:\w+ )?revenues?"
-            r"|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:the )?(?:internet|network|web|it) "
+            r"|works? (?:best|well)|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:the )?(?:internet|network|web|it) "
             r"(?:[\w-]+,? (?:and )?)"
             r"{0,3}?(?:stable|secure|open|resilient|safe|free|running)", None, post="+"),
     # Worry: against what follows, but FOR a good that follows ("concerns about privacy" values privacy).
@@ -144,6 +148,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|worried (?:about|by|that)|fears? (?:about|over|that)|alarmed (?:by|at|that)|troubled by", "-",
             holder=True, concern=True),
     CueSpec(r"(?:refrain|refrains|refrained|refraining|desist|abstain)\w* from|criticism of|dangers of|risks of"
+            r"|(?:there is )?no (?:reason|need|justification|case) (?:to|for)"
             r"|(?:a |the )?(?:pattern|plot|ploy|scheme|power grab) to"
             r"|(?:a |an )(?:clear |blatant |obvious |deliberate )attempt to|against", "-"),
 )
@@ -157,6 +162,7 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
+            rf"|{_v('affect')}|interfer\w* with|puts?(?:ting)?(?= (?:[\w'-]+ ){{1,4}}at risk)"
             rf"|slow(?:s|ed|ing)? down|{_v('hamper')}|{_v('hinder')}|hurt|hurts|hurting|{_v('cripple')}|{_v('choke')}"
             rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
             r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"
