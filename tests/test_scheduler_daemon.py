@@ -122,10 +122,15 @@ def test_a_second_scheduler_stands_by_takes_over_from_a_killed_one_and_no_two_cr
     wait_for(lambda: count(engine, Document) >= FAST_DOCUMENTS, 30, "the first scheduler's crawl")
     [crawler] = crawler_processes(psutil.Process(first.pid))
 
-    # Another process asking for a crawl now is turned away by the store's crawl lock, and says so.
-    manual = tracker(tracker_env(tmp_path, values), "schedule", "run", "crawl")
-    assert manual.returncode == 0, manual.stderr
-    assert "crawl: skipped" in manual.stdout and f"pid {first.pid}" in manual.stdout
+    # Other processes asking for a crawl now are turned away by the store's crawl lock, and say so.
+    env = tracker_env(tmp_path, values)
+    manual, by_hand = (subprocess.Popen([*TRACKER, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True) for args in (("schedule", "run", "crawl"), ("crawl",)))
+    out, err = manual.communicate(timeout=60)
+    assert manual.returncode == 0, err
+    assert "crawl: skipped" in out and f"pid {first.pid}" in out
+    out, err = by_hand.communicate(timeout=60)
+    assert by_hand.returncode == 1 and "'crawl' lock is held by" in err and f"pid {first.pid}" in err
     second = start_daemon(tracker_env(tmp_path, values | {"log_file": tmp_path / "second.log"}), tmp_path / "2.err")
     daemons.append(second)
     wait_for(lambda: (tmp_path / "second.log").exists() and any(

@@ -11,6 +11,7 @@ from rich.table import Table
 from tracker.cli.app import app, console
 from tracker.config import get_settings
 from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
+from tracker.locks import holding
 
 MAX_ERRORS_SHOWN = 20
 
@@ -78,9 +79,12 @@ def crawl(
     ),
 ) -> None:
     """Crawl every enabled source of the registry (or the ones named) and store what changed."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        report = run_crawl(get_settings(), source or None, trigger="cli", on_progress=CrawlDisplay(progress))
+    settings = get_settings()
+    with holding(settings, "crawl"), Progress(  # never alongside the scheduler's crawl
+        SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:
+        report = run_crawl(settings, source or None, trigger="cli", on_progress=CrawlDisplay(progress))
     print_report(report)
     if report.status in ("failed", "aborted"):
         raise typer.Exit(1)
