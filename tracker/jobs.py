@@ -209,6 +209,8 @@ def crawl_body(ctx: JobContext) -> JobOutcome:
     except locks.LockHeld as exc:
         return JobOutcome("skipped", str(exc))
     with lock:
+        if ctx.stop.is_set():
+            return JobOutcome("aborted", "not started: the scheduler is stopping")
         slugs: list[str] | None = ctx.options.get("sources")
         if not slugs and not ctx.options.get("all_sources"):
             with session_scope(ctx.engine) as session:
@@ -250,8 +252,8 @@ def _crawl_trigger(trigger: str) -> str:
 class _CrawlerWatch:
     """Stops the crawler process when the stop event is set (shutdown): SIGTERM, then SIGKILL if it lingers.
 
-    run_crawl notices the child ending and settles the crawl run (sources not finished are failed), so the store
-    stays consistent; the next crawl picks the unfinished sources up again.
+    run_crawl notices the child ending and settles the crawl run; every document is its own transaction, so the
+    store stays consistent whichever signal ends the crawler.
     """
 
     def __init__(self, ctx: JobContext) -> None:
