@@ -124,6 +124,11 @@ def test_cli_code_set_and_review(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "brazil support on control (analyst ana)" in done.stdout
     assert "nothing to review" in _tracker("code", "review", cwd=tmp_path).stdout
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with session_scope(engine) as session:
+        run = session.scalars(select(JobRun).where(JobRun.job == "code")).one()
+        assert run.status == "ok" and run.details["documents_coded"] == 0
+    engine.dispose()
 
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared corpus is absent")

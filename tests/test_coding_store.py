@@ -203,6 +203,19 @@ def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
     assert [a.action for a in session.scalars(select(StanceAudit).order_by(StanceAudit.id))] == ["confirm", "reject"]
 
 
+def test_news_media_report_others_but_have_no_stance_of_their_own(session: Session) -> None:
+    outlet = Actor(slug="example-news", name="Example News", kind="media", aliases=[])
+    session.add(outlet)
+    session.flush()
+    text = ("We reject any proposal to give governments control over the Internet. "
+            "Meanwhile, Brazil wants to bring the domain name system under the control of the ITU.")
+    document = _document(session, outlet, "https://news.example/wcit", text)
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    rows = _stances(session, document_id=document.id)
+    assert [(s.actor.slug, s.position, s.reporter_id) for s in rows] == [("brazil", "support", outlet.id)]
+
+
 @pytest.mark.skipif(not (SHARED / "seeds" / "cigi-leadership-in-a-turbulent-age.txt").exists(),
                     reason="../shared seeds are absent")
 def test_cigi_paper_attributes_the_dispute_to_states(session: Session) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -18,7 +19,9 @@ from tracker.coding import (
     review_queue,
     review_stance,
     set_analyst_stance,
+    sync_issues,
 )
+from tracker.coding.coder import record_coding_run
 from tracker.coding.evaluate import format_text
 from tracker.db import session_scope
 from tracker.models import POSITIONS
@@ -44,8 +47,10 @@ def code(
     if ctx.invoked_subcommand is not None:
         return
     book = load_codebook(codebook)
+    started = datetime.now(UTC)
     with session_scope(open_store()) as session:
         report = code_documents(session, book, document_ids=document or None)
+        record_coding_run(session, report, started)
     console.print(
         f"codebook {report.codebook_version}: {report.documents_coded} documents coded, "
         f"{report.stances_added} stances added, {report.stances_removed} replaced"
@@ -67,6 +72,7 @@ def set_stance(
 ) -> None:
     """Record an analyst's coding; it wins over machine coding and supersedes your previous one."""
     with session_scope(open_store()) as session:
+        sync_issues(session, load_codebook())  # the issues exist even before the first `tracker code`
         stance = set_analyst_stance(session, actor, issue, position, evidence_url=evidence, note=note,
                                     analyst=_analyst(analyst))
         console.print(f"stance {stance.id}: {actor} {position} on {issue} (analyst {stance.coder})")

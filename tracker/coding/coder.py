@@ -23,7 +23,7 @@ from tracker.coding.codebook import Codebook, load_codebook, sync_issues
 from tracker.coding.language import detect_language
 from tracker.coding.rules import Context, TargetHit, analyse_sentence, find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
-from tracker.models import Actor, Document, Stance
+from tracker.models import Actor, Document, JobRun, Stance
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,22 @@ def code_documents(
     return report
 
 
+def record_coding_run(session: Session, report: CodingReport, started_at: datetime, trigger: str = "cli") -> JobRun:
+    """Keep what a coding run did in `job_runs` (job "code"), like every other job."""
+    message = (f"{report.documents_coded} documents coded, {report.stances_added} stances "
+               f"(codebook {report.codebook_version})")
+    run = JobRun(job="code", started_at=started_at, finished_at=datetime.now(UTC), status="ok", trigger=trigger,
+                 message=message, details=report.as_dict())
+    session.add(run)
+    session.flush()
+    return run
+
+
+# News media report others' positions: their own voice is not coded as a stance (their editorials are the
+# exception a person can record with `tracker code set`).
+REPORTING_KINDS = frozenset({"media"})
+
+
 def _code_document(session: Session, document: Document, codebook: Codebook, actors: StoreActors) -> int:
     author: Actor | None = document.actor
     names = actors.names_of(author) if author is not None else []
@@ -211,8 +227,8 @@ def _code_document(session: Session, document: Document, codebook: Codebook, act
     added = 0
     for coded in stances:
         if coded.holder == SPEAKER_KEY:
-            if author is None:
-                continue  # no known speaker: a position with no holder is no stance
+            if author is None or author.kind in REPORTING_KINDS:
+                continue  # no known speaker, or a reporter's own voice: no stance
             holder = author
         else:
             holder = actors.resolve(coded.holder)
