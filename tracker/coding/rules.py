@@ -29,6 +29,14 @@ from dataclasses import dataclass, field
 
 from tracker.coding import cues as C
 from tracker.coding.attribution import SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from tracker.coding.clauses import (
+    CONCESSIVE_START,
+    RELATIVE_START,
+    Clause,
+    find_speech_frame,
+    question_mode,
+    split_clauses,
+)
 from tracker.coding.codebook import Codebook, CompiledCodebook
 from tracker.coding.sentences import Sentence
 
@@ -62,15 +70,6 @@ class CueHit(Hit):
     effect_post: str | None
 
 
-@dataclass
-class Clause:
-    start: int
-    end: int
-    kind: str = "main"  # main | antecedent | whether
-    after_contrast: bool = False
-    conceded: bool = False
-
-
 @dataclass(frozen=True)
 class Reading:
     """One position found in a sentence, before the holder is mapped to actors."""
@@ -92,7 +91,6 @@ class Context:
 
     last_holder: HolderRef | None = None
     last_targets: list[tuple[str, int, int]] = field(default_factory=list)  # previous sentence: issue, o, v
-    sentence_issues: list[set[str]] = field(default_factory=list)
 
 
 def normalise(text: str) -> str:
@@ -166,114 +164,11 @@ NEGATION = re.compile(
 )
 
 
-# --- clauses --------------------------------------------------------------------------------------------------
-
-CLAUSE_BREAK = re.compile(
-    r"\s*[;:]\s+|\s+[-–—]{1,2}\s+(?=(?:but|however|yet|which|especially)\b)"
-    r"|(?<![-–—]),?\s+(?=(?:but|however|yet|nevertheless|nonetheless|although|though|whereas|because|unless)\b)"
-    r"|,\s+(?=(?:which|who|if|when)\b)|,?\s+(?=(?:while|whereas)\s+(?!\w+ing\s+(?:the|a|an|for|to|with|on|in|its|their|his|her|our)\b))"
-    r"|,\s+(?=and\s+(?:we|i|they|he|she|it|this|that|these|those|the\s+\w+\s+(?:is|are|was|were|will))\b)"
-    r"|(?<=[.!?\"])\s+(?-i:(?=[\"A-Z]))",
-    re.IGNORECASE,
-)
-# Auxiliaries, negations and adverbs between a subject and its verb ("we will not accept") belong to the verb.
+# Auxiliaries, negations and adverbs between a subject and its verb belong to the verb ("we will not accept").
 VERB_GROUP = re.compile(
     r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has|have|had|is|are|was|were|not|never"
     r"|no longer|continue|continues|strongly|firmly|also|still|always|cannot)\b|n't", re.IGNORECASE)
 EXHORTATION = re.compile(r"\b(?:should|must|ought to|need to|needs to)\b", re.IGNORECASE)
-RELATIVE_START = re.compile(r"^\W*(?:which|who)\b", re.IGNORECASE)
-CONTRAST_START = re.compile(r"^\W*(?:but|however|yet|nevertheless|nonetheless|instead)\b", re.IGNORECASE)
-CONCESSIVE_START = re.compile(r"^\W*(?:although|though|while|whereas|even though)\b", re.IGNORECASE)
-NOT_X_BUT = re.compile(r"\bnot\b[^.;]*$", re.IGNORECASE)
-
-
-def split_clauses(text: str) -> list[Clause]:
-    clauses: list[Clause] = []
-    start = 0
-    for match in CLAUSE_BREAK.finditer(text):
-        if match.start() > start:
-            clauses.append(Clause(start, match.start()))
-        start = match.end()
-    if start < len(text):
-        clauses.append(Clause(start, len(text)))
-    out: list[Clause] = []
-    for clause in clauses:
-        body = text[clause.start : clause.end]
-        if C.CONDITIONAL.match(body):
-            comma = body.find(",")
-            if comma > 0:
-                out.append(Clause(clause.start, clause.start + comma, "antecedent"))
-                out.append(Clause(clause.start + comma + 1, clause.end))
-                continue
-            clause.kind = "antecedent"
-        if CONCESSIVE_START.match(body) and clause.start == 0:
-            comma = body.find(",")
-            if comma > 0:  # "Although X says ..., Y": two clauses
-                out.append(Clause(clause.start, clause.start + comma, conceded=True))
-                out.append(Clause(clause.start + comma + 1, clause.end))
-                continue
-        whether = C.EMBEDDED_QUESTION.search(body)
-        if whether:
-            if whether.start() > 0:
-                out.append(Clause(clause.start, clause.start + whether.start()))
-            out.append(Clause(clause.start + whether.start(), clause.end, "whether"))
-            continue
-        out.append(clause)
-    for i, clause in enumerate(out):
-        body = text[clause.start : clause.end]
-        if CONTRAST_START.match(body):
-            clause.after_contrast = True
-            for earlier in out[:i]:
-                earlier.conceded = True
-        elif CONCESSIVE_START.match(body):
-            clause.conceded = True
-    return out
-
-
-# --- speech frames --------------------------------------------------------------------------------------------
-
-_AFTER_VERB_NP = re.compile(r"\s+((?:[^,.;:()\"]|\([^)]*\)){1,120})")
-_APPOSED_NP = re.compile(r"^\W*((?:[^,;:\"]){1,60}),(?:[^,;:\"]){1,60},\s*$")
-_BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+"
-                             r"|also\s+|then\s+)?$")
-
-
-@dataclass(frozen=True)
-class Frame:
-    holder: HolderRef
-    np_start: int
-    np_end: int
-    content_start: int
-    content_end: int
-
-
-def find_speech_frame(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> Frame | None:
-    """`"...," said X` / `X said (that) ...` / `"...", X said`: who is speaking in this sentence."""
-    for match in C.SPEECH.finditer(text):
-        before = text[: match.start()]
-        # Inverted: `..." said X` or `..., said X` (the speech comes first).
-        if re.search(r"[,\"]\s*$", before) and match.start() > 15:
-            np = _AFTER_VERB_NP.match(text, match.end())
-            if np:
-                holder = resolve_holder(np.group(1), speaker, lexicon)
-                if holder.kind != "nonagent":
-                    return Frame(holder, np.start(1), np.end(1), 0, match.start())
-        np = _BEFORE_VERB_NP.search(before)
-        if not np and re.search(r",\s*$", before):
-            # "Jane Roe, the coalition's director, said": the subject before its apposition.
-            np = _APPOSED_NP.match(before)
-        if not np or len(np.group(1).split()) > 10:
-            continue
-        holder = resolve_holder(np.group(1), speaker, lexicon)
-        if holder.kind == "nonagent":
-            continue
-        after = text[match.end() :]
-        if np.start(1) > 15 and re.search(r"[\"]\s*,?\s*$|,\s*$", text[: np.start(1)]):
-            # `"...," Putin said, adding that ...`: the quote before is the speech (and what follows too).
-            return Frame(holder, np.start(1), np.end(1), 0, len(text))
-        if re.match(r"\s*(?:that\b|:|,|\"|\w)", after):
-            return Frame(holder, np.start(1), np.end(1), match.end(), len(text))
-    return None
 
 
 # --- the composition ------------------------------------------------------------------------------------------
@@ -458,7 +353,7 @@ def analyse_sentence(
             default = context.last_holder or SPEAKER
     else:
         default = SPEAKER
-    question = _question_mode(text)
+    question = question_mode(text)
     clauses = split_clauses(text)
     frame_clause = None
     if frame is not None:
@@ -661,16 +556,6 @@ def _flip_reaches(text: str, cue: CueHit, target: TargetHit, targets: list[Targe
         return False
     between = text[cue.end : target.start]
     return not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6
-
-
-def _question_mode(text: str) -> str:
-    if not text.rstrip("\"' ").endswith("?"):
-        return "none"
-    if C.RHETORICAL_FLIP.match(text):
-        return "flip"
-    if C.NEGATIVE_QUESTION.match(text):
-        return "keep"
-    return "drop"
 
 
 def _attribute(
