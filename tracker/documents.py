@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.extract import Extracted
@@ -35,23 +35,30 @@ class FetchedDocument:
 
 
 def store_document(session: Session, doc: FetchedDocument) -> Outcome:
-    """Insert, version or touch the document stored under doc.canonical_url (caller commits)."""
+    """Insert, version or touch the document stored under doc.canonical_url (caller commits).
+
+    New and unchanged documents (nearly all of them) take one plain statement each; only a changed one is
+    loaded whole to be versioned.
+    """
     ex = doc.extracted
     digest = ex.content_hash
-    row = session.scalar(select(Document).where(Document.canonical_url == doc.canonical_url))
-    if row is None:
-        session.add(
-            Document(
-                canonical_url=doc.canonical_url, url=doc.url, source_id=doc.source_id, actor_id=doc.actor_id,
-                title=ex.title, author=ex.author, published_at=ex.published_at, fetched_at=doc.fetched_at,
-                first_seen_at=doc.fetched_at, language=ex.language, media_type=ex.media_type, content_hash=digest,
-                text=ex.text, version=1, etag=doc.etag, last_modified=doc.last_modified, meta=doc.meta,
+    found = session.execute(
+        select(Document.id, Document.content_hash).where(Document.canonical_url == doc.canonical_url)
+    ).first()
+    fetch = {"fetched_at": doc.fetched_at, "url": doc.url, "etag": doc.etag, "last_modified": doc.last_modified}
+    if found is None:
+        session.execute(
+            insert(Document).values(
+                canonical_url=doc.canonical_url, source_id=doc.source_id, actor_id=doc.actor_id, title=ex.title,
+                author=ex.author, published_at=ex.published_at, first_seen_at=doc.fetched_at, language=ex.language,
+                media_type=ex.media_type, content_hash=digest, text=ex.text, version=1, meta=doc.meta, **fetch,
             )
         )
         return "new"
-    if row.content_hash == digest:
-        row.fetched_at, row.url, row.etag, row.last_modified = doc.fetched_at, doc.url, doc.etag, doc.last_modified
+    if found.content_hash == digest:
+        session.execute(update(Document).where(Document.id == found.id).values(**fetch))
         return "unchanged"
+    row = session.get_one(Document, found.id)
     session.add(
         DocumentVersion(
             document=row, version=row.version, title=row.title, published_at=row.published_at,
