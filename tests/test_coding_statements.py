@@ -765,6 +765,79 @@ STATEMENTS = [
     ('ICANN CEO',
      "ICANN supports the ITU's work on development and capacity building.",
      {}, None),
+    ('Internet Society',
+     'At the WSIS+20 review, the Internet Society urged governments to preserve the multistakeholder '
+     'model. "The open Internet was built by its users, not by treaties," said its president.',
+     {'control': 'oppose'}, None),
+    ('Think tank report',
+     'Several countries, including Iran and Saudi Arabia, have pushed for a binding treaty on '
+     'cybersecurity. Others, led by the United States, prefer voluntary norms.',
+     {}, None),
+    ('ITU press release',
+     'The ITU welcomes the participation of all stakeholders in the WSIS Forum, which brings together '
+     'governments, industry and civil society.',
+     {}, None),
+    ('Ministry of Digital Development (Russia)',
+     'The Ministry stressed that the new rules will make the Russian segment of the Internet more '
+     'resilient. Critics, however, say the rules will be used to censor the web.',
+     {}, 'RUS'),
+    ('European Digital Rights',
+     "EDRi welcomes the Parliament's vote to exclude end-to-end encrypted services from scanning "
+     'obligations.',
+     {'surveillance': 'oppose'}, None),
+    ('Korean Ministry of Science (South Korea)',
+     'The ministry said it would review whether global content providers should share network costs with '
+     'local telecom operators.',
+     {}, 'KOR'),
+    ('Consumer International',
+     'Zero-rating deals and network fees both threaten the principle that all traffic is treated equally.',
+     {'taxation': 'oppose'}, None),
+    ('Government of India (India)',
+     'India has consistently supported a multilateral approach to Internet governance that respects the '
+     'sovereignty of nations.',
+     {'control': 'support'}, 'IND'),
+    ('Tech news site',
+     'Apple said it would fight the court order, which requires it to help the FBI unlock an iPhone used '
+     'by one of the shooters.',
+     {}, None),
+    ('Apple',
+     'The government is asking Apple to hack our own users and undermine decades of security advancements '
+     'that protect our customers.',
+     {'surveillance': 'oppose'}, None),
+    ('Nigerian minister (Nigeria)',
+     'The Twitter ban will remain until the platform is used responsibly.',
+     {'surveillance': 'support'}, 'NGA'),
+    ('Paradigm Initiative',
+     'The Twitter ban is an unconstitutional attack on the rights of Nigerians to freedom of expression.',
+     {'surveillance': 'oppose'}, None),
+    ('Deutsche Telekom (Germany)',
+     'Our networks carry the traffic of the large platforms; it is only right that they pay a share of '
+     'the costs.',
+     {'taxation': 'support'}, 'DEU'),
+    ('German Federal Network Agency (Germany)',
+     'The agency sees no market failure that would justify a network fee.',
+     {'taxation': 'oppose'}, 'DEU'),
+    ('Freedom Online Coalition',
+     'Member governments oppose any measures that would fragment the Internet or restrict the free flow '
+     'of information.',
+     {'control': 'oppose', 'surveillance': 'oppose'}, None),
+    ('Reporters Without Borders',
+     'The so-called fake news law gives the government arbitrary power to decide what is true and to '
+     'punish journalists.',
+     {'surveillance': 'oppose'}, None),
+    ('Singapore Ministry of Law (Singapore)',
+     'The law targets falsehoods, not opinions or criticism, and it includes judicial oversight.',
+     {'surveillance': 'support'}, 'SGP'),
+    ('ICANN GAC chair',
+     'Governments already have a voice in ICANN through the Governmental Advisory Committee.',
+     {}, None),
+    ('Brazilian CGI.br',
+     'Internet governance must be multistakeholder, transparent and democratic, with the participation of '
+     'governments, the private sector, civil society and academia.',
+     {'control': 'oppose'}, None),
+    ('Telecom industry lobbyist',
+     'Without a contribution from the biggest traffic generators, the rollout of fibre will stall.',
+     {'taxation': 'support'}, None),
 ]
 
 

@@ -84,6 +84,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|the (?:appropriate|right|best|proper|natural|legitimate|competent) (?:body|forum|place|venue"
             r"|organi[sz]ation|institution))",
             "+", post="+", copular=True),
+    CueSpec(r"justif(?:y|ies|ied|ying)", "+"),
     CueSpec(r"necessary|essential|important|vital|crucial|indispensable|beneficial|valuable|legitimate|integral",
             "+", post="+"),
     CueSpec(rf"{_v('benefit')}|{_v('help')}(?: to)?|{_v('enable')}|{_v('serve')} (?:the )?(?:public|people|users)"
@@ -177,7 +178,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('block')}|{_v('ban')}(?:ned|ning)?|{_v('prohibit')}|{_v('outlaw')}|{_v('curb')}|{_v('tackle')}"
             rf"|{_v('combat')}|{_v('counter')}|{_v('fight')}(?!s? (?:for|against))|fought(?! for| against)"
             rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|away from|instead of"
-            r"|rather than|(?:move|moving|transfer\w*|shift\w*) (?:\w+ ){0,4}(?:away )?from", "flip"),
+            r"|rather than|(?:move|moving|transfer\w*|shift\w*) (?:\w+ ){0,4}(?:away )?from"
+            rf"|{_v('exclude')}|{_v('exempt')}", "flip"),
     # Benefit: carries what follows, and praises a subject that does it ("X protects Y").
     # A goal: "(in order) to strengthen X" says the holder wants more of X.
     CueSpec(r"(?<!\w )to (?:strengthen|enhance|expand|increase|promote|reinforce|consolidate|advance|bolster|protect"
