@@ -150,3 +150,36 @@ def test_non_english_text_is_detected() -> None:
                            "Ministerin am Montag in Berlin.") == "de"
     assert detect_language("We reject any state control of the Internet, the minister said in Berlin.") == "en"
     assert detect_language("ok") is None
+
+
+NEWS_REPORT = """Delegates gather for contentious telecom treaty talks
+
+Representatives of 150 countries opened a two-week conference on Monday to revise a treaty last updated in 1988.
+
+The talks have drawn unusual attention. Belarus and Venezuela have proposed giving governments a greater say over how
+the Internet is run.
+
+"We are not here to take over the Internet," the conference chair, Maria Example, told reporters. She said the
+meeting would focus on roaming charges.
+
+Civil society groups warn that some of the proposals could legitimise censorship and surveillance.
+
+Analysts expect the final text to be adopted by a vote next week.
+"""
+
+
+def test_news_report_gives_the_named_actors_positions_and_the_reporter_none(codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = code_text(NEWS_REPORT, ["Example Wire Service"], codebook)
+    assert {(s.holder, s.issue_id, s.position) for s in stances} == {
+        ("country:BLR", "control", "support"),
+        ("country:VEN", "control", "support"),
+    }
+
+
+def test_campaign_statement_in_the_first_person(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("We, the undersigned organisations, are deeply concerned that proposals at the conference would extend "
+            "the ITU's mandate to Internet governance. These proposals would threaten the multistakeholder model. "
+            "We urge member states to reject any provision that legitimises content filtering. Governments must "
+            "not use the treaty to introduce new charges on Internet traffic.")
+    assert positions(text, codebook, ["Example Coalition"]) == {
+        "control": "oppose", "surveillance": "oppose", "taxation": "oppose"}

@@ -85,6 +85,9 @@ def split_clauses(text: str) -> list[Clause]:
 
 _AFTER_VERB_NP = re.compile(r"\s+((?:[^,.;:()\"]|\([^)]*\)){1,120})")
 _APPOSED_NP = re.compile(r"^\W*((?:[^,;:\"]){1,60}),(?:[^,;:\"]){1,60},\s*$")
+_NOUN_BEFORE = re.compile(r"\b(?:a|an|the|this|that|their|its|his|her|our|my|your|no|any|some|greater|more|bigger"
+                          r"|equal|real|final|last|first)\s+$", re.IGNORECASE)
+_QUOTE_THEN_NP = re.compile(r"\"\s*,?\s*([^\"]{1,100}?),\s*$")
 _BEFORE_VERB_NP = re.compile(r"(?:^|[,;:\"]\s*|\b(?:that|and|but)\s+)((?:[^,;:\"]){1,80}?)\s+(?:\w+ly\s+"
                              r"|also\s+|then\s+)?$")
 
@@ -102,6 +105,8 @@ def find_speech_frame(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | 
     """`"...," said X` / `X said (that) ...` / `"...", X said`: who is speaking in this sentence."""
     for match in C.SPEECH.finditer(text):
         before = text[: match.start()]
+        if _NOUN_BEFORE.search(before):
+            continue  # "a greater say", "their thoughts": a noun, not a verb of speech
         # Inverted: `..." said X` or `..., said X` (the speech comes first).
         if re.search(r"[,\"]\s*$", before) and match.start() > 15:
             np = _AFTER_VERB_NP.match(text, match.end())
@@ -111,8 +116,9 @@ def find_speech_frame(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | 
                     return Frame(holder, np.start(1), np.end(1))
         np = _BEFORE_VERB_NP.search(before)
         if not np and re.search(r",\s*$", before):
-            # "Jane Roe, the coalition's director, said": the subject before its apposition.
-            np = _APPOSED_NP.match(before)
+            # "Jane Roe, the coalition's director, said": the subject before its apposition; after a quote,
+            # '"...," the Secretary-General, Jane Roe, told reporters'.
+            np = _APPOSED_NP.match(before) or _QUOTE_THEN_NP.search(before)
         if not np or len(np.group(1).split()) > 10:
             continue
         holder = resolve_holder(np.group(1), speaker, lexicon)

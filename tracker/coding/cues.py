@@ -217,7 +217,7 @@ PRONOUN = re.compile(r"^(?:he|she|they|him|her|them|his|their)\b", re.IGNORECASE
 
 SPEECH_VERBS = (
     r"said|says|say|added|adds|add|stressed|stresses|stress|insisted|insists|insisting|explained|explains"
-    r"|explain|told|tells|argued|argues|argue|warned|warns|noted|stated|declared|declares"
+    r"|explain|told|tells|argued|argues|argue|warned|warns|warn|noted|stated|declared|declares"
     r"|announced|announces|wrote|writes|tweeted|tweets|commented|comments|remarked|observed|emphasi[sz]ed"
     r"|emphasi[sz]es|underlined|underscored|acknowledged|claimed|claims|maintained|maintains|believes?"
     r"|believed|thinks?|thought|considers?|considered|feels?|felt|asserted|asserts|affirmed|recalled"

@@ -40,7 +40,8 @@ from tracker.coding.clauses import (
 from tracker.coding.codebook import Codebook, CompiledCodebook
 from tracker.coding.sentences import Sentence
 
-QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'"})
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
+                        "\n": " ", "\r": " ", "\t": " ", "\u00a0": " "})
 
 BASE_CONFIDENCE = {"attitude": 0.8, "loaded": 0.6, "denial": 0.5, "lament": 0.55, "anaphora": 0.65,
                    "framing": 0.5, "disavowal": 0.5, "conditional": 0.6}
@@ -438,7 +439,7 @@ def analyse_sentence(
             confidence = BASE_CONFIDENCE[kind] * hedge
             for issue in target.issues:
                 readings.extend(_attribute(issue, sign, confidence, holder, kind, trace, index, clause, target,
-                                           chain, speaker))
+                                           narrated=frame is None))
             produced = True
         if clause.kind == "main" and pending_antecedent:
             readings.extend(_conditional(text, clause, index, c_cues, holder, pending_antecedent, hedge, question))
@@ -560,16 +561,18 @@ def _flip_reaches(text: str, cue: CueHit, target: TargetHit, targets: list[Targe
 
 def _attribute(
     issue: str, sign: int, confidence: float, holder: HolderRef, kind: str, trace: str, index: int,
-    clause: Clause, target: TargetHit, chain: Chain, speaker: SpeakerNames,
+    clause: Clause, target: TargetHit, *, narrated: bool,
 ) -> list[Reading]:
+    """The reading for its holder, and the writer's own side where the writer's words betray it."""
     out: list[Reading] = []
     if holder.kind in ("speaker", "nonagent", "actors"):
         factor = THIRD_PARTY_FACTOR if holder.kind == "actors" else 1.0
         out.append(Reading(issue, sign, round(confidence * factor, 3), holder, kind, trace, index,
                            clause.after_contrast, clause.conceded))
-    if holder.kind in ("actors", "unknown") and target.valence:
+    if holder.kind in ("actors", "unknown") and target.valence and kind == "attitude" and narrated:
         # Loaded words the holder would not use for its own cause are the writer's framing:
-        # "some states tabled proposals that would mean the end of the open Internet".
+        # "some states tabled proposals that would mean the end of the open Internet". Not inside reported speech,
+        # where the loaded words are the speaker's own.
         framed = target.valence * target.orientation
         if framed != sign:
             out.append(Reading(issue, framed, BASE_CONFIDENCE["framing"], SPEAKER, "framing", trace, index,
