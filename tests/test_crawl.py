@@ -97,7 +97,7 @@ def site(site_root: Path) -> Iterator[FixtureSite]:
 def own_site(site_root: Path, tmp_path: Path) -> Iterator[FixtureSite]:
     """A private copy of the sites, free to change."""
     root = shutil.copytree(site_root, tmp_path / "site")
-    with FixtureSite(root, doc_delay=0.15) as server:
+    with FixtureSite(root, doc_delay=0.05) as server:
         yield server
 
 

@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import psutil
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFoundError
 from tracker.models import CrawlError, CrawlRun, CrawlRunSource, Source, utcnow
 
 COUNT_FIELDS = ("pages_fetched", "documents_new", "documents_changed", "documents_unchanged", "errors_count")
+
+# Built once (the SET clause follows the parameters given): counts are saved with every document.
+_RUN_SOURCES = CrawlRunSource.__table__
+_SAVE_COUNTS = _RUN_SOURCES.update().where(
+    _RUN_SOURCES.c.run_id == bindparam("r_id"), _RUN_SOURCES.c.source_id == bindparam("s_id")
+)
 SUCCESS_STATUSES = ("ok", "suspicious")
 
 
@@ -111,12 +117,7 @@ def begin_run(session: Session, sources: list[Source], *, trigger: str) -> Crawl
 def save_counts(session: Session, run_id: int, source_id: int, counts: dict[str, int]) -> None:
     """Overwrite a source's counts in a run with the crawler's running totals (one UPDATE: this runs per page)."""
     values = {name: int(counts[name]) for name in COUNT_FIELDS if name in counts}
-    # Plain SQL: building an ORM UPDATE costs more than the write itself, and this runs once per document.
-    assignments = ", ".join(f"{name} = :{name}" for name in values)
-    updated = session.execute(
-        text(f"UPDATE crawl_run_sources SET {assignments} WHERE run_id = :run_id AND source_id = :source_id"),
-        {**values, "run_id": run_id, "source_id": source_id},
-    )
+    updated = session.execute(_SAVE_COUNTS, {**values, "r_id": run_id, "s_id": source_id})
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.add(CrawlRunSource(run_id=run_id, source_id=source_id, status="running", **values))
 

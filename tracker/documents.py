@@ -10,13 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tracker.extract import Extracted
 from tracker.models import Document, DocumentVersion, utcnow
 
 Outcome = Literal["new", "changed", "unchanged"]
+
+# Statements built once: the per-document path is the crawl's hot loop, and building ORM statements with
+# literal values costs more than executing them.
+_DOCUMENTS = Document.__table__
+_FIND = select(_DOCUMENTS.c.id, _DOCUMENTS.c.content_hash).where(_DOCUMENTS.c.canonical_url == bindparam("key"))
+_INSERT = _DOCUMENTS.insert()
+_TOUCH = _DOCUMENTS.update().where(_DOCUMENTS.c.id == bindparam("doc_id"))
 
 
 @dataclass
@@ -42,21 +49,18 @@ def store_document(session: Session, doc: FetchedDocument) -> Outcome:
     """
     ex = doc.extracted
     digest = ex.content_hash
-    found = session.execute(
-        select(Document.id, Document.content_hash).where(Document.canonical_url == doc.canonical_url)
-    ).first()
+    found = session.execute(_FIND, {"key": doc.canonical_url}).first()
     fetch = {"fetched_at": doc.fetched_at, "url": doc.url, "etag": doc.etag, "last_modified": doc.last_modified}
     if found is None:
-        session.execute(
-            insert(Document).values(
-                canonical_url=doc.canonical_url, source_id=doc.source_id, actor_id=doc.actor_id, title=ex.title,
-                author=ex.author, published_at=ex.published_at, first_seen_at=doc.fetched_at, language=ex.language,
-                media_type=ex.media_type, content_hash=digest, text=ex.text, version=1, meta=doc.meta, **fetch,
-            )
-        )
+        session.execute(_INSERT, {
+            "canonical_url": doc.canonical_url, "source_id": doc.source_id, "actor_id": doc.actor_id,
+            "title": ex.title, "author": ex.author, "published_at": ex.published_at, "first_seen_at": doc.fetched_at,
+            "language": ex.language, "media_type": ex.media_type, "content_hash": digest, "text": ex.text,
+            "version": 1, "meta": doc.meta, **fetch,
+        })
         return "new"
     if found.content_hash == digest:
-        session.execute(update(Document).where(Document.id == found.id).values(**fetch))
+        session.execute(_TOUCH, {"doc_id": found.id, **fetch})
         return "unchanged"
     row = session.get_one(Document, found.id)
     session.add(
