@@ -126,7 +126,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:widen|deepen)\w* (?:the )?(?:digital )?divide|serves? the interests of (?:a few"
             r"|a handful|the few|the powerful|big business|the rich)"
             r"|(?:make|makes|making|made) (?:it|the internet|everything)? ?(?:[\w-]+,? (?:and )?){0,4}(?:less (?:secure"
-            r"|safe|open|free|reliable)|slower|more expensive)",
+            r"|safe|open|free|reliable|affordable)|slower|more expensive|unaffordable)|(?:has|have) no business",
             "-", post="-"),
     # A purpose justifies the act before it: "sites were blocked to protect national security".
     CueSpec(r"(?:in order )?to (?:prevent|maintain|stop|combat|fight|curb|help)(?!\w)", None, post="+"),
