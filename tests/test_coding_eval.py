@@ -131,6 +131,14 @@ def test_cli_code_set_and_review(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_cli_explain_shows_holder_and_cues(tmp_path: Path) -> None:
+    shown = _tracker("code", "explain", "We reject any proposal to give the ITU control over the Internet.",
+                     "--speaker", "Example NGO", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "speaker" in shown.stdout and "control" in shown.stdout and "oppose" in shown.stdout
+    assert "reject(-)" in shown.stdout and "[control over" in shown.stdout
+
+
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared corpus is absent")
 def test_dev_set_meets_the_ci_bar() -> None:
     result = evaluate(SHARED / "corpus" / "dev.jsonl", load_codebook())

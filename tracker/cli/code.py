@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tracker.cli.app import app, console
 from tracker.coding import (
     code_documents,
+    code_text,
     evaluate,
     load_codebook,
     record_eval_run,
@@ -103,7 +105,25 @@ def review(
     table = Table("id", "actor", "issue", "position", "conf.", "why", "evidence", title=f"{len(items)} to review")
     for item in items:
         table.add_row(str(item.stance_id), item.actor, item.issue_id, item.position, f"{item.confidence:.2f}",
-                      item.reason, (item.evidence or "")[:160])
+                      item.reason, escape((item.evidence or "")[:160]))  # crawled text: no markup
+    console.print(table)
+
+
+@code_app.command("explain")
+def explain(
+    text: str = typer.Argument(..., help="A statement to read (quote it)."),
+    speaker: list[str] = typer.Option([], "--speaker", help="Name or alias of who says it (repeatable)."),
+    codebook: Path | None = CODEBOOK_OPTION,
+) -> None:
+    """Show the positions the coder reads in a text, whose they are, and the cues behind each."""
+    stances = code_text(text, speaker, load_codebook(codebook))
+    if not stances:
+        console.print("no stance found")
+        return
+    table = Table("holder", "issue", "position", "conf.", "how", "sentence", title=f"{len(stances)} readings")
+    for s in stances:
+        table.add_row(escape(s.holder_label), s.issue_id, s.position, f"{s.confidence:.2f}",
+                      escape(f"{s.kind}: {s.trace}"), escape(s.evidence[:120]))
     console.print(table)
 
 
