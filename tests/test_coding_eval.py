@@ -136,7 +136,7 @@ def test_cli_explain_shows_holder_and_cues(tmp_path: Path) -> None:
                      "--speaker", "Example NGO", cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "speaker" in shown.stdout and "control" in shown.stdout and "oppose" in shown.stdout
-    assert "reject(-)" in shown.stdout and "[control over" in shown.stdout
+    assert "reject(-)" in shown.stdout and "[ITU control over the Internet]" in shown.stdout
 
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared corpus is absent")
