@@ -115,3 +115,10 @@ def test_sentences_keep_offsets_and_abbreviations() -> None:
         "A last one",
     ]
     assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_text_without_punctuation_is_cut_into_bounded_pieces() -> None:
+    text = " ".join(["governments control the internet"] * 400)
+    sentences = split_sentences(text)
+    assert len(sentences) > 10
+    assert all(len(s.text) <= 1000 and text[s.start : s.end] == s.text for s in sentences)

@@ -21,6 +21,7 @@ ABBREVIATIONS = frozenset({
 # End of sentence: . ! ? (possibly repeated), optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-Þ]")
+MAX_SENTENCE = 1000  # characters; longer stretches are cut at a space
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
@@ -75,5 +76,13 @@ def _add(sentences: list[Sentence], text: str, start: int, end: int) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE:
+        # Text without punctuation (tables, extracted PDFs): cut at a space so the coder's work stays linear.
+        cut = text.rfind(" ", start, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        sentences.append(Sentence(text[start:cut], start, cut))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         sentences.append(Sentence(text[start:end], start, end))
