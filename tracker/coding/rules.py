@@ -10,11 +10,17 @@ A stance is composed, not looked up. In each clause the coder finds the issue ta
 - with no attitude, a loaded target still shows the speaker's side ("mass surveillance", "fair share"); a negated
   loaded accusation is a defensive denial ("nobody is listening to your calls" defends the programme), while a
   negated good is a complaint ("the bill does not protect privacy");
-- a neutral target with no attitude ("the battle for control of the Internet") is description, not a stance.
+- a neutral target governed by a verb that presupposes its worth ("would undermine encryption", "protect national
+  sovereignty") shows that the speaker values it;
+- a neutral target with no attitude ("the battle for control of the Internet") is description, not a stance;
+- the speaker disavowing an act of its own ("we don't want to break anyone's encryption") defends the policy it is
+  accused of; refusing it ("we will not weaken encryption") opposes it.
 
-Clauses are cut at semicolons, colons, contrast ("but", "however": the later clause wins), conditionals (the
-antecedent of "if" is not asserted; its targets take the consequence's judgement: "if governments take control,
-innovation will suffer"), embedded questions ("whether ...": no stance) and relative clauses. Holders come from
+Clauses (see `clauses`) are cut at semicolons, colons, contrast ("but", "however": the later clause wins),
+conditionals (the antecedent of "if" is not asserted; its targets take the consequence's judgement: "if governments
+take control, innovation will suffer"), embedded questions ("whether ...": no stance) and relative clauses. Rhetorical
+questions ("why should governments read our messages?") reverse the attitude; open questions state nothing. Holders
+come from
 speech frames ("..., said the minister"), from attitude verbs with an agentive subject ("some countries, including
 Brazil, ..., want"), and from passive agents ("they are opposed by the United States"); otherwise the position is
 the speaker's. Positions about an earlier proposal ("rejects these proposals") take that proposal's targets.
