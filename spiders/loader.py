@@ -6,11 +6,12 @@ No per-site code: each source gets the spider class of its kind, configured from
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.base import SourceSpec, SourceSpider
@@ -20,7 +21,7 @@ from spiders.icann import IcannProceedingSpider
 from spiders.itu import ItuContributionsSpider
 from spiders.listing import ListingSpider
 from spiders.sitemap import SitemapSpider
-from tracker.db import make_engine, session_scope
+from tracker.db import is_sqlite, make_engine, session_scope
 from tracker.models import Source
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ def spider_class(spec: SourceSpec) -> type[SourceSpider]:
 
 def load_specs(database_url: str, slugs: list[str] | None = None) -> list[SourceSpec]:
     """Active sources from the store (all, or the named ones); none when the store is not set up yet."""
+    if is_sqlite(database_url):
+        path = make_url(database_url).database
+        if path and path != ":memory:" and not Path(path).exists():
+            return []  # `scrapy list` must not leave an empty database behind
     engine = make_engine(database_url)
     try:
         if not inspect(engine).has_table("sources"):
