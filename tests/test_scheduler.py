@@ -196,10 +196,12 @@ def test_scheduler_crawls_codes_and_writes_the_briefing(
     scheduler = scheduler_factory(settings)
 
     def briefed_after_coding() -> bool:
-        coded = [r for r in job_runs(engine, "code") if r.status == "ok" and r.details.get("documents_coded")]
-        return bool(coded) and any(
-            r.status == "ok" and r.started_at > coded[0].finished_at for r in job_runs(engine, "briefing")
-        )
+        with session_factory(engine)() as session:
+            coded = session.scalars(select(Document.coded_version)).all()
+        if len(coded) < len(STATEMENTS) or not all(coded):
+            return False  # the crawl may store the documents across several codings
+        last = [r for r in job_runs(engine, "code") if r.status == "ok" and r.details.get("documents_coded")][-1]
+        return any(r.status == "ok" and r.started_at > last.finished_at for r in job_runs(engine, "briefing"))
 
     wait_for(briefed_after_coding, 60, "a briefing rendered after the crawled documents were coded")
     scheduler.shutdown()
