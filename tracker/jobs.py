@@ -23,11 +23,12 @@ from typing import Any
 
 import psutil
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tracker import locks
 from tracker.config import Settings
-from tracker.db import make_engine, session_scope
+from tracker.db import is_sqlite, make_engine, session_scope
 from tracker.errors import NotFoundError, TrackerError
 from tracker.logs import fields
 from tracker.models import Briefing, JobRun
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 JOB_NAMES = ("crawl", "code", "analyse", "briefing")
 CRAWLER_STOP_SECONDS = 15.0  # after SIGTERM the crawler closes its spiders; then it is killed
+BUSY_ATTEMPTS = 3
+IDEMPOTENT_JOBS = ("code", "analyse", "briefing")  # safe to run again from the start (a crawl is not retried)
+BUSY_PAUSE_SECONDS = 2.0
 
 
 @dataclass
@@ -113,7 +117,7 @@ def run_job(
         ctx.job_run_id = run_id
         log.info("job started", extra=fields(job=name, job_run=run_id, trigger=trigger))
         try:
-            outcome = BODIES[name](ctx)
+            outcome = _run_body(name, ctx)
         except TrackerError as exc:
             outcome = JobOutcome("failed", str(exc))
         except Exception as exc:
@@ -126,6 +130,26 @@ def run_job(
     finally:
         if own_engine:
             engine.dispose()
+
+
+def _run_body(name: str, ctx: JobContext) -> JobOutcome:
+    """The job body, tried again when SQLite reports the store busy.
+
+    In WAL mode a transaction that read before another process committed cannot then write ("database is
+    locked" at once, whatever the busy timeout); the briefing reads for seconds before it writes its snapshot
+    while the crawler commits documents, so it meets this now and then. A fresh attempt succeeds.
+    """
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            return BODIES[name](ctx)
+        except OperationalError as exc:
+            retryable = name in IDEMPOTENT_JOBS and is_sqlite(ctx.engine) and "locked" in str(exc.orig)
+            if attempt == BUSY_ATTEMPTS or not retryable:
+                raise
+            log.warning("store busy: trying again", extra=fields(job=name, attempt=attempt))
+            if ctx.stop.wait(BUSY_PAUSE_SECONDS * attempt):
+                raise
+    raise AssertionError("unreachable")
 
 
 def record_skipped(engine: Engine, name: str, message: str, *, trigger: str = "scheduler") -> JobResult:
