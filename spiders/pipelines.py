@@ -114,7 +114,7 @@ class StorePipeline:
             self._store_error(ErrorItem(item.source_id, item.url, f"could not store the document: {exc}"))
             raise DropItem(f"not stored: {item.url}") from exc
         self.crawler.stats.inc_value(STAT[outcome])
-        emit(self.crawler, "document", source=spider.name if spider else None, url=item.url, outcome=outcome)
+        emit(self.crawler, "document", source=self.crawler.spider.name, url=item.url, outcome=outcome)
         return item
 
     def _store_document(self, item: DocumentItem) -> str:

@@ -313,6 +313,9 @@ def test_progress_events(world: World) -> None:
     kinds = [e.kind for e in world.events]
     assert kinds[0] == "run_started"
     assert kinds.count("document") == world.first.totals()["documents_new"]
+    news = [e for e in world.events if e.source == "news"]
+    assert sum(e.kind == "document" and e.detail["outcome"] == "new" for e in news) == FEED_ITEMS
+    assert sum(e.kind == "page" for e in news) == FEED_ITEMS + 1
     assert kinds.count("source_finished") == len(world.first.sources)
     assert {e.source for e in world.events if e.kind == "error"} >= {"bad-404", "itu-cwg"}
 
