@@ -234,7 +234,7 @@ def crawl_body(ctx: JobContext) -> JobOutcome:
         return JobOutcome("skipped", str(exc))
     with lock:
         if ctx.stop.is_set():
-            return JobOutcome("aborted", "not started: the scheduler is stopping")
+            return JobOutcome("skipped", "not started: the scheduler is stopping")
         slugs: list[str] | None = ctx.options.get("sources")
         if not slugs and not ctx.options.get("all_sources"):
             with session_scope(ctx.engine) as session:
