@@ -183,3 +183,17 @@ def test_campaign_statement_in_the_first_person(codebook) -> None:  # type: igno
             "not use the treaty to introduce new charges on Internet traffic.")
     assert positions(text, codebook, ["Example Coalition"]) == {
         "control": "oppose", "surveillance": "oppose", "taxation": "oppose"}
+
+
+def test_participle_names_its_backers_not_the_reporter(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = "The proposal, backed by Cuba and Bolivia, would give the ITU a role in assigning Internet addresses."
+    stances = code_text(text, ["Example News"], codebook)
+    assert {(s.holder, s.position) for s in stances} == {("country:CUB", "support"), ("country:BOL", "support")}
+
+
+def test_a_named_actor_doing_the_thing_supports_it(codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = code_text("Iran will continue to crack down on illegal content online.", ["Example News"], codebook)
+    assert {(s.holder, s.issue_id, s.position) for s in stances} == {("country:IRN", "surveillance", "support")}
+    # An unnamed government doing it is only reported.
+    assert code_text("The government will continue to crack down on illegal content online.", ["Example News"],
+                     codebook) == []

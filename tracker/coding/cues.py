@@ -101,13 +101,15 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|unacceptable|wrong|bad"
             r"|flawed|misguided|obsolete|outdated|unworkable|unnecessary|illegitimate|problematic|alarming"
             r"|worrying|worrisome|troubling|disturbing|intrusive|disproportionate|excessive|draconian|a mistake"
+            r"|(?:an? )?(?:regressive|punitive|discriminatory)"
             r"|an? (?:\w+ ){0,3}(?:danger|threat|mistake|disaster|menace|risk|problem|attack|blow|violation|breach"
             r"|abuse|assault)(?! to| for| on| against| of))",
             "-", post="-", copular=True),
     CueSpec(r"dangerous|harmful|unacceptable|misguided|obsolete|outdated|intrusive|disproportionate|excessive"
             r"|draconian|alarming|worrying|worrisome|troubling|disturbing|repressive|authoritarian|invasive"
             r"|sweeping|unchecked|unprecedented powers|overreach\w*|an overreach"
-            r"|abusive|arbitrary|heavy-handed", "-", post="-", adjective=True),
+            r"|abusive|arbitrary|heavy-handed|regressive|punitive|discriminatory",
+            "-", post="-", adjective=True),
     CueSpec(r"(?:a |an )?(?:\w+ )?(?:terrible|bad|dangerous|awful|horrible|poor) (?:idea|approach|policy"
             r"|precedent|deal)"
             r"|unfair|unjust|(?:clear and present )?danger(?! to)|threat(?! to)|menace|(?:a|the) (?:\w+ )?mistake|(?:a "
@@ -163,7 +165,8 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
-            rf"|{_v('affect')}|interfer\w* with|puts?(?:ting)?(?= (?:[\w'-]+ ){{1,4}}at risk)"
+            rf"|{_v('affect')}|interfer\w* with|{_v('chill')}|chilling effect on"
+            r"|puts?(?:ting)?(?= (?:[\w'-]+ ){1,4}at risk)"
             rf"|slow(?:s|ed|ing)? down|{_v('hamper')}|{_v('hinder')}|hurt|hurts|hurting|{_v('cripple')}|{_v('choke')}"
             rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
             r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"

@@ -50,7 +50,7 @@ QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'
                         "\n": " ", "\r": " ", "\t": " ", "\u00a0": " "})
 
 BASE_CONFIDENCE = {"attitude": 0.8, "loaded": 0.6, "denial": 0.5, "lament": 0.55, "anaphora": 0.65,
-                   "framing": 0.5, "disavowal": 0.5, "conditional": 0.6}
+                   "framing": 0.5, "disavowal": 0.5, "conditional": 0.6, "agent": 0.55}
 HEDGE_FACTOR = 0.8
 THIRD_PARTY_FACTOR = 0.9
 
@@ -314,6 +314,8 @@ def _clause_holder(
             continue
         passive = re.search(r"\b(?:is|are|was|were|been|being|be)\s+(?:\w+ly\s+)?$", text[body_start : cue.start])
         by = re.match(r"\s+by\s+((?:[^,.;:]|,\s*(?:and|including)\s)+)", text[cue.end : clause.end])
+        if by and not passive and cue.text.lower().endswith("ed") and re.search(r",\s*$", text[:cue.start]):
+            passive = True  # "the proposal, backed by Saudi Arabia and Algeria, would ..."
         if passive and by:
             holder = resolve_holder(by.group(1), speaker, lexicon)
             return holder, cue.start, cue, True
@@ -433,6 +435,10 @@ def analyse_sentence(
             post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject and not governed \
                 else (None, 0, [])
             result = _compose(target, chain, post)
+            agent_holder = None
+            if result is None and not chain.negations and holder_cue is None:
+                agent_holder = _own_action(text, clause, target, speaker, lexicon)
+                result = (target.orientation, "agent") if agent_holder is not None else None
             if result is None:
                 continue
             sign, kind = result
@@ -444,8 +450,8 @@ def analyse_sentence(
             trace = " ".join(chain.cues + post[2] + [f"[{target.text}]"])
             confidence = BASE_CONFIDENCE[kind] * hedge
             for issue in target.issues:
-                readings.extend(_attribute(issue, sign, confidence, holder, kind, trace, index, clause, target,
-                                           narrated=frame is None))
+                readings.extend(_attribute(issue, sign, confidence, agent_holder or holder, kind, trace, index,
+                                           clause, target, narrated=frame is None))
             produced = True
         if clause.kind == "main" and pending_antecedent:
             readings.extend(_conditional(text, clause, index, c_cues, holder, pending_antecedent, hedge, question))
@@ -540,6 +546,22 @@ def _within_reach(text: str, pre: list[CueHit], target: TargetHit) -> list[CueHi
                 continue  # "authoritarian governments ... censor": the adjective is about the governments
         kept.append(cue)
     return kept
+
+
+OWN_ACTION = re.compile(
+    r"^\W*(?P<np>[^,;:\"]{1,60}?)\s+(?:\w+ly\s+)?(?:will|shall|is going to|are going to|must|has|have|had|can|is|are"
+    r"|continues to|continue to)(?:\s+\w+ly)?(?:\s+(?:continue|continues|be able) to)?\s+$", re.IGNORECASE)
+
+
+def _own_action(
+    text: str, clause: Clause, target: TargetHit, speaker: SpeakerNames, lexicon: ActorLexicon | None
+) -> HolderRef | None:
+    """ "China will continue to crack down on illegal content": a named actor doing the thing supports it."""
+    match = OWN_ACTION.match(text, clause.start, target.start)
+    if not match:
+        return None
+    holder = resolve_holder(match.group("np"), speaker, lexicon)
+    return holder if holder.kind in ("speaker", "actors") else None
 
 
 def _apply_outcome(text: str, start: int, end: int, chain: Chain) -> None:
