@@ -69,7 +69,11 @@ class SourceSpider(scrapy.Spider):
         self.validators = validators or {}
         self.requests_made = 0
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | ErrorItem]:
+        if not in_domains(self.spec.url, self.allowed_domains):
+            yield self.error(self.spec.url, f"the source's URL is outside its allowed_domains {self.allowed_domains}; "
+                             "fix the registry entry")
+            return
         for request in self.initial_requests():
             yield request
 

@@ -436,12 +436,16 @@ def test_private_addresses_are_refused_unless_allowed(
         add_source(session, own_site, "loopback", actor, "document", "/docs/position-paper.pdf")
         session.add(Source(slug="by-name", actor_id=actor.id, kind="feed", allowed_domains=["localhost"],
                            url=f"http://localhost:{own_site.port}/news/feed.xml"))
+        session.add(Source(slug="misconfigured", actor_id=actor.id, kind="feed", allowed_domains=["example.org"],
+                           url=own_site.url("/news/feed.xml")))
         session.commit()
     report = run_crawl(crawl_settings(database_url, allow_private_addresses=False), trigger="test")
     assert report.status == "failed"
     for slug in ("loopback", "by-name"):
         [(url, reason)] = report.source(slug).errors
         assert "blocked" in reason and "allow_private_addresses" in reason
+    [(url, reason)] = report.source("misconfigured").errors
+    assert "outside its allowed_domains" in reason
     assert own_site.hits["/docs/position-paper.pdf"] == 0 and own_site.hits["/news/feed.xml"] == 0
 
 
