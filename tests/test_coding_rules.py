@@ -197,3 +197,8 @@ def test_a_named_actor_doing_the_thing_supports_it(codebook) -> None:  # type: i
     # An unnamed government doing it is only reported.
     assert code_text("The government will continue to crack down on illegal content online.", ["Example News"],
                      codebook) == []
+
+
+def test_advocates_of_a_frame_hold_it_not_the_writer(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = "The debate pits advocates of cyber sovereignty against defenders of the multistakeholder model."
+    assert code_text(text, ["Example Think Tank"], codebook) == []

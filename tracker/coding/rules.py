@@ -108,6 +108,10 @@ def normalise(text: str) -> str:
 # --- hits -----------------------------------------------------------------------------------------------------
 
 
+NOMINAL_HOLDER = re.compile(r"\b(?:advocates|supporters|proponents|defenders|champions|opponents|critics|backers"
+                            r"|enemies|foes)\s+of\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+
+
 def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby_issues: set[str]) -> list[TargetHit]:
     hits: list[TargetHit] = []
     for target in compiled.targets:
@@ -122,6 +126,8 @@ def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby
                     continue
             hits.append(TargetHit(match.start(), match.end(), match.group(0), issues, target.orientation,
                                   target.valence, target.anchored))
+    # "advocates of cyber sovereignty", "critics of the model": the phrase names what others hold.
+    hits = [h for h in hits if not NOMINAL_HOLDER.search(text, 0, h.start)]
     # Longest match wins where targets overlap (per issue).
     hits.sort(key=lambda h: (-(h.end - h.start), h.start))
     kept: list[TargetHit] = []
