@@ -201,6 +201,13 @@ def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
     assert rejected.review_status == "rejected" and rejected.reviewed_by == "ana"
     assert review_queue(session, max_confidence=0.0) == []
     assert [a.action for a in session.scalars(select(StanceAudit).order_by(StanceAudit.id))] == ["confirm", "reject"]
+    # Recoding the document keeps the analyst's verdict on the stance it finds again.
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), document_ids=[source.document_id])
+    session.commit()
+    again = [s for s in _stances(session, document_id=source.document_id)
+             if (s.actor_id, s.issue_id, s.position, s.evidence_start) ==
+             (source.actor_id, source.issue_id, source.position, source.evidence_start)]
+    assert [(s.review_status, s.reviewed_by) for s in again] == [("confirmed", "ana")]
 
 
 def test_news_media_report_others_but_have_no_stance_of_their_own(session: Session) -> None:

@@ -176,6 +176,7 @@ def code_documents(
     actors = StoreActors(session)
     now = datetime.now(UTC)
     for document in documents:
+        reviews = _reviews_of(session, document.id)
         removed = session.execute(
             delete(Stance).where(Stance.document_id == document.id, Stance.coder_kind != "analyst")
         ).rowcount
@@ -187,7 +188,7 @@ def code_documents(
             report.uncoded[reason] = report.uncoded.get(reason, 0) + 1
             meta["coding"] = {"status": "uncoded", "reason": reason, "codebook_version": codebook.version}
         else:
-            added = _code_document(session, document, codebook, actors)
+            added = _code_document(session, document, codebook, actors, reviews)
             report.stances_added += added
             meta["coding"] = {"status": "coded", "stances": added, "codebook_version": codebook.version}
             report.documents_coded += 1
@@ -217,7 +218,23 @@ def record_coding_run(session: Session, report: CodingReport, started_at: dateti
 REPORTING_KINDS = frozenset({"media"})
 
 
-def _code_document(session: Session, document: Document, codebook: Codebook, actors: StoreActors) -> int:
+ReviewKey = tuple[int, str, str, int | None]  # actor, issue, position, evidence offset
+
+
+def _reviews_of(session: Session, document_id: int) -> dict[ReviewKey, tuple[str, str | None, datetime | None]]:
+    """Analysts' verdicts on a document's machine stances, to carry over to the same stances when recoded."""
+    rows = session.execute(
+        select(Stance.actor_id, Stance.issue_id, Stance.position, Stance.evidence_start, Stance.review_status,
+               Stance.reviewed_by, Stance.reviewed_at)
+        .where(Stance.document_id == document_id, Stance.coder_kind != "analyst", Stance.review_status != "pending")
+    ).all()
+    return {(r[0], r[1], r[2], r[3]): (r[4], r[5], r[6]) for r in rows}
+
+
+def _code_document(
+    session: Session, document: Document, codebook: Codebook, actors: StoreActors,
+    reviews: dict[ReviewKey, tuple[str, str | None, datetime | None]] | None = None,
+) -> int:
     author: Actor | None = document.actor
     names = actors.names_of(author) if author is not None else []
     if document.author:
@@ -255,6 +272,15 @@ def _code_document(session: Session, document: Document, codebook: Codebook, act
             coder=CODER_NAME,
             codebook_version=codebook.version,
             note=f"{coded.kind}: {coded.trace}"[:2000],
+            **_carried_review(reviews, (holder.id, coded.issue_id, coded.position, coded.start)),
         ))
         added += 1
     return added
+
+
+def _carried_review(reviews: dict | None, key: ReviewKey) -> dict[str, object]:
+    """A confirmed or rejected stance stays so when the recoder finds it again in the same sentence."""
+    if not reviews or key not in reviews:
+        return {}
+    status, by, at = reviews[key]
+    return {"review_status": status, "reviewed_by": by, "reviewed_at": at}
