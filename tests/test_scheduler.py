@@ -186,6 +186,7 @@ def scheduler_factory() -> Iterator[Callable[[Settings], TrackerScheduler]]:
 # Tests -----------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scheduler_crawls_codes_and_writes_the_briefing(
     engine: Engine, database_url: str, tmp_path: Path, statements_site: FixtureSite, scheduler_factory: Any
 ) -> None:
@@ -304,6 +305,7 @@ def test_a_run_missed_beyond_the_grace_time_is_recorded_as_skipped(
     assert "misfire_grace_time (1 s)" in (skipped[0].message or "")
 
 
+@pytest.mark.slow
 @sqlite_only  # the store side of a killed crawler on PostgreSQL: test_crawl.py
 def test_killed_crawler_leaves_the_store_consistent_and_the_next_run_completes_it(
     engine: Engine, database_url: str, tmp_path: Path, gated_site: FixtureSite, scheduler_factory: Any

@@ -34,6 +34,8 @@ from tracker.briefing import last_complete_week
 from tracker.db import session_factory
 from tracker.models import CrawlRun, Document, JobRun
 
+pytestmark = pytest.mark.slow  # real daemon processes: seconds each to start and stop
+
 TRACKER = [sys.executable, "-c", "from tracker.cli import main; main()"]
 
 
