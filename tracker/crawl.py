@@ -142,6 +142,11 @@ def _run_child(
     except BaseException:
         _stop(child)
         raise
+    if not timed_out:
+        try:
+            child.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
     if timed_out:
         _stop(child)
         return _ChildOutcome("aborted", f"stopped after the time limit of {settings.crawl_time_limit:g} s")
