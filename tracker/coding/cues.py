@@ -95,6 +95,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"(?: to)?", "-"),
     # Keeping something away: "protect users from X".
     CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-"),
+    CueSpec(rf"{_v('deserve')}", "+"),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
@@ -123,6 +124,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|passed on to (?:[\w-]+ ){0,3}(?:consumers|users|customers|businesses)|higher (?:\w+ )?(?:prices|bills)"
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
             r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for|(?:there is )?no such thing as"
+            r"|(?:the )?(?:tool of choice|safe haven|haven|playground|breeding ground) for (?:[\w-]+ ){0,2}"
+            r"(?:crime|criminals|terrorists|terrorism|paedophiles|pedophiles|abusers|predators)"
             r"|unfairly|discriminat\w*(?: against)?|extract\w* money|extort\w*|(?:cash|money) grab|rent[- ]seeking"
             r"|(?:would )?(?:be )?(?:a )?double (?:payment|charging|dipping|taxation)|pay(?:ing)? twice"
             r"|(?:widen|deepen)\w* (?:the )?(?:digital )?divide|serves? the interests of (?:a few"
