@@ -16,7 +16,7 @@ from scrapy.http import Response
 from spiders.base import SourceSpider
 from spiders.items import Hints
 
-_SUFFIX = {"pdf": (".pdf",), "docx": (".docx", ".doc"), "html": (".html", ".htm")}
+_SUFFIX = {"pdf": (".pdf",), "docx": (".docx",), "html": (".html", ".htm")}
 
 
 def cell_text(cell: Selector) -> str:
@@ -86,6 +86,11 @@ class ItuContributionsSpider(SourceSpider):
     def _preferred_link(self, response: Response, row: Selector) -> str | None:
         anchors = [(a.attrib.get("href", ""), cell_text(a).lower()) for a in row.css("a")]
         for fmt in self.options.formats:
+            if fmt == "page":
+                first = next((href for href, _label in anchors if href), None)
+                if first:
+                    return response.urljoin(first)
+                continue
             for href, label in anchors:
                 path = href.split("?", 1)[0].lower()
                 if href and (path.endswith(_SUFFIX[fmt]) or label == fmt or f"format={fmt}" in href.lower()):

@@ -181,6 +181,32 @@ def test_listing_selectors_css_and_xpath() -> None:
     assert links(response, "//a[@class='s']", "xpath") == expected
 
 
+def test_itu_table_prefers_formats_in_order_and_can_follow_a_document_page() -> None:
+    from scrapy.http import HtmlResponse
+
+    from spiders.base import SourceSpec
+    from spiders.itu import ItuContributionsSpider
+
+    page = (
+        b"<table><tr><th>No.</th><th>Title</th><th>Source</th><th>AI/Question</th><th>Date</th></tr>"
+        b"<tr><td><a href='/md/C-0001/en'>C-0001</a></td><td>Proposal</td><td>Brazil</td><td>1</td>"
+        b"<td>2026-02-03</td></tr>"
+        b"<tr><td>C-0002</td><td>Views</td><td>Ghana</td><td>2</td><td>2026-02-04</td></tr></table>"
+    )
+    response = HtmlResponse("https://www.itu.int/md/S26-C/en", body=page, encoding="utf-8")
+
+    def spider(**options: object) -> ItuContributionsSpider:
+        spec = SourceSpec(1, "itu-c", "itu_contributions", response.url, ["itu.int"], dict(options))
+        return ItuContributionsSpider(spec=spec)
+
+    assert list(spider().parse_start(response)) == []  # no PDF or DOCX linked: nothing to fetch
+    [request] = spider(formats=["pdf", "page"]).parse_start(response)
+    assert request.url == "https://www.itu.int/md/C-0001/en"
+    hints = request.meta["hints"]
+    assert (hints.submitter, hints.title, hints.published) == ("Brazil", "Proposal", "2026-02-03")
+    assert hints.meta["document_number"] == "C-0001"
+
+
 # Store and scheduling ------------------------------------------------------------------------------------------
 
 

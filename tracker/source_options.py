@@ -47,8 +47,10 @@ class ItuContributionsOptions(_Options):
     title_header: str = r"title|subject"
     submitter_header: str = r"source|submitted|submitter|origin"
     date_header: str = r"date"
-    formats: list[Literal["pdf", "docx", "html"]] = Field(
-        default=["pdf", "docx"], description="File formats to fetch, in order of preference (one per row)"
+    formats: list[Literal["pdf", "docx", "html", "page"]] = Field(
+        default=["pdf", "docx"],
+        description="File formats to fetch, in order of preference (one per row); 'page' is the row's first link, "
+        "e.g. a document page where the table links no file",
     )
     next_page: str | None = Field(default=None, description="CSS selector of the link to the next page")
     submitter_kind: str = Field(default="igo", description="Kind of a new actor for a submitter that is no country")
