@@ -91,11 +91,15 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('work')} well|(?:has|have) (?:served|worked) (?:us |the world )?well|a success|successful"
             r"|(?:good|great) (?:idea|thing|news|step)|a step forward", None, post="+"),
     # Refusing to permit: "we will not let X", "cannot allow X", "must not be allowed to X".
-    CueSpec(r"(?:not|never|n't|cannot|refuse to|refuses to) (?:be )?(?:allow|allowed|let|permit|permitted|tolerate)"
+    CueSpec(r"(?:not|never|n't|cannot|refuse to|refuses to) (?:be )?(?:allow|allowed|let|permit|permitted|tolerate"
+            r"|tolerated)"
             r"(?: to)?", "-"),
     # Keeping something away: "protect users from X".
     CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-"),
-    CueSpec(rf"{_v('deserve')}", "+"),
+    CueSpec(rf"{_v('deserve')}|(?:far |much )?better than (?:any|the|all) (?:other |available )?"
+            r"(?:alternatives?|options?)"
+            r"|the best (?:available )?(?:option|model|system)", "+", post="+"),
+    CueSpec(r"compromis\w* on|give up on|giving up on|gave up on", "-"),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
@@ -121,7 +125,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|raises? (?:\w+ ){0,2}concerns?|(?:are|is) (?:a )?cause for concern"
             r"|end up with|ends? up with|ended up with|at (?:the )?(?:expense|cost) of"
             r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
-            r"|passed on to (?:[\w-]+ ){0,3}(?:consumers|users|customers|businesses)|higher (?:\w+ )?(?:prices|bills)"
+            r"|passed on to (?:[\w-]+ ){0,3}(?:consumers|users|customers|businesses)|rais\w* prices|"
+            r"hit\w* (?:[\w-]+ ){0,4}(?:hardest|hard)|higher (?:\w+ )?(?:prices|bills)"
             r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
             r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for|(?:there is )?no such thing as"
             r"|(?:the )?(?:tool of choice|safe haven|haven|playground|breeding ground) for (?:[\w-]+ ){0,2}"
@@ -168,7 +173,7 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
-            rf"|{_v('affect')}|interfer\w* with|{_v('chill')}|chilling effect on"
+            rf"|{_v('affect')}|interfer\w* with|{_v('chill')}|chilling effect on|{_v('degrade')}|{_v('isolate')}"
             r"|puts?(?:ting)?(?= (?:[\w'-]+ ){1,4}at risk)"
             rf"|slow(?:s|ed|ing)? down|{_v('hamper')}|{_v('hinder')}|hurt|hurts|hurting|{_v('cripple')}|{_v('choke')}"
             rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
