@@ -62,6 +62,9 @@ def summary_table(report: CrawlReport) -> Table:
 
 
 def print_report(report: CrawlReport) -> None:
+    if not report.sources:
+        console.print("no enabled sources to crawl; run `tracker sources sync` first (or enable some)")
+        return
     console.print(summary_table(report))
     errors = [(s.source, url, reason) for s in report.sources for url, reason in s.errors]
     for source, url, reason in errors[:MAX_ERRORS_SHOWN]:
