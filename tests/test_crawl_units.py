@@ -207,6 +207,46 @@ def test_itu_table_prefers_formats_in_order_and_can_follow_a_document_page() -> 
     assert hints.meta["document_number"] == "C-0001"
 
 
+def _spider(cls: type, kind: str, url: str, **options: object) -> object:
+    from spiders.base import SourceSpec
+
+    return cls(spec=SourceSpec(1, "src", kind, url, ["example.org"], dict(options)))
+
+
+def test_atom_feed_entries_become_document_requests() -> None:
+    from scrapy.http import XmlResponse
+
+    from spiders.feed import FeedSpider
+
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>News</title>'
+        b'<entry><title>First</title><link href="https://example.org/a?utm_source=atom"/>'
+        b"<updated>2026-04-01T10:00:00+02:00</updated></entry>"
+        b'<entry><title>Elsewhere</title><link href="https://other.example.com/b"/></entry></feed>'
+    )
+    response = XmlResponse("https://example.org/feed.atom", body=atom)
+    [request] = _spider(FeedSpider, "feed", response.url).parse_start(response)  # type: ignore[attr-defined]
+    assert request.url == "https://example.org/a"  # tracking parameter dropped, offsite entry skipped
+    assert request.meta["hints"].title == "First"
+    assert to_utc(request.meta["hints"].published) == datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+
+
+def test_sitemap_index_is_followed_and_the_pattern_applies() -> None:
+    from scrapy.http import XmlResponse
+
+    from spiders.sitemap import SitemapSpider
+
+    ns = b'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+    index = XmlResponse("https://example.org/sitemap.xml", body=b"<sitemapindex " + ns + b"><sitemap>"
+                        b"<loc>https://example.org/news-sitemap.xml</loc></sitemap></sitemapindex>")
+    spider = _spider(SitemapSpider, "sitemap", index.url, url_pattern="/news/")
+    [follow] = spider.parse_start(index)  # type: ignore[attr-defined]
+    assert follow.url == "https://example.org/news-sitemap.xml" and follow.callback == spider.parse_start  # type: ignore[attr-defined]
+    urls = XmlResponse(follow.url, body=b"<urlset " + ns + b"><url><loc>https://example.org/news/1</loc></url>"
+                       b"<url><loc>https://example.org/about</loc></url></urlset>")
+    assert [r.url for r in spider.parse_start(urls)] == ["https://example.org/news/1"]  # type: ignore[attr-defined]
+
+
 # Store and scheduling ------------------------------------------------------------------------------------------
 
 
