@@ -52,3 +52,19 @@ def test_bad_registry_is_one_clear_line_and_writes_nothing(tmp_path: Path) -> No
     assert "bad.toml, line 19: sources[0] (id = 'eff-updates'), field 'kind'" in result.stderr
     listed = tracker("actors", "list", cwd=tmp_path, env=env)
     assert "no actors" in listed.stdout
+
+
+def test_a_command_that_reports_failure_exits_non_zero(tmp_path: Path) -> None:
+    env = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+    result = tracker("db", "check", cwd=tmp_path, env=env)  # an empty store is not at head
+    assert result.returncode == 1
+    assert "tracker db upgrade" in result.stdout
+
+
+def test_error_text_is_shown_as_written_not_as_markup(tmp_path: Path) -> None:
+    bad = tmp_path / "[bold]registry[red].toml"
+    bad.write_text("this is = not [valid\n")
+    result = tracker("sources", "validate", str(bad), cwd=tmp_path, env={})
+    assert result.returncode == 1
+    assert "[bold]registry[red].toml" in result.stderr
+    assert "Traceback" not in result.stderr

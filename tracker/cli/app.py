@@ -7,6 +7,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tracker.errors import TrackerError
 
@@ -36,11 +37,11 @@ def root(
 def main() -> None:
     """Console entry point: user errors print one clear line (and a traceback under --debug)."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except TrackerError as exc:
         if _state["debug"]:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True, markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(1)
     except typer.Abort:
         err_console.print("aborted")
@@ -54,3 +55,6 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    # Outside standalone mode click returns typer.Exit's code instead of exiting: pass it on.
+    if isinstance(rc, int) and rc != 0:
+        sys.exit(rc)
