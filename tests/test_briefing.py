@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import sqlite_only
-from tests.factories import HOSTILE_QUOTE, build_dispute
+from tests.factories import HOSTILE_QUOTE, StoreBuilder, build_dispute
 from tracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
 from tracker.db import session_factory
 from tracker.models import Briefing, Coalition
@@ -24,7 +24,7 @@ from tracker.models import Briefing, Coalition
 WEEK = "2026-W46"
 TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-LATER = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # the briefing for W46 is written after the week ended
+LATER = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)  # W46's briefing, written when the weekly job runs
 SECTIONS = ["summary", "what-moved", "coalitions", "stance-matrix", "camps", "new-documents", "source-health",
             "methods"]
 
@@ -117,7 +117,7 @@ def test_pdf_headline_pages_and_footer(rendered: tuple) -> None:
     reader = PdfReader(str(result.pdf_path))
     pages = len(reader.pages)
     assert 4 <= pages <= 20
-    first = reader.pages[0].extract_text()
+    first = " ".join(reader.pages[0].extract_text().split())  # line breaks follow the layout, not the text
     assert "Internet governance: who stands with whom" in first
     assert "3 coalitions among 31 actors taking sides" in first
     assert f"Internet governance briefing {WEEK}" in first and f"Page 1 of {pages}" in first
@@ -167,10 +167,40 @@ def test_a_week_without_new_data_says_so(engine: Engine, tmp_path: Path) -> None
     assert "No new data this week" in text(doc.get_element_by_id("no-new-data"))
     assert "No new documents or statements this week" in text(doc.get_element_by_id("summary"))
     assert "Nothing moved" in text(doc.get_element_by_id("what-moved"))
-    assert "No new documents were collected this week." in text(doc.get_element_by_id("new-documents"))
+    assert "No documents published this week were collected." in text(doc.get_element_by_id("new-documents"))
     assert len(doc.get_element_by_id("coalitions").find_class("coalition")) == 3  # the picture carries over
     assert result.summary["has_new_data"] is False
     assert "No new data this week" in PdfReader(str(result.pdf_path)).pages[0].extract_text()
+
+
+def test_new_documents_go_by_publication_date(engine: Engine, tmp_path: Path) -> None:
+    with session_factory(engine)() as session:
+        dispute = build_dispute(session)
+        b = StoreBuilder(session, dispute.now)
+        google = dispute.actors["google"]
+        # A back catalogue crawled for the first time this week is not news ...
+        b.document(google, "Google blog from 2019", published_at=datetime(2019, 5, 1, tzinfo=UTC),
+                   first_seen_at=dispute.week_start + timedelta(days=2))
+        # ... a document published this week and first collected after it is.
+        b.document(google, "Google blog collected late", published_at=dispute.week_start + timedelta(days=5),
+                   first_seen_at=dispute.week_start + timedelta(days=9))
+        session.commit()
+    result = render_briefing(engine, WEEK, formats=["html"], out_dir=tmp_path, now=LATER + timedelta(days=3))
+    documents = text(lxml_html.parse(str(result.html_path)).getroot().get_element_by_id("new-documents"))
+    assert "Google blog collected late" in documents and "from 2019" not in documents
+    assert result.summary["new_documents"] == len(dispute.new_documents) + 1
+
+
+def test_source_health_is_as_of_writing(engine: Engine, tmp_path: Path) -> None:
+    with session_factory(engine)() as session:
+        build_dispute(session)
+    # Written ten days after the week, when no source has been crawled for over a week: all stale but the failed
+    # and the suspicious one, whose last outcomes still stand.
+    result = render_briefing(engine, WEEK, formats=["html"], out_dir=tmp_path, now=LATER + timedelta(days=10))
+    health = lxml_html.parse(str(result.html_path)).getroot().get_element_by_id("source-health")
+    assert [len(t.find_class("source")) for t in health.iter("table")] == [1, 1, 29]
+    stale = text(health.find_class("stale")[0])
+    assert "japan-news" in stale and "google-news" in stale
 
 
 def test_an_empty_store_renders(engine: Engine, tmp_path: Path) -> None:

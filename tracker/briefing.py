@@ -184,14 +184,19 @@ def camp_views(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
 
 
 def new_documents(session: Session, start: datetime, until: datetime) -> tuple[int, list[dict[str, Any]]]:
-    """Documents first collected in the week: how many, and the most recent ones with their authors."""
-    window = and_(Document.first_seen_at >= start, Document.first_seen_at <= until)
+    """Documents published in the week (first collected, where the date is unknown): how many, the latest ones.
+
+    The publication date, not the crawl date, decides: a new source's back catalogue, crawled for the first time
+    this week, is not news, and a briefing re-rendered later includes what was published in its week.
+    """
+    when = func.coalesce(Document.published_at, Document.first_seen_at)
+    window = and_(when >= start, when <= until)
     count = session.scalar(select(func.count()).select_from(Document).where(window)) or 0
     rows = session.execute(
         select(Document.title, Document.url, Document.published_at, Document.first_seen_at, Actor.name)
         .outerjoin(Actor, Actor.id == Document.actor_id)
         .where(window)
-        .order_by(func.coalesce(Document.published_at, Document.first_seen_at).desc(), Document.id)
+        .order_by(when.desc(), Document.id)
         .limit(NEW_DOCUMENTS_SHOWN)
     ).all()
     docs = [
@@ -207,7 +212,10 @@ def new_stances(session: Session, start: datetime, until: datetime) -> int:
 
 
 def source_health(session: Session, start: datetime, as_of: datetime) -> dict[str, Any]:
-    """Failed, suspicious and stale sources as of the briefing date, from the per-source crawl outcomes."""
+    """Failed, suspicious and stale sources at as_of (when the briefing is written), from the crawl outcomes.
+
+    Counts the crawl runs from the week's start to as_of.
+    """
     latest_ids = (
         select(func.max(CrawlRunSource.id))
         .where(CrawlRunSource.started_at <= as_of)
@@ -322,7 +330,7 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
     shifts = compare(previous, current)
     doc_count, docs = new_documents(session, start, as_of)
     stance_count = new_stances(session, start, as_of)
-    health = source_health(session, start, as_of)
+    health = source_health(session, start, now)  # the crawler's state when the briefing is written
     summary = summarise(current, shifts, doc_count, stance_count, health)
     return {
         "week": week,
