@@ -8,6 +8,7 @@ under ``OUT/<week>/``, refreshes ``OUT/index.html`` and records the briefing in 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -395,10 +396,20 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"the briefing loads no external resources (refused {url[:80]})")
 
 
+class _NoFontSubsetNotice(logging.Filter):
+    """Drop WeasyPrint's notice that fonts are subset with fontTools where HarfBuzz-Subset is missing (harmless)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HarfBuzz-Subset" not in record.getMessage()
+
+
 def render_pdf(html: str, path: Path) -> None:
     """Print the HTML with WeasyPrint; page size, margins and the footer come from the stylesheet's @page rules."""
     from weasyprint import HTML  # imported late: loading Pango takes a moment and HTML-only runs skip it
 
+    weasy_log = logging.getLogger("weasyprint")
+    if not any(isinstance(f, _NoFontSubsetNotice) for f in weasy_log.filters):
+        weasy_log.addFilter(_NoFontSubsetNotice())
     HTML(string=html, url_fetcher=_no_fetch).write_pdf(path)
 
 

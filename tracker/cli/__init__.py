@@ -16,5 +16,6 @@ from tracker.cli import code  # noqa: E402, F401  isort: skip
 from tracker.cli import schedule  # noqa: E402, F401  isort: skip
 from tracker.cli import run  # noqa: E402, F401  isort: skip
 from tracker.cli import status  # noqa: E402, F401  isort: skip
+from tracker.cli import demo  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,0 +1,133 @@
+"""`tracker demo` run as a newcomer runs it: a real subprocess, the real sample site, spiders, coder and renderers."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+from pypdf import PdfReader
+
+from tracker.demo import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
+from tracker.demo_site import sample_as_of, sample_documents
+
+CLI = [sys.executable, "-c", "from tracker.cli import main; main()"]
+
+
+def run_tracker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    full_env.update({"COLUMNS": "200", **(env or {})})
+    return subprocess.run([*CLI, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
+
+
+@dataclass
+class Demo:
+    out: Path
+    result: subprocess.CompletedProcess[str]
+
+    def page(self, week: str) -> lxml_html.HtmlElement:
+        return lxml_html.parse(str(self.out / "briefings" / week / "briefing.html")).getroot()
+
+
+def text(element: lxml_html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    cwd = tmp_path_factory.mktemp("newcomer")
+    result = run_tracker("demo", "--out", "demo", cwd=cwd)
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield Demo(cwd / "demo", result)
+
+
+AS_OF = datetime.combine(sample_as_of(), datetime.min.time(), tzinfo=UTC)
+LAST_WEEK, PREVIOUS_WEEK = briefing_weeks(AS_OF)[-1], briefing_weeks(AS_OF)[-2]
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_prints_where_everything_is(demo: Demo) -> None:
+    out = demo.result.stdout
+    assert "Traceback" not in demo.result.stderr
+    store = demo.out.resolve() / STORE_NAME
+    assert f"store       {store}" in out
+    for week in (PREVIOUS_WEEK, LAST_WEEK):
+        for name in ("briefing.html", "briefing.pdf"):
+            path = demo.out.resolve() / "briefings" / week / name
+            assert path.is_file() and str(path) in out
+    assert f"archive     {demo.out.resolve() / 'briefings' / 'index.html'}" in out
+    assert sum(line.strip().startswith("TRACKER_DATABASE_URL=") for line in out.splitlines()) == 3
+
+
+def test_every_sample_document_is_stored_and_coded(demo: Demo) -> None:
+    with sqlite3.connect(demo.out / STORE_NAME) as db:
+        documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        coded_actors = {row[0] for row in db.execute("SELECT DISTINCT actor FROM v_current_stances")}
+        runs = db.execute("SELECT status, trigger FROM crawl_runs").fetchall()
+    samples = sample_documents()
+    assert documents == len(samples)
+    assert runs == [("ok", "demo")]
+    speakers = {d.author for d in samples if d.stances}
+    assert len(coded_actors & speakers) >= 0.8 * len(speakers), speakers - coded_actors
+
+
+def test_briefing_shows_what_moved_in_the_sample_weeks(demo: Demo) -> None:
+    page = demo.page(LAST_WEEK)
+    summary = text(page.get_element_by_id("summary"))
+    assert "coalitions among" in summary
+    published = [d for d in sample_documents() if AS_OF - timedelta(days=7) <= d.published_at < AS_OF]
+    assert f"{len(published)} new documents" in summary
+    # Brazil's position changes in the sample's last week (see tracker/data/demo_site/content.yaml).
+    assert "Brazil" in text(page.get_element_by_id("what-moved"))
+    assert len(page.get_element_by_id("coalitions").find_class("coalition")) >= 2
+    assert len(page.get_element_by_id("new-documents").find_class("document")) == min(len(published), 15)
+    health = page.get_element_by_id("source-health")
+    assert "All enabled sources were fetched successfully" in text(health)
+    assert page.get_element_by_id("no-new-data", None) is None
+
+
+def test_pdf_and_archive(demo: Demo) -> None:
+    reader = PdfReader(str(demo.out / "briefings" / LAST_WEEK / "briefing.pdf"))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert f"Internet governance briefing {LAST_WEEK}" in first and len(reader.pages) >= 2
+    index = lxml_html.parse(str(demo.out / "briefings" / "index.html")).getroot()
+    assert [text(e.xpath("td")[0]) for e in index.find_class("briefing")] == [LAST_WEEK, PREVIOUS_WEEK]
+
+
+def test_the_printed_example_queries_work(demo: Demo) -> None:
+    commands = [line.strip() for line in demo.result.stdout.splitlines()
+                if line.strip().startswith("TRACKER_DATABASE_URL=")]
+    for command in commands:
+        assignment, program, *args = shlex.split(command)
+        assert program == "tracker"
+        name, value = assignment.split("=", 1)
+        result = run_tracker(*args, cwd=demo.out, env={name: value})
+        assert result.returncode == 0, (command, result.stderr)
+        assert not re.search(r"\b0 rows", result.stdout) and len(result.stdout.splitlines()) >= 3, command
+
+
+def test_out_folder_holding_another_store_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / STORE_NAME).write_bytes(b"someone's data")
+    with pytest.raises(DemoError, match="was not made by `tracker demo`"):
+        prepare_out_dir(tmp_path)
+    assert (tmp_path / STORE_NAME).read_bytes() == b"someone's data"
+
+
+def test_an_earlier_demo_is_replaced(tmp_path: Path) -> None:
+    prepare_out_dir(tmp_path)
+    (tmp_path / STORE_NAME).write_bytes(b"old demo")
+    (tmp_path / "briefings" / "2026-W01").mkdir(parents=True)
+    prepare_out_dir(tmp_path)
+    assert (tmp_path / MARKER_NAME).exists()
+    assert not (tmp_path / STORE_NAME).exists() and not (tmp_path / "briefings").exists()
