@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.coding import code_text, load_codebook
+from tracker.coding import code_text, coder, load_codebook
+from tracker.coding.attribution import HolderRef
 from tracker.coding.coder import summarise
 from tracker.coding.language import detect_language
+from tracker.coding.rules import Reading
 
 SPEAKER = ["Example Alliance"]
 
@@ -202,3 +204,92 @@ def test_a_named_actor_doing_the_thing_supports_it(codebook) -> None:  # type: i
 def test_advocates_of_a_frame_hold_it_not_the_writer(codebook) -> None:  # type: ignore[no-untyped-def]
     text = "The debate pits advocates of cyber sovereignty against defenders of the multistakeholder model."
     assert code_text(text, ["Example Think Tank"], codebook) == []
+
+
+# One sentence, one position per holder and issue: the rules themselves read these one way (checked with the
+# settling of contradictions in coder._settle switched off), and the coder returns that one position.
+ONE_POSITION_CASES = {
+    # A purpose clause with a counter-verb: countering bad content is content control, not support for the content.
+    "fighting a list of harms": ("Our ministry backs the filtering of online content by the state to fight "
+                                 "extremism, scams and illegal content.", {"surveillance": "support"}),
+    "combating in order to": ("We favour real-name registration for internet users in order to combat fraud, hate "
+                              "speech and extremist content.", {"surveillance": "support"}),
+    "curbing one harm": ("We support content filtering to curb harmful content.", {"surveillance": "support"}),
+    "opposing the measure despite its purpose": ("We oppose monitoring of internet users to combat harmful "
+                                                 "content.", {"surveillance": "oppose"}),
+    # The head of "X control over Y" is what the verb is about; Y only says what the control would be over.
+    "control over a possessed complement": ("We reject plans to expand governmental control over the Internet's "
+                                            "technical management.", {"control": "oppose"}),
+    "control over a complement": ("We oppose attempts to impose state control over technical coordination of the "
+                                  "Internet.", {"control": "oppose"}),
+    "support and rejection of control over": ("We back the multistakeholder model and reject efforts to extend "
+                                              "intergovernmental oversight over the Internet's technical "
+                                              "management.", {"control": "oppose"}),
+    # "Free from X", "refrain from X" act on their own object, not on a coordinated verb phrase after it.
+    "free from, and to preserve": ("Our goal is to keep the Internet free from government control and to preserve "
+                                   "the multistakeholder model.", {"control": "oppose"}),
+    "refrain from, and respect": ("States should refrain from blocking websites and respect the privacy of users "
+                                  "online.", {"surveillance": "oppose"}),
+    # A harm under an attitude reaches every item of its object list.
+    "harm to listed rights": ("The proposals raise concerns about their effect on human rights such as freedom of "
+                              "expression and privacy online.", {"surveillance": "oppose"}),
+    "restrictions on two goods": ("We oppose restrictions on free expression and privacy online.",
+                                  {"surveillance": "oppose"}),
+}
+
+
+def _positions_by_holder(stances) -> dict[tuple[str, str], set[str]]:  # type: ignore[no-untyped-def]
+    found: dict[tuple[str, str], set[str]] = {}
+    for stance in stances:
+        found.setdefault((stance.holder, stance.issue_id), set()).add(stance.position)
+    return found
+
+
+@pytest.mark.parametrize("name", list(ONE_POSITION_CASES))
+def test_one_position_per_holder_and_issue(name: str, codebook, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    text, expected = ONE_POSITION_CASES[name]
+    wanted = {("speaker", issue): {position} for issue, position in expected.items()}
+    assert _positions_by_holder(code_text(text, SPEAKER, codebook)) == wanted
+    monkeypatch.setattr(coder, "_settle", lambda pairs: pairs)  # the rules alone, before any settling
+    assert _positions_by_holder(code_text(text, SPEAKER, codebook)) == wanted
+
+
+def test_a_bare_harm_judges_only_its_nearest_object(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = "This levy on internet data is a blow to small traders and to freedom of expression online."
+    assert positions(text, codebook) == {"taxation": "oppose"}
+
+
+def test_contradictory_readings_of_one_sentence_are_settled(codebook, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A direct attitude outweighs a guessed back-reference ("it" is the Internet here, not the model).
+    anaphora = ("We back the multistakeholder model, which has let the Internet flourish, and we reject applying "
+                "the treaty to it.")
+    # Equal evidence: the object of the main verb, first in the sentence, outweighs the adjunct after it.
+    adjunct = ("We endorse a multistakeholder stewardship of the root zone, with a larger advisory role for "
+               "governments.")
+    settled = {text: code_text(text, SPEAKER, codebook) for text in (anaphora, adjunct)}
+    monkeypatch.setattr(coder, "_settle", lambda pairs: pairs)
+    for text, stances in settled.items():
+        assert _positions_by_holder(code_text(text, SPEAKER, codebook)) == {("speaker", "control"):
+                                                                              {"support", "oppose"}}
+        assert [(s.issue_id, s.position) for s in stances] == [("control", "oppose")]
+        raw = max(s.confidence for s in code_text(text, SPEAKER, codebook) if s.position == "oppose")
+        assert stances[0].confidence < raw  # a contested sentence is less sure
+
+
+def test_settling_keeps_other_holders_and_issues_apart() -> None:
+    speaker = HolderRef("speaker", "we")
+    others = HolderRef("actors", "Freedonia", ("country:FRE",))
+
+    def reading(issue: str, sign: int, confidence: float, at: int, holder: HolderRef = speaker) -> Reading:
+        return Reading(issue, sign, confidence, holder, "attitude", "", 0, at=at)
+
+    pairs = [("speaker", reading("control", -1, 0.8, 30)), ("speaker", reading("control", 1, 0.8, 3)),
+             ("speaker", reading("surveillance", -1, 0.6, 10)), ("speaker", reading("taxation", 1, 0.65, 0)),
+             ("speaker", reading("taxation", -1, 0.8, 40)), ("country:FRE", reading("control", -1, 0.7, 50, others))]
+    kept = coder._settle(pairs)
+    assert [(key, r.issue_id, r.sign, r.confidence) for key, r in kept] == [
+        ("speaker", "control", 1, 0.64),  # a tie: the earlier target
+        ("speaker", "surveillance", -1, 0.6),  # no contradiction: untouched
+        ("speaker", "taxation", -1, 0.64),  # the more confident reading
+        ("country:FRE", "control", -1, 0.7),  # another holder is not the speaker's contradiction
+    ]

@@ -34,6 +34,7 @@ class CueSpec:
     adjective: bool = False  # a bare adjective judges only the noun phrase it modifies
     copular: bool = False  # "is (not) necessary": a negation inside the phrase reverses it
     modal: bool = False  # "must", "need": on a preceding subject, its judgement depends on the verb that follows
+    local: bool = False  # acts on its own object only, like a harm verb ("free from X", "refrain from X")
 
 
 def _v(stem: str) -> str:
@@ -94,12 +95,12 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     CueSpec(r"(?:not|never|n't|cannot|refuse to|refuses to) (?:be )?(?:allow|allowed|let|permit|permitted|tolerate"
             r"|tolerated)"
             r"(?: to)?", "-"),
-    # Keeping something away: "protect users from X".
-    CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-"),
+    # Keeping something away: "protect users from X" (not a later, coordinated "... and to preserve Y").
+    CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-", local=True),
     CueSpec(rf"{_v('deserve')}|(?:far |much )?better than (?:any|the|all) (?:other |available )?"
             r"(?:alternatives?|options?)"
             r"|the best (?:available )?(?:option|model|system)", "+", post="+"),
-    CueSpec(r"compromis\w* on|give up on|giving up on|gave up on", "-"),
+    CueSpec(r"compromis\w* on|give up on|giving up on|gave up on", "-", local=True),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
     CueSpec(r"(?:is|are|was|were|be|remains?|becomes?|'s|'re) (?:[\w–—-]+ ){0,3}(?:dangerous|harmful"
@@ -138,8 +139,10 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:make|makes|making|made) (?:it|the internet|everything)? ?(?:[\w-]+,? (?:and )?){0,4}(?:less (?:secure"
             r"|safe|open|free|reliable|affordable)|slower|more expensive|unaffordable)|(?:has|have) no business",
             "-", post="-"),
-    # A purpose justifies the act before it: "sites were blocked to protect national security".
-    CueSpec(r"(?:in order )?to (?:prevent|maintain|stop|combat|fight|curb|help)(?!\w)", None, post="+"),
+    # A purpose justifies the act before it: "sites were blocked to protect national security". Countering
+    # something also acts on it: "monitoring to combat illegal content" is for removing that content.
+    CueSpec(r"(?:in order )?to (?:maintain|help)(?!\w)", None, post="+"),
+    CueSpec(r"(?:in order )?to (?:prevent|stop|combat|fight|curb|counter|tackle)(?!\w)", "flip", post="+"),
     # Missing checks judge the measure before them: "powers to block sites without judicial oversight".
     CueSpec(r"without (?:any |proper |adequate |judicial |independent |meaningful |effective )*(?:oversight"
             r"|safeguards?|due process|warrants?|court orders?|transparency|accountability|review)", None, post="-"),
@@ -158,7 +161,8 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|concerned (?:about|by|over|that|with)|(?:it is )?(?:deeply )?concerning that|concerning"
             r"|worried (?:about|by|that)|fears? (?:about|over|that)|alarmed (?:by|at|that)|troubled by", "-",
             holder=True, concern=True),
-    CueSpec(r"(?:refrain|refrains|refrained|refraining|desist|abstain)\w* from|criticism of|dangers of|risks of"
+    CueSpec(r"(?:refrain|refrains|refrained|refraining|desist|abstain)\w* from", "-", local=True),
+    CueSpec(r"criticism of|dangers of|risks of"
             r"|(?:there is )?no (?:reason|need|justification|case) (?:to|for)"
             r"|(?:a |the )?(?:pattern|plot|ploy|scheme|power grab) to"
             r"|(?:a |an )(?:clear |blatant |obvious |deliberate )attempt to|against", "-"),

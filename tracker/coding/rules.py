@@ -14,7 +14,14 @@ A stance is composed, not looked up. In each clause the coder finds the issue ta
   sovereignty") shows that the speaker values it;
 - a neutral target with no attitude ("the battle for control of the Internet") is description, not a stance;
 - the speaker disavowing an act of its own ("we don't want to break anyone's encryption") defends the policy it is
-  accused of; refusing it ("we will not weaken encryption") opposes it.
+  accused of; refusing it ("we will not weaken encryption") opposes it;
+- a harm, removal or purpose to counter ("restrict", "to combat") acts on its own object, under an attitude on each
+  item of a list ("we back filtering to combat spam, fraud and illegal content": for removing illegal content), but
+  not on a coordinated verb phrase after it; a target in another's complement ("state control over technical
+  coordination") is part of that head's phrase.
+
+Where one sentence still reads both ways for the same holder and issue, the coder keeps one (see
+`coder._settle`).
 
 Clauses (see `clauses`) are cut at semicolons, colons, contrast ("but", "however": the later clause wins),
 conditionals (the antecedent of "if" is not asserted; its targets take the consequence's judgement: "if governments
@@ -90,6 +97,7 @@ class Reading:
     clause: int
     after_contrast: bool = False
     conceded: bool = False
+    at: int = 0  # where its target (or anaphor) begins in the sentence
 
 
 @dataclass
@@ -421,7 +429,9 @@ def analyse_sentence(
                                                                                            clause.end)])
                 post_cues = [c for c in c_cues if target.end <= c.start < nxt]
             pre = _reset_at_coordination(text, pre)
-            pre = [c for c in pre if c.effect_pre != "flip" or _flip_reaches(text, c, target, c_targets)]
+            pre = [c for c in pre if not (c.effect_pre == "flip" or c.spec.local) or _flip_reaches(
+                text, c, target, c_targets, c_cues,
+                lists=any(a.effect_pre in ("+", "-") for a in pre if a.end <= c.start))]
             pre = _within_reach(text, pre, target)
             chain = _chain(pre, has_nor)
             volitions = [c for c in pre if c.spec.volition]
@@ -498,15 +508,25 @@ def _post_limit(text: str, start: int, end: int) -> int:
 OF_COMPLEMENT = re.compile(r"\bof\s+(?:the\s+|this\s+|that\s+)?$", re.IGNORECASE)
 COPULA = re.compile(r"\s+(?:is|are|was|were|remains?)\s+(?:also\s+|simply\s+|just\s+)?", re.IGNORECASE)
 COORDINATED_ADJECTIVES = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)?\s*")
-PP_MODIFIER = re.compile(r"\s+(?:(?:in|of|on|for|into|to|against)\s+(?:the\s+|all\s+|any\s+)?"
+PP_MODIFIER = re.compile(r"\s+(?:(?:in|of|on|for|into|to|against|over)\s+(?:the\s+|all\s+|any\s+)?"
                          r"|(?:that|which|who)\s+(?:[\w-]+\s+){1,2}(?:the\s+|all\s+|any\s+)?)", re.IGNORECASE)
+
+POSSESSIVE = re.compile(r"'s?\s+", re.IGNORECASE)
+PP_COMPLEMENT_END = re.compile(r"\s(?:in|of|on|for|to|over)\s+(?:the\s+|its\s+|their\s+)?[\w-]+$", re.IGNORECASE)
 
 
 def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
-    """Drop targets that only modify the one before ("backdoors in encryption" is about backdoors)."""
+    """Drop targets that only modify the one before ("backdoors in encryption" is about backdoors).
+
+    The head nearest the verb is what the verb is about; a target in its complement only says what the head acts
+    on: "intergovernmental control over technical coordination", and with the complement's possessor already in
+    the head, "state control over the Internet's technical coordination".
+    """
     heads: list[TargetHit] = []
     for target in targets:
-        if heads and PP_MODIFIER.fullmatch(text, heads[-1].end, target.start):
+        if heads and (PP_MODIFIER.fullmatch(text, heads[-1].end, target.start) or (
+                POSSESSIVE.fullmatch(text, heads[-1].end, target.start)
+                and PP_COMPLEMENT_END.search(text, heads[-1].start, heads[-1].end))):
             heads[-1] = dataclasses.replace(heads[-1], end=target.end)  # judgements after the whole phrase
             continue
         last = heads[-1] if heads else None
@@ -585,12 +605,40 @@ def _apply_outcome(text: str, start: int, end: int, chain: Chain) -> None:
     chain.cues.append(f"<{match.group(0).strip()}>")
 
 
-def _flip_reaches(text: str, cue: CueHit, target: TargetHit, targets: list[TargetHit]) -> bool:
-    """A harm or removal acts on its own object: not past a comma, a coordination or another target."""
-    if any(cue.end <= t.start and t.end <= target.start for t in targets if t is not target):
-        return False
+def _flip_reaches(
+    text: str, cue: CueHit, target: TargetHit, targets: list[TargetHit], cues: Iterable[CueHit] = (),
+    *, lists: bool = False,
+) -> bool:
+    """A harm or removal (or a local attitude: "free from", "refrain from") acts on its own object: not past a
+    comma, a coordination or another target.
+
+    Under a holder's attitude (`lists`), its object may be a list: "we back monitoring to counter terrorism, fraud
+    and harmful content", "we oppose restrictions on free speech and privacy". The stretch between is a list when
+    it is short items joined by commas and "and"/"or" ("such as", "including"), with no verb of its own: no cue
+    ("... free from X and to preserve Y" starts a new verb phrase), auxiliary, pronoun or relative. A bare harm
+    ("the tax is an attack on the poor and on ...") judges only its nearest object.
+    """
+    inner = [t for t in targets if t is not target and cue.end <= t.start and t.end <= target.start]
     between = text[cue.end : target.start]
-    return not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6
+    if not inner and not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6:
+        return True
+    if not lists or any(cue.end <= c.start < target.start for c in cues if c is not cue):
+        return False
+    for t in sorted(inner, key=lambda t: t.start, reverse=True):  # each listed target is one item
+        offset = t.start - cue.end
+        between = between[:offset] + "X" + between[offset + t.end - t.start :]
+    items = LIST_SEPARATOR.split(between)
+    return (len(items) > 1 and len(between.split()) <= MAX_LIST_WORDS
+            and all(len(item.split()) <= MAX_ITEM_WORDS and not NOT_A_LIST_ITEM.search(item) for item in items))
+
+
+LIST_SEPARATOR = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|as well as|such as|including|in particular"
+                            r"|notably|especially)\s+", re.IGNORECASE)
+NOT_A_LIST_ITEM = re.compile(r"[;:()\"]|\b(?:is|are|was|were|be|been|being|will|would|shall|should|must|can|could"
+                             r"|may|might|do|does|did|has|have|had|we|i|they|he|she|it|you|which|that|who|whose"
+                             r"|whom|when|where|while|if|not|no|never|by|with|but)\b|n't", re.IGNORECASE)
+MAX_LIST_WORDS = 14
+MAX_ITEM_WORDS = 4
 
 
 def _attribute(
@@ -602,7 +650,7 @@ def _attribute(
     if holder.kind in ("speaker", "nonagent", "actors"):
         factor = THIRD_PARTY_FACTOR if holder.kind == "actors" else 1.0
         out.append(Reading(issue, sign, round(confidence * factor, 3), holder, kind, trace, index,
-                           clause.after_contrast, clause.conceded))
+                           clause.after_contrast, clause.conceded, target.start))
     if holder.kind in ("actors", "unknown") and target.valence and kind == "attitude" and narrated:
         # Loaded words the holder would not use for its own cause are the writer's framing:
         # "some states tabled proposals that would mean the end of the open Internet". Not inside reported speech,
@@ -610,7 +658,7 @@ def _attribute(
         framed = target.valence * target.orientation
         if framed != sign:
             out.append(Reading(issue, framed, BASE_CONFIDENCE["framing"], SPEAKER, "framing", trace, index,
-                               clause.after_contrast, clause.conceded))
+                               clause.after_contrast, clause.conceded, target.start))
     return out
 
 
@@ -660,7 +708,7 @@ def _inherited(
         sign = chain.attitude * chain.flips * (-1) ** chain.negations * orientation * flip
         readings.append(Reading(issue, sign, BASE_CONFIDENCE["anaphora"] * hedge, holder, "anaphora",
                                 " ".join(chain.cues) + " <refers back>", index, clause.after_contrast,
-                                clause.conceded))
+                                clause.conceded, anaphor.start()))
     return readings
 
 
@@ -695,7 +743,7 @@ def _conditional(
         for issue in target.issues:
             readings.append(Reading(issue, valuation * target.orientation, BASE_CONFIDENCE["conditional"] * hedge,
                                     holder, "conditional", f"if [{target.text}] then ({valuation:+d})", index,
-                                    clause.after_contrast, clause.conceded))
+                                    clause.after_contrast, clause.conceded, target.start))
     return readings
 
 
