@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import SHARED
 from tracker.coding import (
     code_documents,
+    coder,
     load_codebook,
     review_queue,
     review_stance,
@@ -114,7 +115,7 @@ def test_code_documents_end_to_end(session: Session, store: dict) -> None:
     german = session.get(Document, store["german"].id)
     assert german.meta["coding"]["status"] == "uncoded"
     assert german.meta["coding"]["reason"] == "language:de"
-    assert german.coded_version == codebook.version
+    assert german.coded_version == coder.coding_version(codebook)
     assert not _stances(session, document_id=german.id)
 
 
@@ -145,6 +146,19 @@ def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dic
     ]
     analyst = _stances(session, coder_kind="analyst")
     assert [(s.position, s.coder, s.superseded_at) for s in analyst] == [("oppose", "ana", None)]
+
+
+def test_new_coder_rules_recode_what_older_rules_coded(session: Session, store: dict,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    first = code_documents(session, codebook)
+    session.commit()
+    monkeypatch.setattr(coder, "CODER_NAME", "rules-next")
+    recoded = code_documents(session, codebook)
+    session.commit()
+    assert recoded.documents_coded == first.documents_coded > 0
+    assert {s.coder for s in _stances(session)} == {"rules-next"}
+    assert code_documents(session, codebook).documents_coded == 0
 
 
 def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict) -> None:

@@ -28,7 +28,12 @@ from tracker.models import Actor, Document, JobRun, Stance
 
 log = logging.getLogger(__name__)
 
-CODER_NAME = "rules-1"
+CODER_NAME = "rules-2"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+
+
+def coding_version(codebook: Codebook) -> str:
+    """What `documents.coded_version` records: the codebook's version and the coder's, so either change recodes."""
+    return f"{codebook.version}+{CODER_NAME}"
 SPEAKER_KEY = "speaker"
 POSITION = {1: "support", -1: "oppose"}
 
@@ -208,8 +213,9 @@ def code_documents(
     codebook = codebook or load_codebook()
     sync_issues(session, codebook)
     report = CodingReport(codebook.version)
+    version = coding_version(codebook)
     query = select(Document).where(
-        (Document.coded_version.is_(None)) | (Document.coded_version != codebook.version)
+        (Document.coded_version.is_(None)) | (Document.coded_version != version)
     ).order_by(Document.id)
     if document_ids is not None:
         query = select(Document).where(Document.id.in_(list(document_ids))).order_by(Document.id)
@@ -238,7 +244,7 @@ def code_documents(
         if language and not document.language:
             document.language = language
         document.meta = meta
-        document.coded_version = codebook.version
+        document.coded_version = version
         document.coded_at = now
     report.actors_created = actors.created
     session.flush()
