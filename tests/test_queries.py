@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from tests.factories import StoreBuilder
+from tests.factories import StoreBuilder, build_dispute
 from tracker import migrate
+from tracker.analysis import stance_matrix
 from tracker.errors import NotFoundError
 from tracker.models import (
     Actor,
@@ -134,18 +135,26 @@ def by(result, key: str) -> dict:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------------------------------------ views
 
 
-def test_current_stances_prefer_analyst_then_confirmed_then_confidence(store: Store) -> None:
+def test_current_stances_prefer_analyst_then_weigh_the_machine_stances(store: Store) -> None:
     rows = run_query(store.engine, "SELECT * FROM v_current_stances ORDER BY actor, issue_id").dicts()
     cell = {(r["actor"], r["issue_id"]): r for r in rows}
     assert cell[("brazil", "control")]["position"] == "support"
     assert cell[("brazil", "control")]["basis"] == "analyst"
+    assert cell[("brazil", "control")]["confidence"] == 1.0
     assert cell[("brazil", "control")]["evidence_count"] == 2  # the machine's and the analyst's; superseded out
     assert cell[("united-states", "control")]["position"] == "oppose"  # the rejected 'support' does not count
     assert cell[("united-states", "control")]["evidence_count"] == 1
-    assert cell[("google", "taxation")]["position"] == "oppose"  # confirmed beats a more confident pending one
-    assert cell[("russia", "control")]["confidence"] == pytest.approx(0.9)
+    # Google on taxation: a confirmed stance weighs double and outweighs a more confident pending one.
+    assert cell[("google", "taxation")]["position"] == "oppose"
+    assert cell[("google", "taxation")]["review_status"] == "confirmed"
+    assert -0.3 < cell[("google", "taxation")]["score"] < -0.25
+    # Russia on control: two supporting stances; the row quotes the heavier (more confident, more recent) one.
+    assert cell[("russia", "control")]["evidence"] == "Russia calls for an intergovernmental role for the ITU."
+    assert cell[("russia", "control")]["url"] == "https://russia.example/documents/1"
+    assert cell[("russia", "control")]["score"] == 1.0
     assert cell[("russia", "control")]["support_count"] == 2
     assert cell[("germany", "surveillance")]["position"] == "neutral"
+    assert cell[("germany", "surveillance")]["confidence"] == 0.0
     assert "quiet-ngo" not in {r["actor"] for r in rows}
     assert len(rows) == len({(r["actor"], r["issue_id"]) for r in rows}) == 9
 
@@ -169,6 +178,101 @@ def test_other_views_answer(store: Store) -> None:
     assert failures["eff-news"]["reason"] == "DNS lookup failed"
 
 
+def assert_view_agrees_with_the_stance_matrix(engine: Engine, session: Session) -> list[dict]:
+    """v_current_stances gives every actor x issue the briefing's cell: position, basis, score, confidence, and
+    the stance it quotes first; the row's stance is the one v_stance_history marks current."""
+    matrix = stance_matrix(session)
+    rows = run_query(engine, "SELECT * FROM v_current_stances").dicts()
+    assert {(r["actor_id"], r["issue_id"]) for r in rows} == set(matrix.cells)
+    history = by(run_query(engine, "SELECT * FROM v_stance_history"), "stance_id")
+    assert {h for h, row in history.items() if row["in_current"]} == {r["stance_id"] for r in rows}
+    for row in rows:
+        cell = matrix.cells[(row["actor_id"], row["issue_id"])]
+        where = (row["actor"], row["issue_id"])
+        assert (row["position"], row["basis"]) == (cell.position, cell.basis), where
+        assert row["score"] == pytest.approx(cell.score, abs=1e-9), where
+        assert row["confidence"] == pytest.approx(cell.confidence, abs=1.5e-4), where  # rounded to 4 places
+        assert row["evidence_count"] == cell.stances, where
+        stance = history[row["stance_id"]]
+        assert stance["status"] != "rejected" and stance["coder_kind"] == row["coder_kind"], where
+        if row["position"] in ("support", "oppose"):
+            assert stance["position"] == row["position"], where  # the row quotes a stance on the chosen side
+        if (row["evidence"] or "").strip():
+            assert cell.evidence and cell.evidence[0].stance_id == row["stance_id"], where
+    return rows
+
+
+def test_current_stance_is_the_weighted_balance_not_the_last_coded(engine: Engine, session: Session) -> None:
+    """Equally confident stances disagreeing: the view follows the balance, like the briefing's stance matrix."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    ago = lambda days: now - timedelta(days=days)  # noqa: E731
+    b = StoreBuilder(session, now)
+    b.issues()
+    # Four 'oppose' and, coded last, one 'support', all equally confident and said the same day (the demo's ISOC).
+    isoc = b.actor("internet-society", "Internet Society", "technical")
+    for n in range(4):
+        b.stance(isoc, "control", "oppose", confidence=0.8, stated_at=ago(30), evidence=f"ISOC opposes ({n}).")
+    last = b.stance(isoc, "control", "support", confidence=0.8, stated_at=ago(30), evidence="ISOC supports.")
+    # Two against two: mixed.
+    split = b.actor("split-ngo", "Split NGO")
+    for position in ("support", "oppose", "support", "oppose"):
+        b.stance(split, "control", position, confidence=0.7, stated_at=ago(10), evidence=f"Split: {position}.")
+    # Recency: three confident 'oppose' two and a half years ago lose to one 'support' last week.
+    turning = b.actor("turning-state", "Turning State", "state", "TRN")
+    for _ in range(3):
+        b.stance(turning, "taxation", "oppose", confidence=0.9, stated_at=ago(900), evidence="We oppose.")
+    b.stance(turning, "taxation", "support", confidence=0.6, stated_at=ago(5), evidence="We now support.")
+    # Neutral remarks never push, a statement dated after today does not count yet, nor does a zero confidence.
+    b.stance(turning, "control", "neutral", confidence=0.9, stated_at=ago(3), evidence="We will study it.")
+    b.stance(turning, "control", "support", confidence=0.0, stated_at=ago(3), evidence="A guess.")
+    b.stance(turning, "surveillance", "support", confidence=0.9, stated_at=now + timedelta(days=2))
+    session.commit()
+
+    rows = {(r["actor"], r["issue_id"]): r for r in assert_view_agrees_with_the_stance_matrix(engine, session)}
+    isoc_control = rows[("internet-society", "control")]
+    assert (isoc_control["position"], isoc_control["basis"]) == ("oppose", "machine")
+    assert isoc_control["score"] == pytest.approx(-0.6)  # (1 - 4) / 5
+    assert isoc_control["stance_id"] != last.id
+    assert isoc_control["evidence"] == "ISOC opposes (0)."  # the heaviest on its side; the older on equal weight
+    assert (isoc_control["support_count"], isoc_control["oppose_count"], isoc_control["evidence_count"]) == (1, 4, 5)
+    assert (rows[("split-ngo", "control")]["position"], rows[("split-ngo", "control")]["score"]) == ("mixed", 0.0)
+    assert rows[("split-ngo", "control")]["confidence"] == 0.0
+    assert rows[("turning-state", "taxation")]["position"] == "support"
+    assert rows[("turning-state", "control")]["position"] == "neutral"
+    assert ("turning-state", "surveillance") not in rows
+    mixed = run_named(engine, "issue-positions", {"issue": "control", "position": "mixed"}).dicts()
+    assert [r["actor"] for r in mixed] == ["split-ngo"]
+    oppose = run_named(engine, "issue-positions", {"issue": "control", "position": "oppose"}).dicts()
+    assert [(r["actor"], r["evidence"]) for r in oppose] == [("internet-society", "ISOC opposes (0).")]
+    matrix = by(run_named(engine, "stance-matrix"), "actor")
+    assert (matrix["internet-society"]["control"], matrix["split-ngo"]["control"]) == ("oppose", "mixed")
+
+
+def test_the_view_agrees_with_the_stance_matrix_on_a_realistic_store(engine: Engine, session: Session) -> None:
+    dispute = build_dispute(session, now=datetime.now(UTC) - timedelta(days=7))
+    b = StoreBuilder(session, dispute.now)
+    isoc, brazil = dispute.actors["internet-society"], dispute.actors["brazil"]
+    said = dispute.week_start - timedelta(days=2)
+    # The Internet Society, until now against intergovernmental control, is quoted both ways with equal confidence.
+    for n, position in enumerate(("oppose", "oppose", "support", "oppose", "support")):
+        b.stance(isoc, "control", position, confidence=0.7, stated_at=said, evidence=f"ISOC remark {n}: {position}.")
+    # Brazil on taxation: a confirmed doubt about digital taxes, and a rejected misreading that does not count.
+    b.stance(brazil, "taxation", "oppose", confidence=0.6, stated_at=said - timedelta(days=30),
+             review_status="confirmed", evidence="Brazil doubts unilateral taxes.")
+    b.stance(brazil, "taxation", "oppose", confidence=0.99, stated_at=said, review_status="rejected",
+             evidence="Misread.")
+    session.commit()
+
+    rows = {(r["actor"], r["issue_id"]): r for r in assert_view_agrees_with_the_stance_matrix(engine, session)}
+    assert len(rows) > 60
+    assert rows[("internet-society", "control")]["position"] == "oppose"
+    assert {r["position"] for r in rows.values()} == {"support", "oppose", "mixed"}
+    # Two statements for digital taxes against one confirmed doubt (weighing double): mixed, quoting the heaviest.
+    assert rows[("brazil", "taxation")]["position"] == "mixed"
+    assert rows[("brazil", "taxation")]["evidence"] == "Brazil doubts unilateral taxes."
+    assert rows[("india", "surveillance")]["basis"] == "analyst"
+
+
 # ------------------------------------------------------------------------------------------------ named queries
 
 
@@ -190,7 +294,7 @@ def test_who_supports_or_opposes_an_issue(store: Store) -> None:
     assert [r["actor"] for r in oppose.dicts()] == ["united-states", "google"]
     with pytest.raises(NotFoundError, match="no issue 'tax'.*control, surveillance, taxation"):
         run_named(store.engine, "issue-positions", {"issue": "tax"})
-    with pytest.raises(QueryError, match="position must be one of support, oppose, neutral"):
+    with pytest.raises(QueryError, match="position must be one of support, oppose, mixed, neutral"):
         run_named(store.engine, "issue-positions", {"issue": "control", "position": "for"})
 
 
@@ -381,7 +485,7 @@ def test_values_typed_on_the_command_line(store: Store) -> None:
     """`--param n=2` compares as a number on both databases, also with a view's computed columns."""
     sql = ("SELECT actor FROM v_current_stances WHERE evidence_count >= :n AND confidence > :min "
            "ORDER BY actor LIMIT :k")
-    result = run_query(store.engine, sql, parse_params(["n=2", "min=0.5", "k=10"]), text_params=True)
+    result = run_query(store.engine, sql, parse_params(["n=2", "min=0.2", "k=10"]), text_params=True)
     assert result.rows == [("brazil",), ("google",), ("russia",)]
     assert run_query(store.engine, "SELECT :code AS code", {"code": "007"}, text_params=True).rows == [("007",)]
     assert [typed_like_a_literal(v) for v in ("12", "-3", "0.25", "007", "1e5", "x1", "")] == [
@@ -452,6 +556,32 @@ def test_export_contents(store: Store) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ migration
+
+
+def test_migration_0003_decides_ties_by_the_balance_and_downgrades(empty_engine: Engine) -> None:
+    """0002's view quoted the last coded of equally strong stances; 0003's follows the balance; downgrade restores."""
+    engine = empty_engine
+    migrate.upgrade(engine, "0002")
+    now = datetime.now(UTC)
+    with Session(engine) as s:
+        b = StoreBuilder(s, now)
+        b.issues()
+        isoc = b.actor("internet-society", "Internet Society", "technical")
+        for position in ("oppose", "oppose", "oppose", "oppose", "support"):
+            b.stance(isoc, "control", position, confidence=0.8, stated_at=now - timedelta(days=20),
+                     evidence=f"ISOC: {position}.")
+        s.commit()
+    current = "SELECT position, evidence FROM v_current_stances"
+    in_current = "SELECT position FROM v_stance_history WHERE in_current = 1"
+    assert run_query(engine, current).rows == [("support", "ISOC: support.")]
+    migrate.upgrade(engine)
+    assert run_query(engine, current).rows == [("oppose", "ISOC: oppose.")]
+    assert run_query(engine, in_current).rows == [("oppose",)]
+    migrate.downgrade(engine, "0002")
+    assert run_query(engine, current).rows == [("support", "ISOC: support.")]
+    assert run_query(engine, in_current).rows == [("support",)]
+    migrate.upgrade(engine)
+    assert migrate.check(engine) == []
 
 
 def test_downgrade_removes_views_and_search(empty_engine: Engine) -> None:

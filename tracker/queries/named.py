@@ -100,8 +100,9 @@ def _days_ago(dialect: str, param: str) -> str:
 STANCE_MATRIX = NamedQuery(
     name="stance-matrix",
     title="Current stance matrix",
-    description="Each actor's current position on each issue (analyst coding first, else the strongest machine "
-    "stance; rejected and superseded codings left out). Details per cell: the view v_current_stances.",
+    description="Each actor's current position on each issue, as the briefing decides it: the newest analyst coding, "
+    "else the balance of the machine stances weighted by confidence and recency (support, oppose, mixed when "
+    "they point both ways, neutral; rejected codings left out). Details per cell: the view v_current_stances.",
     sql=f"""SELECT
     c.actor AS actor,
     c.actor_name AS name,
@@ -116,10 +117,12 @@ ORDER BY c.actor_kind, c.actor""",
 ISSUE_POSITIONS = NamedQuery(
     name="issue-positions",
     title="Who supports / opposes an issue",
-    description="Actors whose current position on an issue is the given one, strongest first, with the evidence.",
+    description="Actors whose current position on an issue is the given one (as in the briefing), strongest first, "
+    "with the evidence.",
     params=(
         Param("issue", "issue id, e.g. control, surveillance, taxation"),
-        Param("position", "support, oppose or neutral", default="support", choices=("support", "oppose", "neutral")),
+        Param("position", "support, oppose, mixed or neutral", default="support",
+              choices=("support", "oppose", "mixed", "neutral")),
     ),
     sql="""SELECT
     c.actor AS actor,
