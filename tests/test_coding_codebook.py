@@ -51,6 +51,21 @@ def test_user_adds_an_issue_without_code(tmp_path: Path) -> None:
                                codebook)) == {"localisation": "support"}
 
 
+def test_a_users_issue_takes_the_passive_agent_rule(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(DATA_LOCALISATION)
+    codebook = load_codebook(path)
+
+    def found(text: str) -> set[tuple[str, str, str]]:
+        return {(s.holder, s.issue_id, s.position) for s in code_text(text, ["Example Publisher"], codebook)}
+
+    assert found("Demands for data localisation were rejected by Singapore.") == {
+        ("country:SGP", "localisation", "oppose")}
+    assert found("The free flow of data is not backed by Nigeria.") == {("country:NGA", "localisation", "support")}
+    assert found("Data localisation is favoured by many governments.") == set()
+    assert found("Data localisation is supported by several studies.") == set()  # no agent: no holder
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "codebook.yaml"
     path.write_text('version: "1"\nissues:\n  - id: control\n    name: [unclosed\n')

@@ -293,3 +293,77 @@ def test_settling_keeps_other_holders_and_issues_apart() -> None:
         ("speaker", "taxation", -1, 0.64),  # the more confident reading
         ("country:FRE", "control", -1, 0.7),  # another holder is not the speaker's contradiction
     ]
+
+
+# Passive attitude verbs with a `by` agent: the agent holds the position on the passive subject, never the writer.
+PASSIVE_CASES = {
+    "proposal to hand control, opposed": (
+        "Plans to hand the ITU authority over the Internet are opposed by Japan.",
+        {("country:JPN", "control", "oppose")}),
+    "two named agents": ("Charges on streaming platforms are opposed by Chile and Peru.",
+                         {("country:CHL", "taxation", "oppose"), ("country:PER", "taxation", "oppose")}),
+    "a list of agents": ("Government access to encrypted messages is backed by India, Pakistan and Egypt.",
+                         {("country:IND", "surveillance", "support"), ("country:PAK", "surveillance", "support"),
+                          ("country:EGY", "surveillance", "support")}),
+    "a neutral target, supported": ("Real-name registration for social media accounts is supported by Vietnam.",
+                                    {("country:VNM", "surveillance", "support")}),
+    "a call in the subject, rejected": ("Calls for UN control of the Internet were rejected by Australia.",
+                                        {("country:AUS", "control", "oppose")}),
+    "a group of states including": ("The multistakeholder model is endorsed by a group of states including Norway "
+                                    "and Chile.",
+                                    {("country:NOR", "control", "oppose"), ("country:CHL", "control", "oppose")}),
+    "perfect passive": ("A levy on Internet data has long been resisted by Uganda.",
+                        {("country:UGA", "taxation", "oppose")}),
+    "negated passive": ("Intergovernmental control of the Internet is not supported by Mexico.",
+                        {("country:MEX", "control", "oppose")}),
+    "negated contraction": ("Network fees on content providers weren't welcomed by Portugal.",
+                            {("country:PRT", "taxation", "oppose")}),
+    "an adjunct after the agent": ("Bans on encryption were criticised by Germany at the summit in Brazil.",
+                                   {("country:DEU", "surveillance", "oppose")}),
+    "coordinated participles": ("The multistakeholder model is backed by Canada and opposed by Iran.",
+                                {("country:CAN", "control", "oppose"), ("country:IRN", "control", "support")}),
+    "elliptic participle after but": ("A tax on Internet traffic is favoured by Zambia but opposed by Ghana.",
+                                      {("country:ZMB", "taxation", "support"), ("country:GHA", "taxation", "oppose")}),
+    "participle after a comma": ("Network fees, rejected by Sweden and Finland, remain on the agenda.",
+                                 {("country:SWE", "taxation", "oppose"), ("country:FIN", "taxation", "oppose")}),
+    "the speaker as agent": ("Intergovernmental control of the Internet is opposed by the Example Alliance.",
+                             {("speaker", "control", "oppose")}),
+    "first person agent": ("Government access to encrypted messages is opposed by us.",
+                           {("speaker", "surveillance", "oppose")}),
+    # No recognised agent: nobody's recorded stance, and not the writer's.
+    "a generic agent": ("Intergovernmental control of the Internet is favoured by governments.", set()),
+    "an unnamed many": ("Network fees on content providers are opposed by many.", set()),
+    "critics": ("Real-name registration for social media accounts is criticised by critics.", set()),
+    # A `by` phrase that names no agent is no passive agent.
+    "evidence is no agent": ("Real-name registration for social media accounts is supported by little evidence.",
+                             set()),
+    "funding is no agent": ("The broadband fund is financed by fees on content providers.", set()),
+    "control by governments is a noun phrase": ("Delegates debated control by governments at length.", set()),
+    # An earlier verb with its own subject keeps the clause: the passive is inside its object.
+    "active verb before a passive relative": ("We reject proposals for intergovernmental control of the Internet "
+                                              "that are backed by Iran.", {("speaker", "control", "oppose")}),
+    # A question asserts nothing.
+    "an open question": ("Is a tax on Internet traffic supported by Zambia?", set()),
+}
+
+
+@pytest.mark.parametrize("name", list(PASSIVE_CASES))
+def test_passive_agent_holds_the_position(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    text, expected = PASSIVE_CASES[name]
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected
+
+
+def test_passive_hedge_lowers_confidence(codebook) -> None:  # type: ignore[no-untyped-def]
+    plain = code_text("A levy on Internet data was opposed by Uganda.", SPEAKER, codebook)
+    hedged = code_text("A levy on Internet data was reportedly opposed by Uganda.", SPEAKER, codebook)
+    assert {(s.holder, s.position) for s in plain} == {(s.holder, s.position) for s in hedged} == {
+        ("country:UGA", "oppose")}
+    assert hedged[0].confidence < plain[0].confidence
+
+
+def test_passive_back_reference_with_negation(codebook) -> None:  # type: ignore[no-untyped-def]
+    text = ("Several states proposed handing the ITU authority over the Internet. These proposals were not "
+            "supported by Chile.")
+    found = {(s.holder, s.issue_id, s.position) for s in code_text(text, ["Example Institute"], codebook)}
+    assert ("country:CHL", "control", "oppose") in found
+    assert not any(holder == "speaker" for holder, _issue, _position in found)

@@ -29,8 +29,16 @@ take control, innovation will suffer"), embedded questions ("whether ...": no st
 questions ("why should governments read our messages?") reverse the attitude; open questions state nothing. Holders
 come from
 speech frames ("..., said the minister"), from attitude verbs with an agentive subject ("some countries, including
-Brazil, ..., want"), and from passive agents ("they are opposed by the United States"); otherwise the position is
-the speaker's. Positions about an earlier proposal ("rejects these proposals") take that proposal's targets.
+Brazil, ..., want"), and from passive agents; otherwise the position is the speaker's. Positions about an earlier
+proposal ("rejects these proposals") take that proposal's targets.
+
+A passive holder verb (any of the lexicon's holder verbs as a participle after "is", "were", "has not been", "was
+reportedly", ...; or after a comma: "the proposal, backed by Cuba, ...") with a `by` agent who can hold a position
+gives the position to the agent, not the speaker: "calls for X were rejected by the United Kingdom" (the attitude
+inside the subject says what it proposes: "calls for X" is X), "they are not supported by Canada", "X is backed by
+Brazil and opposed by China" (a coordinated participle shares the subject). Negations and hedges in the verb group
+apply. A `by` phrase naming no agent ("supported by evidence") is no passive agent; an agent who is nobody the
+coder can name ("by many governments", "by critics") holds the position, so it is nobody's recorded stance.
 """
 
 from __future__ import annotations
@@ -313,43 +321,108 @@ class SentenceAnalysis:
     issues: set[str]
 
 
+# A passive attitude verb: an auxiliary (with negations and adverbs: "has not been", "was reportedly") before the
+# participle of one of the lexicon's holder verbs ("opposed", "backed", "called for").
+PASSIVE_AUXILIARY = re.compile(
+    r"\b(?:(?:is|are|was|were|been|being|be|get|gets|got)(?:\s+(?:not|never|no longer|also|still|long|now|already"
+    r"|\w+ly))*|(?:is|are|was|were)n't(?:\s+\w+ly)*)\s+$", re.IGNORECASE)
+PARTICIPLE = re.compile(r"\w+ed\b|sought\b|fought\b", re.IGNORECASE)
+BY_PHRASE = re.compile(r"\s+by\s+((?:[^,.;:]|(?<=\b[A-Z])\.|,\s*(?:and|including|such as|notably|among them)\s"
+                       r"|,\s*(?=(?:the\s+)?[A-Z]))+)")  # "by Russia, China and Iran", "by the U.S."
+# "backed by Brazil and opposed by China", "..., but opposed by China": a coordinated participle shares the subject.
+COORDINATED_PASSIVE = re.compile(r"\b(?:and|or|but|yet|while)\s+(?:(?:not|never|also|\w+ly)\s+)*$", re.IGNORECASE)
+ELLIPTIC_PASSIVE = re.compile(r"\W*(?:and|or|but|yet|while)\s+(?:(?:not|never|also|\w+ly)\s+)*", re.IGNORECASE)
+# Where the agent's noun phrase ends: "opposed by Brazil at the meeting in Geneva" is Brazil's alone.
+AGENT_END = re.compile(r"\s(?:at|in|during|since|because|as|when|while|after|before|last|earlier|amid|despite|who"
+                       r"|which|whose|that|than|to)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PassiveAgent:
+    """ "X is opposed by Canada": the holder verb in the passive, and who its agent is."""
+
+    cue: CueHit
+    holder: HolderRef
+    end: int  # where the agent phrase ends
+
+
+def _passive_agents(
+    text: str, clause: Clause, body_start: int, cues: list[CueHit], speaker: SpeakerNames,
+    lexicon: ActorLexicon | None,
+) -> list[PassiveAgent]:
+    """Holder verbs in the passive with a `by` agent who can hold a position, in clause order.
+
+    The agent is somebody (a named actor, "us", "critics", "many governments"): "supported by evidence" or
+    "backed by fees" are no agents. A participle after a comma is passive too: "the proposal, backed by Cuba, ...".
+    """
+    agents: list[PassiveAgent] = []
+    for cue in cues:
+        if not (clause.start <= cue.start < clause.end) or not cue.spec.holder or not PARTICIPLE.match(cue.text):
+            continue
+        by = BY_PHRASE.match(text, cue.end, clause.end)
+        if not by:
+            continue
+        if not (PASSIVE_AUXILIARY.search(text, body_start, cue.start) or re.search(r",\s*$", text[: cue.start])
+                or ELLIPTIC_PASSIVE.fullmatch(text, clause.start, cue.start)
+                or agents and COORDINATED_PASSIVE.search(text, agents[-1].end, cue.start)):
+            continue
+        end = by.end(1)
+        # The agent ends before another verb of position ("supported by Russia and opposed by ...") or an adjunct.
+        end = min([c.start for c in cues if by.start(1) < c.start < end] + [end])
+        stop = AGENT_END.search(text, by.start(1), end)
+        end = stop.start() if stop else end
+        phrase = re.sub(r"(?:\s*,)?(?:\s+(?:and|or|but|yet|while))?\s*$", "", text[by.start(1) : end])
+        end = by.start(1) + len(phrase)
+        holder = resolve_holder(phrase, speaker, lexicon)
+        if holder.kind == "nonagent":
+            continue
+        agents.append(PassiveAgent(cue, holder, end))
+    return agents
+
+
 def _clause_holder(
     text: str, clause: Clause, cues: list[CueHit], targets: list[TargetHit], default: HolderRef,
     speaker: SpeakerNames, lexicon: ActorLexicon | None,
-) -> tuple[HolderRef, int, CueHit | None, bool]:
-    """The clause's holder, where its own subject begins to count, the holder verb, and whether it is passive."""
+) -> tuple[HolderRef, int, CueHit | None, list[PassiveAgent]]:
+    """The clause's holder, where its own subject begins to count, the holder verb, and its passive agents (the
+    holder's and any coordinated after it: "supported by Russia and opposed by the United States").
+
+    A passive with an agent ("calls for X were rejected by the United Kingdom") names the holder, unless an earlier
+    holder verb has an agentive subject of its own ("we oppose proposals that are backed by Russia").
+    """
     body_start = clause.start
     lead = re.match(r"\W*(?:(?:and|but|however|yet|because|so|which|who|while|although|though|when|then|that)\b)?\W*",
                     text[clause.start : clause.end], re.IGNORECASE)
     if lead:
         body_start += lead.end()
+    agents = _passive_agents(text, clause, body_start, cues, speaker, lexicon)
+    fallback: tuple[HolderRef, int, CueHit | None, list[PassiveAgent]] | None = None
     for cue in cues:
         if not (clause.start <= cue.start < clause.end) or not cue.spec.holder:
             continue
-        passive = re.search(r"\b(?:is|are|was|were|been|being|be)\s+(?:\w+ly\s+)?$", text[body_start : cue.start])
-        by = re.match(r"\s+by\s+((?:[^,.;:]|,\s*(?:and|including)\s)+)", text[cue.end : clause.end])
-        if by and not passive and cue.text.lower().endswith("ed") and re.search(r",\s*$", text[:cue.start]):
-            passive = True  # "the proposal, backed by Saudi Arabia and Algeria, would ..."
-        if passive and by:
-            holder = resolve_holder(by.group(1), speaker, lexicon)
-            return holder, cue.start, cue, True
+        if agents and agents[0].cue is cue:
+            return agents[0].holder, cue.start, cue, agents
+        if fallback is not None:
+            continue
         subject = text[body_start : cue.start]
         exhortation = EXHORTATION.search(subject)
         if exhortation and default.kind in ("speaker", "nonagent"):
-            return default, body_start + exhortation.start(), cue, False  # "Congress should reject X": a prescription
+            return default, body_start + exhortation.start(), cue, []  # "Congress should reject X": a prescription
         if any(body_start <= t.start < cue.start for t in targets):
-            return default, clause.start, None, False  # "the model would favour big business": not an attitude
-        if not subject.strip() or re.fullmatch(r"\W*(?:to|and to|also|not|to not)\W*", subject.strip()):
-            return default, clause.start, cue, False
-        holder = resolve_holder(re.sub(r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has"
-                                       r"|have|had|is|are|was|were|continue to|continues to|not|also|even|still"
-                                       r"|strongly|firmly|vigorously|always|never)\b", " ", subject),
-                                speaker, lexicon)
-        if holder.kind == "nonagent":
-            return default, clause.start, None, False
-        verb_group = VERB_GROUP.search(subject)
-        return holder, body_start + verb_group.start() if verb_group else cue.start, cue, False
-    return default, clause.start, None, False
+            fallback = default, clause.start, None, []  # "the model would favour big business": not an attitude
+        elif not subject.strip() or re.fullmatch(r"\W*(?:to|and to|also|not|to not)\W*", subject.strip()):
+            fallback = default, clause.start, cue, []  # "calls for X" (a noun phrase: a passive may follow)
+        else:
+            holder = resolve_holder(re.sub(r"\b(?:will|would|shall|should|must|can|could|may|might|do|does|did|has"
+                                           r"|have|had|is|are|was|were|continue to|continues to|not|also|even|still"
+                                           r"|strongly|firmly|vigorously|always|never)\b", " ", subject),
+                                    speaker, lexicon)
+            if holder.kind == "nonagent":
+                fallback = default, clause.start, None, []
+            else:
+                verb_group = VERB_GROUP.search(subject)
+                return holder, body_start + verb_group.start() if verb_group else cue.start, cue, []
+    return fallback or (default, clause.start, None, [])
 
 
 def analyse_sentence(
@@ -409,8 +482,9 @@ def analyse_sentence(
             elif lexicon is not None and (mentions := lexicon.find(tail)) and \
                     tail.rstrip(" ,").endswith(mentions[-1].text):
                 clause_default = HolderRef("actors", mentions[-1].text, (mentions[-1].key,))
-        holder, scope_start, holder_cue, passive = _clause_holder(
+        holder, scope_start, holder_cue, agents = _clause_holder(
             text, clause, c_cues, c_targets, clause_default, speaker, lexicon)
+        passive = bool(agents)
         if holder.kind == "pronoun":
             holder = context.last_holder or default
         has_nor = bool(re.search(r"\b(?:nor|neither)\b", body, re.IGNORECASE))
@@ -419,9 +493,10 @@ def analyse_sentence(
         heads = _heads(text, c_targets)
         disavowed_end: int | None = None
         for target in heads:
-            if passive and holder_cue is not None and target.start < holder_cue.start:
+            by_agents = [a for a in agents if target.end <= a.cue.start]  # "X is opposed by Canada"
+            if by_agents:
                 pre = [c for c in c_cues if c.start < target.start]
-                post_cues = [holder_cue]
+                post_cues = []
             else:
                 pre = [c for c in c_cues if scope_start <= c.start < target.start] if holder_cue and \
                     holder_cue.start < target.start else [c for c in c_cues if c.start < target.start]
@@ -438,37 +513,54 @@ def analyse_sentence(
             chain.volition_adjacent = bool(volitions) and bool(
                 re.fullmatch(r"\s*(?:to\s+|of\s+)?(?:(?:a|an|the|any)\s+)?", text[volitions[-1].end : target.start])
                 or disavowed_end is not None and COORDINATED.fullmatch(text, disavowed_end, target.start))
-            if chain.attitude is None and chain.negations % 2 and any(
-                c.spec.modal for c in c_cues if c.start < target.start
-            ):
-                chain.attitude = 1  # "we should ... not push X": a normative negation, not a denial
-                chain.cues.append("(normative)")
-            _apply_outcome(text, target.end, clause.end, chain)
-            # A judgement after the target is about it when it is the subject (no target before it in the clause).
-            is_subject = not any(t.end <= target.start and "," not in text[t.end : target.start]
-                                 for t in heads if t is not target) and not OF_COMPLEMENT.search(text, 0, target.start)
-            governed = chain.flips != 1 or any(c.effect_pre == "flip" for c in pre)
-            post = _post_attitude(post_cues[:4]) if chain.attitude is None and is_subject and not governed \
-                else (None, 0, [])
-            result = _compose(target, chain, post)
-            agent_holder = None
-            if result is None and not chain.negations and holder_cue is None:
-                agent_holder = _own_action(text, clause, target, speaker, lexicon)
-                result = (target.orientation, "agent") if agent_holder is not None else None
-            if result is None:
-                continue
-            sign, kind = result
-            disavowed_end = target.end if kind == "disavowal" else None
-            if question == "drop":
-                continue
-            if question == "flip" and kind != "loaded":
-                sign = -sign  # loaded words keep their side even in a rhetorical question
-            trace = " ".join(chain.cues + post[2] + [f"[{target.text}]"])
-            confidence = BASE_CONFIDENCE[kind] * hedge
-            for issue in target.issues:
-                readings.extend(_attribute(issue, sign, confidence, agent_holder or holder, kind, trace, index,
-                                           clause, target, narrated=frame is None))
-            produced = True
+            post: tuple[int | None, int, list[str]] = (None, 0, [])
+            outcomes: list[tuple[HolderRef, Chain, tuple[int, str] | None]] = []
+            if by_agents:
+                start = target.end
+                for agent in by_agents:
+                    agent_chain = _by_agent(chain, text, start, agent.cue, c_cues)
+                    agent_holder = agent.holder
+                    if agent_holder.kind == "pronoun":
+                        agent_holder = context.last_holder or default
+                    outcomes.append((agent_holder, agent_chain, _compose(target, agent_chain, post)))
+                    start = agent.end
+            else:
+                if chain.attitude is None and chain.negations % 2 and any(
+                    c.spec.modal for c in c_cues if c.start < target.start
+                ):
+                    chain.attitude = 1  # "we should ... not push X": a normative negation, not a denial
+                    chain.cues.append("(normative)")
+                _apply_outcome(text, target.end, clause.end, chain)
+                # A judgement after the target is about it when it is the subject (no target before it in the
+                # clause).
+                is_subject = not any(t.end <= target.start and "," not in text[t.end : target.start]
+                                     for t in heads if t is not target) and not OF_COMPLEMENT.search(
+                                         text, 0, target.start)
+                governed = chain.flips != 1 or any(c.effect_pre == "flip" for c in pre)
+                if chain.attitude is None and is_subject and not governed:
+                    post = _post_attitude(post_cues[:4])
+                result = _compose(target, chain, post)
+                if result is None and not chain.negations and holder_cue is None:
+                    own = _own_action(text, clause, target, speaker, lexicon)
+                    if own is not None:
+                        outcomes.append((own, chain, (target.orientation, "agent")))
+                else:
+                    outcomes.append((holder, chain, result))
+            for reader, reader_chain, result in outcomes:
+                if result is None:
+                    continue
+                sign, kind = result
+                disavowed_end = target.end if kind == "disavowal" else None
+                if question == "drop":
+                    continue
+                if question == "flip" and kind != "loaded":
+                    sign = -sign  # loaded words keep their side even in a rhetorical question
+                trace = " ".join(reader_chain.cues + post[2] + [f"[{target.text}]"])
+                confidence = BASE_CONFIDENCE[kind] * hedge
+                for issue in target.issues:
+                    readings.extend(_attribute(issue, sign, confidence, reader, kind, trace, index,
+                                               clause, target, narrated=frame is None))
+                produced = True
         if clause.kind == "main" and pending_antecedent:
             readings.extend(_conditional(text, clause, index, c_cues, holder, pending_antecedent, hedge, question))
             pending_antecedent = []
@@ -579,6 +671,18 @@ OWN_ACTION = re.compile(
     r"|continues to|continue to)(?:\s+\w+ly)?(?:\s+(?:continue|continues|be able) to)?\s+$", re.IGNORECASE)
 
 
+def _by_agent(chain: Chain, text: str, start: int, verb: CueHit, cues: list[CueHit]) -> Chain:
+    """ "Calls for X were not backed by Y": the agent's attitude on what the subject proposes, with the negations
+    of its verb group ("is not supported by"). An attitude inside the subject says what it proposes ("calls for X"
+    is X, "opposition to X" is against X)."""
+    negations = [c for c in cues if c.effect_pre == "neg" and start <= c.start < verb.start]
+    sign = 1 if verb.effect_pre == "+" else -1
+    return dataclasses.replace(
+        chain, attitude=sign if chain.attitude is None else chain.attitude * sign,
+        negations=chain.negations + len(negations),
+        cues=chain.cues + [f"{c.text}(neg)" for c in negations] + [f"<{verb.text} by>"])
+
+
 def _own_action(
     text: str, clause: Clause, target: TargetHit, speaker: SpeakerNames, lexicon: ActorLexicon | None
 ) -> HolderRef | None:
@@ -684,11 +788,14 @@ def _inherited(
     else:
         chain = _chain([c for c in cues if c.start < anaphor.end()], has_nor)
         post_cues = [c for c in cues if c.start >= anaphor.end()]
-    if anaphor is not None and chain.attitude is not None:
+    elliptic = passive and holder_cue is not None and anaphor is None and same_sentence and bool(
+        ELLIPTIC_PASSIVE.fullmatch(text, clause.start, holder_cue.start))  # "X is backed by A, but opposed by B"
+    if elliptic and holder_cue is not None:
+        chain = _by_agent(Chain(), text, clause.start, holder_cue, cues)
+    elif passive and holder_cue is not None and anaphor is not None and anaphor.end() <= holder_cue.start:
+        chain = _by_agent(chain, text, anaphor.end(), holder_cue, cues)  # "they are (not) opposed by X"
+    elif anaphor is not None and chain.attitude is not None:
         _apply_outcome(text, anaphor.end(), clause.end, chain)
-    if chain.attitude is None and passive and holder_cue is not None and holder_cue.effect_pre in ("+", "-"):
-        chain.attitude = 1 if holder_cue.effect_pre == "+" else -1  # "they are opposed by X"
-        chain.cues.append(f"{holder_cue.text} by")
     if chain.attitude is None:
         post, _n, trace = _post_attitude(post_cues)
         if post is None:
@@ -696,8 +803,9 @@ def _inherited(
         chain.attitude, chain.cues = post, trace
     readings: list[Reading] = []
     flip = -1 if question == "flip" else 1
-    if not previous or anaphor is None:
+    if not previous or anaphor is None and not elliptic:
         return []
+    at = anaphor.start() if anaphor is not None else holder_cue.start if holder_cue is not None else clause.start
     if holder.kind not in ("speaker", "nonagent", "actors"):
         return []
     seen: set[str] = set()
@@ -708,7 +816,7 @@ def _inherited(
         sign = chain.attitude * chain.flips * (-1) ** chain.negations * orientation * flip
         readings.append(Reading(issue, sign, BASE_CONFIDENCE["anaphora"] * hedge, holder, "anaphora",
                                 " ".join(chain.cues) + " <refers back>", index, clause.after_contrast,
-                                clause.conceded, anaphor.start()))
+                                clause.conceded, at))
     return readings
 
 
