@@ -161,6 +161,18 @@ def test_new_coder_rules_recode_what_older_rules_coded(session: Session, store: 
     assert code_documents(session, codebook).documents_coded == 0
 
 
+def test_a_joint_contribution_speaks_for_every_submitter(session: Session, store: dict) -> None:
+    ruritania, brazil = store["ruritania"], store["brazil"]
+    text = "Joint contribution\n\nWe propose that an intergovernmental body manage the Internet.\n"
+    joint = _document(session, ruritania, "https://itu.example/joint", text)
+    joint.meta = {"submitter_actors": ["ruritania", "brazil", "no-such-actor"]}
+    session.commit()
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    held = {(s.actor_id, s.issue_id, s.position, s.reporter_id) for s in _stances(session, document_id=joint.id)}
+    assert held == {(ruritania.id, "control", "support", None), (brazil.id, "control", "support", None)}
+
+
 def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict) -> None:
     code_documents(session, load_codebook(DEFAULT_CODEBOOK))
     first = set_analyst_stance(session, "brazil", "control", "support", analyst="ana", note="WCIT vote")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -285,25 +285,23 @@ def _code_document(
     reviews: dict[ReviewKey, tuple[str, str | None, datetime | None]] | None = None,
 ) -> int:
     author: Actor | None = document.actor
+    co_authors = _co_authors(document, actors)
     names = actors.names_of(author) if author is not None else []
+    for co_author in co_authors:
+        names += actors.names_of(co_author)
     if document.author:
         names.append(document.author)
     stances = code_text(document.text or "", names, codebook, lexicon=actors.lexicon)
     stated_at = document.published_at or document.fetched_at
     added = 0
-    for coded in stances:
-        if coded.holder == SPEAKER_KEY:
-            if author is None or author.kind in REPORTING_KINDS:
-                continue  # no known speaker, or a reporter's own voice: no stance
-            holder = author
-        else:
-            holder = actors.resolve(coded.holder)
-            if holder is None:
-                continue
-        if author is not None and holder.id == author.id and coded.holder != SPEAKER_KEY:
-            reporter_id = None
-        else:
-            reporter_id = author.id if author is not None and holder.id != author.id else None
+    seen: set[tuple[int, str, str, int]] = set()
+    for coded, holder in _holders(stances, author, co_authors, actors):
+        key = (holder.id, coded.issue_id, coded.position, coded.start)
+        if key in seen:
+            continue  # a co-author named in its own joint text
+        seen.add(key)
+        authors = {a.id for a in (author, *co_authors) if a is not None}
+        reporter_id = author.id if author is not None and holder.id not in authors else None
         session.add(Stance(
             actor_id=holder.id,
             issue_id=coded.issue_id,
@@ -325,6 +323,27 @@ def _code_document(
         ))
         added += 1
     return added
+
+
+def _co_authors(document: Document, actors: StoreActors) -> list[Actor]:
+    """The other submitters of a joint contribution (the first is the document's actor)."""
+    slugs = (document.meta or {}).get("submitter_actors") or []
+    found = [actors.resolve(f"actor:{slug}") for slug in slugs[1:] if isinstance(slug, str)]
+    return [a for a in found if a is not None and a.id != document.actor_id]
+
+
+def _holders(stances: Sequence[CodedStance], author: Actor | None, co_authors: list[Actor],
+             actors: StoreActors) -> Iterator[tuple[CodedStance, Actor]]:
+    """Each coded stance with the actor(s) holding it: the speaker's go to every author of a joint document."""
+    for coded in stances:
+        if coded.holder != SPEAKER_KEY:
+            holder = actors.resolve(coded.holder)
+            if holder is not None:
+                yield coded, holder
+        elif author is not None and author.kind not in REPORTING_KINDS:  # a reporter's own voice: no stance
+            yield coded, author
+            for co_author in co_authors:
+                yield coded, co_author
 
 
 def _carried_review(reviews: dict | None, key: ReviewKey) -> dict[str, object]:
