@@ -367,3 +367,80 @@ def test_passive_back_reference_with_negation(codebook) -> None:  # type: ignore
     found = {(s.holder, s.issue_id, s.position) for s in code_text(text, ["Example Institute"], codebook)}
     assert ("country:CHL", "control", "oppose") in found
     assert not any(holder == "speaker" for holder, _issue, _position in found)
+
+
+# The source of a transfer loses what moves: it counts reversed; the destination keeps its own polarity; what moves
+# shows no side by itself. The rules alone read each one way (checked with coder._settle switched off too).
+TRANSFER_CASES = {
+    "take over ... from": ("We want the UN to take over the coordination of domain names from ICANN.",
+                           {("speaker", "control", "support")}),
+    "transfer ... from ... to": ("We back transferring control of the Internet from ICANN to an intergovernmental "
+                                 "body.", {("speaker", "control", "support")}),
+    "what moves is no side": ("We oppose transferring the IANA functions from ICANN to the ITU.",
+                              {("speaker", "control", "oppose")}),
+    "wrest ... from": ("We oppose any attempt to wrest authority over domain names from the multistakeholder "
+                       "community.", {("speaker", "control", "oppose")}),
+    "out of the hands of": ("The Example Alliance rejects plans to take the management of domain names out of the "
+                            "hands of ICANN.", {("speaker", "control", "oppose")}),
+    "away from, to a destination": ("We support moving root zone oversight away from the US government to the "
+                                    "multistakeholder community.", {("speaker", "control", "oppose")}),
+    "away from, to an intergovernmental destination": ("Our delegation supports moving root zone oversight away "
+                                                       "from ICANN to an intergovernmental body.",
+                                                       {("speaker", "control", "support")}),
+    "a transition away from": ("We favour a transition away from the multistakeholder model.",
+                               {("speaker", "control", "support")}),
+    "negated acceptance of a transfer away": ("We will never accept the transfer of the IANA functions away from the "
+                                              "multistakeholder community.", {("speaker", "control", "oppose")}),
+    "replacing X with Y": ("We do not support replacing ICANN with an intergovernmental body.",
+                           {("speaker", "control", "oppose")}),
+    "instead of": ("We want an intergovernmental body to manage domain names instead of ICANN.",
+                   {("speaker", "control", "support")}),
+    "a named holder": ("Peru is opposing a transition away from the multistakeholder model.",
+                       {("country:PER", "control", "oppose")}),
+    # Not a transfer: "from" after other words keeps what it names.
+    "support from": ("We welcome support from the multistakeholder community.", {("speaker", "control", "oppose")}),
+    "input from": ("We strongly support input from the multistakeholder community.",
+                   {("speaker", "control", "oppose")}),
+    # A transfer described with no attitude is no stance; a "from" of time is no source.
+    "described transfer": ("The plan would shift authority over domain names from the multistakeholder community to "
+                           "governments.", set()),
+    "from a date": ("The ITU will take over the secretariat from 2027.", set()),
+}
+
+
+@pytest.mark.parametrize("name", list(TRANSFER_CASES))
+def test_transfer_source_counts_reversed(name: str, codebook, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    text, expected = TRANSFER_CASES[name]
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected
+    monkeypatch.setattr(coder, "_settle", lambda pairs: pairs)  # the rules alone, before any settling
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected
+
+
+# "V X as C": C is what the holder takes X to be, not what it rejects or welcomes. The attitude carries to C's target
+# only through a relation the coder reads; otherwise no stance (and no framing by the writer).
+AS_COMPLEMENT_CASES = {
+    "passive, interference in a good": ("The resolution was denounced by Iran as interference in its national "
+                                        "sovereignty over cyberspace.", {("country:IRN", "control", "support")}),
+    "encroachment on a good": ("Cuba condemned the ruling as an encroachment on its cyber sovereignty.",
+                               {("country:CUB", "control", "support")}),
+    "incompatible with a good": ("India rejected the draft as incompatible with the rights of states to regulate "
+                                 "cyberspace.", {("country:IND", "control", "support")}),
+    "a victory for": ("Norway welcomed the outcome as a victory for multistakeholder governance.",
+                      {("country:NOR", "control", "oppose")}),
+    "a defeat for": ("Germany welcomed the ruling as a defeat for mass surveillance.",
+                     {("country:DEU", "surveillance", "oppose")}),
+    "the target heads the complement": ("We support the forum as a multistakeholder platform.",
+                                        {("speaker", "control", "oppose")}),
+    "a purpose": ("We reject the draft as an attempt to take control of the Internet.",
+                  {("speaker", "control", "oppose")}),
+    "the complement's own judgement": ("We reject the bill as a pretext for mass surveillance of online users.",
+                                       {("speaker", "surveillance", "oppose")}),
+    # A relation the coder cannot read: no stance rather than the verb's attitude on the target.
+    "a matter of": ("Vietnam rejected the text as a matter of national sovereignty over the Internet.", set()),
+}
+
+
+@pytest.mark.parametrize("name", list(AS_COMPLEMENT_CASES))
+def test_as_complement_is_the_reason_not_the_object(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    text, expected = AS_COMPLEMENT_CASES[name]
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected

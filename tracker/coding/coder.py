@@ -28,7 +28,7 @@ from tracker.models import Actor, Document, JobRun, Stance
 
 log = logging.getLogger(__name__)
 
-CODER_NAME = "rules-3"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+CODER_NAME = "rules-4"  # bump when the rules change, so that `tracker code` recodes what older rules coded
 
 
 def coding_version(codebook: Codebook) -> str:

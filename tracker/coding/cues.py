@@ -35,10 +35,13 @@ class CueSpec:
     copular: bool = False  # "is (not) necessary": a negation inside the phrase reverses it
     modal: bool = False  # "must", "need": on a preceding subject, its judgement depends on the verb that follows
     local: bool = False  # acts on its own object only, like a harm verb ("free from X", "refrain from X")
+    source: bool = False  # the source of a transfer ("away from X"): reverses X, not a destination after it
 
 
 def _v(stem: str) -> str:
-    """A verb stem with its inflections: support -> support|supports|supported|supporting."""
+    """A verb stem with its inflections: support -> support|supports|supported|supporting; replace -> replacing."""
+    if stem.endswith("e") and not stem.endswith("ee"):
+        return rf"{stem[:-1]}(?:e|es|ed|ing)"
     return rf"{stem}(?:s|es|ed|d|ing)?"
 
 
@@ -177,12 +180,13 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
-            rf"|{_v('affect')}|interfer\w* with|{_v('chill')}|chilling effect on|{_v('degrade')}|{_v('isolate')}"
+            rf"|{_v('affect')}|interfer\w* (?:with|in)|encroach\w* (?:on|upon)|(?:incompatible|inconsistent) with"
+            rf"|at odds with|in conflict with|{_v('chill')}|chilling effect on|{_v('degrade')}|{_v('isolate')}"
             r"|puts?(?:ting)?(?= (?:[\w'-]+ ){1,4}at risk)"
             rf"|slow(?:s|ed|ing)? down|{_v('hamper')}|{_v('hinder')}|hurt|hurts|hurting|{_v('cripple')}|{_v('choke')}"
             rf"|{_v('render')} (?:[\w'-]+ ){{0,3}}inaccessible|inaccessible"
-            r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault) (?:to|on"
-            r"|for|against)",
+            r"|(?:a |an )?(?:danger|dangers|threat|threats|risk|risks|blow|attack|attacks|assault|defeat|setback)"
+            r" (?:to|on|for|against)",
             "flip", post="-"),
     # Removal and replacement: turns what follows into its opposite, no judgement of the subject.
     CueSpec(rf"{_v('reduce')}|{_v('remove')}|{_v('eliminate')}|{_v('abolish')}|{_v('replace')}|replacement of"
@@ -192,22 +196,42 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('shelve')}|{_v('repeal')}|{_v('reverse')}|{_v('veto')}(?:es|ed|ing)?"
             rf"|{_v('block')}|{_v('ban')}(?:ned|ning)?|{_v('prohibit')}|{_v('outlaw')}|{_v('curb')}|{_v('tackle')}"
             rf"|{_v('combat')}|{_v('counter')}|{_v('fight')}(?!s? (?:for|against))|fought(?! for| against)"
-            rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|away from|instead of"
-            r"|rather than|(?:move|moving|transfer\w*|shift\w*) (?:\w+ ){0,4}(?:away )?from"
-            rf"|{_v('exclude')}|{_v('exempt')}", "flip"),
+            rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|instead of"
+            rf"|rather than|{_v('exclude')}|{_v('exempt')}", "flip"),
+    # The source of a transfer: what authority moves away from ("away from ICANN", "out of the hands of states")
+    # loses it. A bare "from" is a source only after a verb or noun of transfer (see TRANSFER).
+    CueSpec(r"(?:away|out) from|out of the (?:hands|grip|control|clutches) of", "flip", source=True),
     # Benefit: carries what follows, and praises a subject that does it ("X protects Y").
     # A goal: "(in order) to strengthen X" says the holder wants more of X.
     CueSpec(r"(?<!\w )to (?:strengthen|enhance|expand|increase|promote|reinforce|consolidate|advance|bolster|protect"
             r"|safeguard|ensure|preserve|defend|uphold)", "+", post="+"),
     CueSpec(rf"{_v('protect')}|protection of|{_v('safeguard')}|safeguards? (?:for|of)|{_v('ensure')}|{_v('preserve')}"
             rf"|preservation of|{_v('guarantee')}|{_v('respect')}|respect for|{_v('secure')}|{_v('strengthen')}"
-            rf"|{_v('enhance')}", "keep", post="+"),
+            rf"|{_v('enhance')}|(?:a |an )?(?:victory|win|boost|boon|triumph) for", "keep", post="+"),
     CueSpec(rf"{_v('maintain')}|{_v('keep')}|kept|{_v('expand')}|{_v('extend')}|{_v('increase')}"
             rf"|more|greater|{_v('succeed')}|success of|{_v('enable')}|{_v('give')}|gave|given"
             rf"|{_v('allow')}(?: for)?|{_v('let')}|letting|{_v('permit')}(?:ted|ting)?"
             rf"|{_v('grant')}|{_v('introduce')}|{_v('impose')}|{_v('establish')}|{_v('bring')}|brought|{_v('move')} to"
             rf"|{_v('transfer')} to|{_v('push')}|pushing", "keep"),
 )
+
+# Verbs and nouns of transfer, after which "from X" names the source that loses what moves: "take over the
+# management of the Internet from ICANN", "the transition of stewardship from the US government", "wrest control
+# from the community". Removing, stripping or taking (back, away) transfers only with authority as its object
+# ("remove oversight of the root zone from X"; not "remove governments from the process", "take lessons from X").
+TRANSFER = re.compile(
+    r"(?<![\w-])(?:transfer\w*|shift(?:s|ed|ing)?|mov(?:e|ed|ing)|transition\w*|migrat\w*|relocat\w*"
+    r"|devolv\w*|devolution|wrest\w*|seiz\w*|usurp\w*|hand(?:s|ed|ing)? (?:[\w'-]+ ){0,4}?(?:over|back)"
+    r"|handover|hand-over|(?:take|takes|took|taking|taken) over|takeover"
+    r"|(?:take|takes|took|taking|taken|remov\w*|strip\w*|withdraw\w*|reclaim\w*|wrench\w*|grab\w*)"
+    r"(?: back| away)? (?:[\w'-]+ ){0,3}(?:control|authority|powers?|oversight|stewardship|management|governance"
+    r"|responsibilit(?:y|ies)|roles?|functions?|say|jurisdiction|mandate|charge|reins|administration|coordination))"
+    r"(?![\w-])",
+    re.IGNORECASE,
+)
+TRANSFER_FROM = re.compile(r"(?<![\w-])from(?: (?:the )?(?:hands|grip|control|clutches) of)?(?![\w-])",
+                           re.IGNORECASE)
+TRANSFER_SOURCE_CUE = CueSpec(r"from", "flip", source=True)
 
 NEGATION_CUE = CueSpec(
     r"not|n't|no|never|nobody|no one|nothing|none|neither|nor|without|little to no|hardly|cannot|can't|won't"

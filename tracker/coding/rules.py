@@ -18,7 +18,16 @@ A stance is composed, not looked up. In each clause the coder finds the issue ta
 - a harm, removal or purpose to counter ("restrict", "to combat") acts on its own object, under an attitude on each
   item of a list ("we back filtering to combat spam, fraud and illegal content": for removing illegal content), but
   not on a coordinated verb phrase after it; a target in another's complement ("state control over technical
-  coordination") is part of that head's phrase.
+  coordination") is part of that head's phrase;
+- the source of a transfer loses what moves, so it counts reversed: "from X" after a verb or noun of transfer
+  ("take over the management of the Internet from ICANN", "the transition of stewardship from ..."; see
+  `cues.TRANSFER`), "away from X", "out of the hands of X", "instead of X", "replace X with ..."; the destination
+  ("... to an intergovernmental body") keeps its own polarity, and what moves ("control of the Internet" in
+  "transfer control of the Internet from ICANN to ...") shows no side by itself unless it is loaded;
+- an "as" complement after the holder's verb is not its object but what the holder takes the object to be
+  ("Iran rejected the proposal as interference in its sovereignty"): the attitude reaches a target in it only
+  through a relation the coder reads (the target heads it, a harm or benefit, a purpose; a judgement of its own
+  replaces the verb's), otherwise the target gives no stance ("rejected it as a matter of sovereignty").
 
 Where one sentence still reads both ways for the same holder and issue, the coder keeps one (see
 `coder._settle`).
@@ -165,6 +174,9 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
                 hits.append(CueHit(match.start(), match.end(), match.group(0), spec, pre, post))
     for match in NEGATION.finditer(text):
         hits.append(CueHit(match.start(), match.end(), match.group(0), C.NEGATION_CUE, "neg", None))
+    for match in C.TRANSFER_FROM.finditer(text):
+        if _transfer_before(text, match.start()):
+            hits.append(CueHit(match.start(), match.end(), match.group(0), C.TRANSFER_SOURCE_CUE, "flip", None))
     # A cue inside a target phrase is part of the target ("break encryption", "greater state control").
     hits = [h for h in hits if not any(t.start <= h.start and h.end <= t.end for t in targets)]
     # "the proposed fees": a participle after a determiner is an adjective, not somebody's position.
@@ -179,6 +191,25 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
             continue
         kept.append(hit)
     return sorted(kept, key=lambda h: h.start)
+
+
+TRANSFER_GAP_STOP = re.compile(r"[,;:.!?\"()]|\b(?:to|into|towards?|from|that|which|who|because|if|but)\b",
+                               re.IGNORECASE)
+MAX_TRANSFER_GAP = 6
+
+
+def _transfer_before(text: str, at: int) -> bool:
+    """ "from" at `at` names the source of a transfer: a verb or noun of transfer (`cues.TRANSFER`) governs it,
+    with at most a short object between ("take over the management of the Internet from ICANN") and no
+    destination, clause boundary or other preposition of direction in between."""
+    window = text[max(0, at - 160) : at]
+    last = None
+    for match in C.TRANSFER.finditer(window):
+        last = match
+    if last is None:
+        return False
+    gap = window[last.end() :]
+    return len(gap.split()) <= MAX_TRANSFER_GAP and not TRANSFER_GAP_STOP.search(gap)
 
 
 COPULAR_NEGATION = re.compile(r"\b(?:not|never|no longer|hardly)\b|n't", re.IGNORECASE)
@@ -249,6 +280,8 @@ def _post_attitude(cues: list[CueHit]) -> tuple[int | None, int, list[str]]:
     modal: CueHit | None = None
     flips = 1
     for cue in cues:
+        if cue.spec.source:
+            continue  # "X should be taken out of the hands of Y": the source is Y, X is not harmed
         if cue.effect_pre == "neg":
             negations += 1
             if modal is None and re.search(r"\b(?:should|must)\b", cue.text):
@@ -491,8 +524,11 @@ def analyse_sentence(
         hedge = HEDGE_FACTOR if (C.HEDGES.search(body) or hedged_sentence and clause.kind != "main") else 1.0
         produced = False
         heads = _heads(text, c_targets)
+        moved = _moved(text, heads, c_cues)
         disavowed_end: int | None = None
         for target in heads:
+            if target.start in moved:
+                continue
             by_agents = [a for a in agents if target.end <= a.cue.start]  # "X is opposed by Canada"
             if by_agents:
                 pre = [c for c in c_cues if c.start < target.start]
@@ -508,6 +544,11 @@ def analyse_sentence(
                 text, c, target, c_targets, c_cues,
                 lists=any(a.effect_pre in ("+", "-") for a in pre if a.end <= c.start))]
             pre = _within_reach(text, pre, target)
+            if holder_cue is not None and not by_agents:
+                reason = _as_reason(text, holder_cue, target, pre)
+                if reason is None:
+                    continue
+                pre = reason
             chain = _chain(pre, has_nor)
             volitions = [c for c in pre if c.spec.volition]
             chain.volition_adjacent = bool(volitions) and bool(
@@ -635,6 +676,66 @@ def _heads(text: str, targets: list[TargetHit]) -> list[TargetHit]:
     return heads
 
 
+# "as" introducing what the holder takes its object to be: "rejected the proposal as interference in ...". Not
+# a comparison, a conjunction ("as we said") or a fixed phrase ("as well as", "such as", "as part of").
+AS_COMPLEMENT = re.compile(
+    r"(?<![\w-])(?<!such )(?<!well )(?<!same )(?<!just )(?<!so )as\s+(?!(?:well|such|long|soon|far|much|many|of|to"
+    r"|for|regards|part|a result|opposed|if|though|usual|follows|we|i|you|they|he|she|it)\b"
+    r"|(?:\w+ed|set|laid|written|drawn) (?:up |out |down )?(?:by|in|under|at|above|below|earlier|before)\b)",
+    re.IGNORECASE)  # "as set out in ...", "as proposed by ...": a reduced clause
+FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|will|would|do|does|did|can|could|shall|should|must|may"
+                    r"|might)\b|n't", re.IGNORECASE)
+REASON_RELATION = re.compile(r"\b(?:in|on|with|to|into|upon|against|of|from|by|over|about|at|under|within|between"
+                             r"|than)\b", re.IGNORECASE)
+PURPOSE_TO = re.compile(r"\b(?:attempts?|efforts?|bids?|moves?|plans?|plots?|ploys?|schemes?|push|drive|campaign"
+                        r"|ways?|means|tools?|excuses?|pretexts?|steps?|ambitions?|designs?)\s+to\s+$", re.IGNORECASE)
+
+
+def _as_reason(text: str, verb: CueHit, target: TargetHit, pre: list[CueHit]) -> list[CueHit] | None:
+    """The cues that judge a target in an "as" complement after the holder's verb, or None: no stance from it.
+
+    "The plan was denounced by Iran as interference in its cyber sovereignty": the complement is not what is
+    denounced but what the holder takes it to be, and the attitude carries to what it says only where the coder
+    can read how it relates to the target: the target heads it ("welcomed the forum as a multistakeholder body"), a
+    harm or benefit links them ("rejected it as an attack on the multistakeholder model" values the model; "as
+    interference in its cyber sovereignty" values sovereignty), or a purpose ("as a space for free speech", "as an
+    attempt to take control of ..."). A judgement of its own in the complement is the judgement ("rejected it as
+    a pretext for mass surveillance": against surveillance, not the verb's attitude times the complement's).
+    Another relation ("as a matter of national sovereignty", "as a model of ...") is left uncoded.
+    """
+    complement = None
+    for match in AS_COMPLEMENT.finditer(text, verb.end, target.start):
+        complement = match
+    if complement is None:
+        return pre
+    between = text[complement.end() : target.start]
+    if FINITE.search(between):
+        return pre  # "as the ITU has said ...": a clause of its own, not a complement
+    own = [c for c in pre if complement.end() <= c.start]
+    if any(c.effect_pre in ("+", "-") for c in own):
+        return own
+    if any(c.effect_pre in ("flip", "keep") for c in own):
+        return pre
+    if PURPOSE_TO.search(between):
+        return pre
+    return None if REASON_RELATION.search(between) else pre
+
+
+# What a transfer moves ends at its source, after at most two more words of its own ("the domain name system",
+# "the IANA functions over"): not past a destination, a conjunction or a relative.
+MOVED_GAP = re.compile(r"\s+(?:(?!(?:to|into|towards?|and|or|but|by|with|that|which|who)\b)[\w'-]+\s+){0,2}",
+                       re.IGNORECASE)
+
+
+def _moved(text: str, heads: list[TargetHit], cues: list[CueHit]) -> set[int]:
+    """Where the targets that are what a transfer moves begin: "control of the Internet" in "transfer control of
+    the Internet from ICANN to the ITU" shows no side by itself; where it moves from and to does. A loaded phrase
+    keeps its side ("take control of the Internet away from ...")."""
+    sources = [c for c in cues if c.spec.source]
+    return {t.start for t in heads if not t.valence and any(MOVED_GAP.fullmatch(text, t.end, c.start)
+                                                           for c in sources)}
+
+
 def _reset_at_coordination(text: str, pre: list[CueHit]) -> list[CueHit]:
     """ "We oppose backdoors and support encryption": a new attitude verb after "and" starts a new chain."""
     start = 0
@@ -724,6 +825,10 @@ def _flip_reaches(
     """
     inner = [t for t in targets if t is not target and cue.end <= t.start and t.end <= target.start]
     between = text[cue.end : target.start]
+    if cue.spec.source and DESTINATION.search(between):
+        return False  # "away from X to Y": Y is where it goes, with its own polarity
+    if ALTERNATIVE.fullmatch(cue.text):
+        between = ALTERNATIVE_PREPOSITION.sub("", between)  # "managed by governments instead of by ICANN"
     if not inner and not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6:
         return True
     if not lists or any(cue.end <= c.start < target.start for c in cues if c is not cue):
@@ -736,6 +841,9 @@ def _flip_reaches(
             and all(len(item.split()) <= MAX_ITEM_WORDS and not NOT_A_LIST_ITEM.search(item) for item in items))
 
 
+ALTERNATIVE = re.compile(r"instead of|rather than", re.IGNORECASE)
+ALTERNATIVE_PREPOSITION = re.compile(r"^\s*(?:by|with|through|via|under)\s+", re.IGNORECASE)
+DESTINATION = re.compile(r"\b(?:to|into|towards?|onto|in favou?r of)\b", re.IGNORECASE)
 LIST_SEPARATOR = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|as well as|such as|including|in particular"
                             r"|notably|especially)\s+", re.IGNORECASE)
 NOT_A_LIST_ITEM = re.compile(r"[;:()\"]|\b(?:is|are|was|were|be|been|being|will|would|shall|should|must|can|could"
