@@ -32,6 +32,16 @@ from tracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document
 LOCAL = ["127.0.0.1"]
 
 
+def add_slow_listing(engine: Engine, site: FixtureSite) -> None:
+    """The source `slow`: a listing whose documents answer slowly, for tests that stop a crawl mid-way."""
+    with session_factory(engine)() as session:
+        actor = Actor(slug="council", name="Council", kind="igo")
+        session.add(actor)
+        session.flush()
+        add_source(session, site, "slow", actor, "listing", "/slow/index.html", item_links="a.doc")
+        session.commit()
+
+
 def crawl_settings(database_url: str, **overrides: object) -> Settings:
     """Fast, local settings: no throttling or delay, a 1 s timeout, one retry, a 500 kB size limit."""
     values: dict[str, object] = dict(
@@ -387,12 +397,7 @@ def test_changed_page_gets_a_new_version_and_an_empty_source_is_suspicious(
 def test_killed_crawler_leaves_a_consistent_store_and_a_rerun_completes_it(
     engine: Engine, database_url: str, own_site: FixtureSite
 ) -> None:
-    with session_factory(engine)() as session:
-        actor = Actor(slug="council", name="Council", kind="igo")
-        session.add(actor)
-        session.flush()
-        add_source(session, own_site, "slow", actor, "listing", "/slow/index.html", item_links="a.doc")
-        session.commit()
+    add_slow_listing(engine, own_site)
     settings = crawl_settings(database_url, concurrent_per_domain=1, download_delay=0.1)
     stored: list[str] = []
     child: dict[str, int] = {}
@@ -463,12 +468,7 @@ def test_unknown_source_ids_are_named_with_the_valid_ones(engine: Engine, databa
 
 
 def test_time_limit_stops_the_crawl_gracefully(engine: Engine, database_url: str, own_site: FixtureSite) -> None:
-    with session_factory(engine)() as session:
-        actor = Actor(slug="council", name="Council", kind="igo")
-        session.add(actor)
-        session.flush()
-        add_source(session, own_site, "slow", actor, "listing", "/slow/index.html", item_links="a.doc")
-        session.commit()
+    add_slow_listing(engine, own_site)
     # A download delay spaces the requests (Scrapy 2.19 bursts past the per-domain limit without one).
     settings = crawl_settings(database_url, concurrent_per_domain=1, download_delay=0.15, crawl_time_limit=1.5)
     report = run_crawl(settings, trigger="test")
