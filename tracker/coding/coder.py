@@ -29,13 +29,13 @@ from tracker.models import Actor, Document, JobRun, Stance
 log = logging.getLogger(__name__)
 
 CODER_NAME = "rules-4"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+SPEAKER_KEY = "speaker"
+POSITION = {1: "support", -1: "oppose"}
 
 
 def coding_version(codebook: Codebook) -> str:
     """What `documents.coded_version` records: the codebook's version and the coder's, so either change recodes."""
     return f"{codebook.version}+{CODER_NAME}"
-SPEAKER_KEY = "speaker"
-POSITION = {1: "support", -1: "oppose"}
 
 
 @dataclass(frozen=True)
