@@ -90,6 +90,25 @@ def test_tracker_crawl_unknown_source_is_one_clear_line(env: tuple[dict[str, str
     assert "unknown source id(s): nope; valid ids: france-communiques, france-statements" in result.stderr
 
 
+def test_tracker_crawl_names_each_error_with_its_url(env: tuple[dict[str, str], FixtureSite, str]) -> None:
+    environ, site, _url = env
+    registry_path = Path(environ["TRACKER_REGISTRY"])
+    registry_path.write_text(registry_path.read_text() + f"""
+[[sources]]
+id = "france-gone"
+actor = "france"
+kind = "document"
+url = "{site.url('/gone/[red]page.html')}"
+allowed_domains = ["127.0.0.1"]
+""")
+    tracker("sources", "sync", env=environ)
+    result = tracker("crawl", "--source", "france-gone", env=environ)
+    assert result.returncode == 1  # the only source failed
+    [line] = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("error")]
+    assert line.startswith("error france-gone: http://127.0.0.1:") and "404" in line
+    assert "[red]" not in line.split("france-gone", 1)[0]  # the style is applied, not printed
+
+
 def test_scrapy_list_and_crawl_inside_the_project(env: tuple[dict[str, str], FixtureSite, str]) -> None:
     environ, site, url = env
     tracker("sources", "sync", env=environ)

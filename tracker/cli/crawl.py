@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -68,7 +69,8 @@ def print_report(report: CrawlReport) -> None:
     console.print(summary_table(report))
     errors = [(s.source, url, reason) for s in report.sources for url, reason in s.errors]
     for source, url, reason in errors[:MAX_ERRORS_SHOWN]:
-        console.print(f"  [red]error[/] {source}: {url or '-'}: {reason}", highlight=False, markup=False)
+        detail = f"{source}: {url or '-'}: {reason}"  # crawled text: printed as is, never as markup
+        console.print(f"  [red]error[/] {escape(detail)}", highlight=False)
     if len(errors) > MAX_ERRORS_SHOWN:
         console.print(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more (table crawl_errors, run {report.run_id})")
     if report.message:
