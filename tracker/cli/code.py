@@ -58,9 +58,9 @@ def code(
         f"{report.stances_added} stances added, {report.stances_removed} replaced"
     )
     for reason, count in sorted(report.uncoded.items()):
-        console.print(f"  uncoded: {count} documents ({reason})")
+        console.print(f"  uncoded: {count} documents ({reason})", markup=False)
     if report.actors_created:
-        console.print(f"  new actors found in text: {', '.join(report.actors_created)}")
+        console.print(f"  new actors found in text: {', '.join(report.actors_created)}", markup=False)
 
 
 @code_app.command("set")

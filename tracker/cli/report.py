@@ -21,6 +21,6 @@ def report(
     """Render the weekly briefing into OUT/<week>/ and refresh OUT/index.html."""
     settings = get_settings()
     result = render_briefing(open_store(settings), week, formats.split(","), out, settings)
-    console.print(f"briefing {result.week}: {result.summary['headline']}", highlight=False)
+    console.print(f"briefing {result.week}: {result.summary['headline']}", highlight=False, markup=False)
     for path in result.paths:
-        console.print(f"  {path}", highlight=False)
+        console.print(f"  {path}", highlight=False, markup=False)

@@ -26,6 +26,7 @@ def run(
     configure_logging(settings)
     results = run_once(settings, all_sources=all_sources, force_briefing=force_briefing)
     for result in results:
-        console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True)
+        console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True,
+                      markup=False)
     if not all(r.ok for r in results):
         raise typer.Exit(1)

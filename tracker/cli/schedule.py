@@ -52,6 +52,7 @@ def run_command(job: str = typer.Argument(..., help=f"One of: {', '.join(JOB_NAM
     configure_logging(settings)
     open_store(settings).dispose()
     result = run_job(job, settings, trigger="cli")
-    console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True)
+    console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True,
+                  markup=False)
     if not result.ok:
         raise typer.Exit(1)

@@ -75,8 +75,9 @@ def print_status(report: StoreStatus) -> None:
         console.print("[bold]attention[/]")
         for s in report.failing_sources:
             console.print(f"  source {s.slug} failed: {s.last_message or 'see `tracker sources list`'}",
-                          highlight=False)
+                          highlight=False, markup=False)
         for s in report.suspicious_sources:
             console.print(f"  source {s.slug} is suspicious: it yielded documents before, none now", highlight=False)
         for job in report.recent_failures:
-            console.print(f"  {_when(job.started_at)} {job.job} {job.status}: {job.message or ''}", highlight=False)
+            console.print(f"  {_when(job.started_at)} {job.job} {job.status}: {job.message or ''}", highlight=False,
+                          markup=False)
