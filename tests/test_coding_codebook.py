@@ -137,3 +137,29 @@ def test_text_without_punctuation_is_cut_into_bounded_pieces() -> None:
     sentences = split_sentences(text)
     assert len(sentences) > 10
     assert all(len(s.text) <= 1000 and text[s.start : s.end] == s.text for s in sentences)
+
+
+# Where authority goes: states and intergovernmental bodies as destinations are the proposition; "out of the hands
+# of" is a source and counts reversed.
+DESTINATION_CASES = {
+    "into the hands of, rejected": ("We will resist any move to deliver the DNS into the hands of national "
+                                    "governments.", {"control": "oppose"}),
+    "in the hands of, welcomed": ("We welcome proposals to place cyberspace governance in the hands of the member "
+                                  "states.", {"control": "support"}),
+    "in the hands of, with a modal": ("The Internet must be put in the hands of individual states.",
+                                      {"control": "support"}),
+    "out of the hands of": ("We must keep domain names out of the hands of governments.", {"control": "oppose"}),
+    "under the authority of": ("The root zone needs to come under the authority of sovereign states.",
+                               {"control": "support"}),
+    "under the control of, rejected": ("We oppose placing the Internet under the direct control of the ITU.",
+                                       {"control": "oppose"}),
+    "returned to states": ("Stewardship of the Internet should be returned to national governments.",
+                           {"control": "support"}),
+    "no Internet, no issue": ("Healthcare policy should be placed in the hands of the member states.", {}),
+}
+
+
+@pytest.mark.parametrize("name", list(DESTINATION_CASES))
+def test_destination_targets(name: str) -> None:
+    text, expected = DESTINATION_CASES[name]
+    assert summarise(code_text(text, "Example Forum", load_codebook())) == expected

@@ -444,3 +444,61 @@ AS_COMPLEMENT_CASES = {
 def test_as_complement_is_the_reason_not_the_object(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
     text, expected = AS_COMPLEMENT_CASES[name]
     assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected
+
+
+# "Take back": reclaiming authority is a transfer (its source counts reversed), not a harm to what is taken; taking
+# back a freedom still revokes it.
+TAKE_BACK_CASES = {
+    "reclaiming control": ("National administrations ought to take back control of cyberspace.",
+                           {("speaker", "control", "support")}),
+    "reclaiming from the multistakeholder side": ("Our states must take back authority over domain names from ICANN "
+                                                  "and the technical community.",
+                                                  {("speaker", "control", "support")}),
+    "win back from": ("We want to win back the root zone from the multistakeholder community.",
+                      {("speaker", "control", "support")}),
+    "rejecting a reclaim": ("We oppose any attempt by governments to take back oversight of the DNS from ICANN.",
+                            {("speaker", "control", "oppose")}),
+    "taking back a freedom is still a harm": ("We condemn the decree, which takes back the online privacy that "
+                                              "citizens had won.", {("speaker", "surveillance", "oppose")}),
+    # A source that is no target: no stance (not a harm to what moves).
+    "a source with no side": ("Ordinary users should take back control of the Internet from national governments.",
+                              set()),
+}
+
+
+@pytest.mark.parametrize("name", list(TAKE_BACK_CASES))
+def test_take_back_is_a_transfer(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    text, expected = TAKE_BACK_CASES[name]
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected
+
+
+# Removing a party from where the Internet is governed: the party loses its place, the place shows no side.
+REMOVAL_CASES = {
+    "removing governments": ("We propose to remove national governments from the IGF process.",
+                             {("speaker", "control", "oppose")}),
+    "keeping governments out": ("The Example Alliance wants to keep governments out of the management of domain "
+                                "names.", {("speaker", "control", "oppose")}),
+    "rejecting the removal of governments": ("We reject any plan that would exclude states from decisions on "
+                                             "Internet governance.", {("speaker", "control", "support")}),
+    "governments as the subject": ("Sovereign states must never be sidelined in Internet governance.",
+                                   {("speaker", "control", "support")}),
+    "governments removed, prescribed": ("Governments ought to be excluded from multistakeholder bodies such as the "
+                                        "IGF.", {("speaker", "control", "oppose")}),
+    "excluding the other stakeholders": ("We strongly oppose the exclusion of civil society from Internet "
+                                         "negotiations.", {("speaker", "control", "oppose")}),
+    "stakeholders as the subject": ("Non-state stakeholders must not be shut out of Internet decision-making.",
+                                    {("speaker", "control", "oppose")}),
+    # The place left is not for or against: no reading of the multistakeholder process from the removal.
+    "the place shows no side": ("The draft would remove industry from the multistakeholder process.", set()),
+    "described, not judged": ("Governments were excluded from the technical meetings on DNS security.", set()),
+    # Not from a place of governance: no control stance.
+    "a ban on an activity": ("We support rules that bar companies from selling browsing data online.", set()),
+    # Exempting from a burden still reduces the burden.
+    "exempt from a tax": ("We back exempting students from the Internet tax.", {("speaker", "taxation", "oppose")}),
+}
+
+
+@pytest.mark.parametrize("name", list(REMOVAL_CASES))
+def test_removing_a_party_from_governance(name: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    text, expected = REMOVAL_CASES[name]
+    assert {(s.holder, s.issue_id, s.position) for s in code_text(text, SPEAKER, codebook)} == expected

@@ -28,7 +28,7 @@ from tracker.models import Actor, Document, JobRun, Stance
 
 log = logging.getLogger(__name__)
 
-CODER_NAME = "rules-4"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+CODER_NAME = "rules-5"  # bump when the rules change, so that `tracker code` recodes what older rules coded
 SPEAKER_KEY = "speaker"
 POSITION = {1: "support", -1: "oppose"}
 

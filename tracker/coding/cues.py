@@ -45,9 +45,15 @@ def _v(stem: str) -> str:
     return rf"{stem}(?:s|es|ed|d|ing)?"
 
 
+
+# "take back", "win back", "get back" are transfers (see TRANSFER), not "back" as support.
+PHRASAL_BACK = "".join(rf"(?<!{verb} )" for verb in ("take", "takes", "took", "taking", "taken", "win", "wins", "won",
+                                                      "winning", "get", "gets", "got", "getting"))
+
+
 ATTITUDE_CUES: tuple[CueSpec, ...] = (
     # Holder verbs of support / volition.
-    CueSpec(rf"{_v('support')}|{_v('back')}|{_v('endorse')}|{_v('favou?r')}|{_v('welcome')}|{_v('embrace')}"
+    CueSpec(rf"{_v('support')}|{PHRASAL_BACK}{_v('back')}|{_v('endorse')}|{_v('favou?r')}|{_v('welcome')}|{_v('embrace')}"
             rf"|{_v('champion')}(?! of)|{_v('advocate')}(?! of| for)|advocacy for|{_v('promote')}"
             rf"|{_v('defend')}|{_v('uphold')}"
             rf"|{_v('favou?r')}|in favou?r of|{_v('applaud')}|{_v('prefer')}|{_v('accept')}|{_v('agree')} (?:to|with)"
@@ -176,7 +182,12 @@ EVENT_CUES: tuple[CueSpec, ...] = (
     CueSpec(rf"{_v('restrict')}|restrictions? (?:on|of|to)|{_v('curtail')}|{_v('limit')}|limitations? (?:on|of|to)"
             rf"|{_v('undermine')}|{_v('endanger')}|{_v('threaten')}|{_v('jeopardi[sz]e')}|{_v('erode')}"
             rf"|erosion of|{_v('violate')}|violations? of|{_v('infringe')}|infringements? (?:on|of|upon)"
-            rf"|{_v('rob')}(?:bed|bing)?|{_v('deprive')}|take back|took back|taking back|takes back|{_v('silence')}"
+            rf"|{_v('rob')}(?:bed|bing)?|{_v('deprive')}|{_v('silence')}"
+            # Taking back a freedom revokes it; taking back control (or taking something back from someone) is
+            # reclaiming it, a transfer (see TRANSFER).
+            r"|(?:take|takes|took|taking|taken) back(?! (?:[\w'-]+ ){0,3}(?:control|authority|powers?|oversight"
+            r"|stewardship|management|governance|say|jurisdiction|sovereignty|reins|internet|cyberspace|net|web"
+            r"|networks?|dns|root)(?![\w-]))(?! (?:[\w'-]+ ){0,6}from(?![\w-]))"
             rf"|{_v('stifle')}|{_v('suppress')}|{_v('crush')}|{_v('damage')}|{_v('harm')}|{_v('destroy')}"
             rf"|{_v('diminish')}|{_v('weaken')}|{_v('dismantle')}|(?:the )?end of|{_v('kill')}|death of|{_v('break')}"
             rf"|{_v('dilute')}|{_v('compromise')}|{_v('politici[sz]e')}|{_v('bureaucrati[sz]e')}|{_v('punish')}"
@@ -197,7 +208,9 @@ EVENT_CUES: tuple[CueSpec, ...] = (
             rf"|{_v('block')}|{_v('ban')}(?:ned|ning)?|{_v('prohibit')}|{_v('outlaw')}|{_v('curb')}|{_v('tackle')}"
             rf"|{_v('combat')}|{_v('counter')}|{_v('fight')}(?!s? (?:for|against))|fought(?! for| against)"
             rf"|{_v('detect')}|impacts? on|effects? on|at the expense of|free of|free from|instead of"
-            rf"|rather than|{_v('exclude')}|{_v('exempt')}", "flip"),
+            rf"|rather than|{_v('exclude')}|{_v('exempt')}|{_v('sideline')}|{_v('marginali[sz]e')}|{_v('oust')}"
+            rf"|{_v('eject')}|expel(?:s|led|ling)?|barred|(?:shut|shuts|shutting|kept|keeps|keeping|locked|pushed"
+            r"|pushing|frozen|freezing|squeezed) out", "flip"),
     # The source of a transfer: what authority moves away from ("away from ICANN", "out of the hands of states")
     # loses it. A bare "from" is a source only after a verb or noun of transfer (see TRANSFER).
     CueSpec(r"(?:away|out) from|out of the (?:hands|grip|control|clutches) of", "flip", source=True),
@@ -219,11 +232,13 @@ EVENT_CUES: tuple[CueSpec, ...] = (
 # management of the Internet from ICANN", "the transition of stewardship from the US government", "wrest control
 # from the community". Removing, stripping or taking (back, away) transfers only with authority as its object
 # ("remove oversight of the root zone from X"; not "remove governments from the process", "take lessons from X").
+# Taking, winning or getting something back is always a transfer ("take back the Internet from ...").
 TRANSFER = re.compile(
-    r"(?<![\w-])(?:transfer\w*|shift(?:s|ed|ing)?|mov(?:e|ed|ing)|transition\w*|migrat\w*|relocat\w*"
+    r"(?<![\w-])(?:(?:take|takes|took|taking|taken|win|wins|won|winning|get|gets|got|getting) back"
+    r"|transfer\w*|shift(?:s|ed|ing)?|mov(?:e|ed|ing)|transition\w*|migrat\w*|relocat\w*"
     r"|devolv\w*|devolution|wrest\w*|seiz\w*|usurp\w*|hand(?:s|ed|ing)? (?:[\w'-]+ ){0,4}?(?:over|back)"
     r"|handover|hand-over|(?:take|takes|took|taking|taken) over|takeover"
-    r"|(?:take|takes|took|taking|taken|remov\w*|strip\w*|withdraw\w*|reclaim\w*|wrench\w*|grab\w*)"
+    r"|(?:take|takes|took|taking|taken|remov\w*|strip\w*|withdraw\w*|reclaim\w*|regain\w*|wrench\w*|grab\w*)"
     r"(?: back| away)? (?:[\w'-]+ ){0,3}(?:control|authority|powers?|oversight|stewardship|management|governance"
     r"|responsibilit(?:y|ies)|roles?|functions?|say|jurisdiction|mandate|charge|reins|administration|coordination))"
     r"(?![\w-])",

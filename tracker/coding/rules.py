@@ -20,10 +20,14 @@ A stance is composed, not looked up. In each clause the coder finds the issue ta
   not on a coordinated verb phrase after it; a target in another's complement ("state control over technical
   coordination") is part of that head's phrase;
 - the source of a transfer loses what moves, so it counts reversed: "from X" after a verb or noun of transfer
-  ("take over the management of the Internet from ICANN", "the transition of stewardship from ..."; see
-  `cues.TRANSFER`), "away from X", "out of the hands of X", "instead of X", "replace X with ..."; the destination
-  ("... to an intergovernmental body") keeps its own polarity, and what moves ("control of the Internet" in
-  "transfer control of the Internet from ICANN to ...") shows no side by itself unless it is loaded;
+  ("take over the management of the Internet from ICANN", "take back control from ...", "the transition of
+  stewardship from ..."; see `cues.TRANSFER`), "away from X", "out of the hands of X", "instead of X", "replace X
+  with ..."; the destination ("... to an intergovernmental body") keeps its own polarity, and what moves
+  ("control of the Internet" in "transfer control of the Internet from ICANN to ...") shows no side by itself unless
+  it is loaded;
+- a party removed from a place ("remove governments from the multistakeholder process", "civil society must not be
+  shut out of Internet governance") loses its place: the removal acts on the party (a codebook target when it names
+  one), and the place it leaves shows no side;
 - an "as" complement after the holder's verb is not its object but what the holder takes the object to be
   ("Iran rejected the proposal as interference in its sovereignty"): the attitude reaches a target in it only
   through a relation the coder reads (the target heads it, a harm or benefit, a purpose; a judgement of its own
@@ -524,7 +528,7 @@ def analyse_sentence(
         hedge = HEDGE_FACTOR if (C.HEDGES.search(body) or hedged_sentence and clause.kind != "main") else 1.0
         produced = False
         heads = _heads(text, c_targets)
-        moved = _moved(text, heads, c_cues)
+        moved = _moved(text, heads, c_cues) | _left(text, heads)
         disavowed_end: int | None = None
         for target in heads:
             if target.start in moved:
@@ -736,6 +740,12 @@ def _moved(text: str, heads: list[TargetHit], cues: list[CueHit]) -> set[int]:
                                                            for c in sources)}
 
 
+def _left(text: str, heads: list[TargetHit]) -> set[int]:
+    """Where the targets that a party is removed from begin: "remove governments from the multistakeholder process"
+    is about governments' place (a codebook target when it names one), not for or against the process."""
+    return {t.start for t in heads if not t.valence and PLACE_LEFT.search(text, max(0, t.start - 160), t.start)}
+
+
 def _reset_at_coordination(text: str, pre: list[CueHit]) -> list[CueHit]:
     """ "We oppose backdoors and support encryption": a new attitude verb after "and" starts a new chain."""
     start = 0
@@ -827,6 +837,8 @@ def _flip_reaches(
     between = text[cue.end : target.start]
     if cue.spec.source and DESTINATION.search(between):
         return False  # "away from X to Y": Y is where it goes, with its own polarity
+    if not cue.spec.source and EXPULSION.fullmatch(cue.text) and PARTY_FROM.match(between):
+        return False  # "remove governments from the process": the party loses its place, the process nothing
     if ALTERNATIVE.fullmatch(cue.text):
         between = ALTERNATIVE_PREPOSITION.sub("", between)  # "managed by governments instead of by ICANN"
     if not inner and not re.search(r"[,;]|\b(?:and|or|with|by)\b", between) and len(between.split()) <= 6:
@@ -842,6 +854,19 @@ def _flip_reaches(
 
 
 ALTERNATIVE = re.compile(r"instead of|rather than", re.IGNORECASE)
+# Removing a party from where it takes part: the flip acts on the party, not on the body or process it leaves.
+EXPULSION = re.compile(r"(?:remov|exclud|expel|eject|oust|sidelin|bar|ban|kick|shut|push|lock|keep|kept)\w*(?: out)?",
+                       re.IGNORECASE)
+PARTY = (r"(?:countr(?:y|ies)|states?|governments?|nations?|nation-states|delegations?|members?|authorities"
+         r"|regulators?|companies|firms?|corporations|businesses|operators?|industry|stakeholders?|users|society"
+         r"|sector|community|communities|actors?|players?|ICANN|ITU|UN|United Nations|experts?|engineers"
+         r"|organi[sz]ations?|bodies)")
+PARTY_FROM = re.compile(rf"\s*(?:[\w'-]+\s+){{0,3}}?{PARTY}(?:\s+out)?\s+(?:from|out of)\s", re.IGNORECASE)
+# The place a party leaves: "remove governments from X", "governments should be kept out of X".
+PLACE_LEFT = re.compile(
+    rf"(?:(?<![\w-])(?:{EXPULSION.pattern}){PARTY_FROM.pattern}|(?<![\w-]){PARTY}\s+(?:[\w'-]+\s+){{0,4}}?"
+    r"(?:excluded|removed|expelled|ejected|ousted|sidelined|barred|banned|kicked|shut|pushed|locked|kept)"
+    r"(?:\s+out)?\s+(?:from|out of|in)\s)\s*(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
 ALTERNATIVE_PREPOSITION = re.compile(r"^\s*(?:by|with|through|via|under)\s+", re.IGNORECASE)
 DESTINATION = re.compile(r"\b(?:to|into|towards?|onto|in favou?r of)\b", re.IGNORECASE)
 LIST_SEPARATOR = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|as well as|such as|including|in particular"
