@@ -201,8 +201,10 @@ def test_scheduler_crawls_codes_and_writes_the_briefing(
             coded = session.scalars(select(Document.coded_version)).all()
         if len(coded) < len(STATEMENTS) or not all(coded):
             return False  # the crawl may store the documents across several codings
-        last = [r for r in job_runs(engine, "code") if r.status == "ok" and r.details.get("documents_coded")][-1]
-        return any(r.status == "ok" and r.started_at > last.finished_at for r in job_runs(engine, "briefing"))
+        codings = [r for r in job_runs(engine, "code") if r.status == "ok" and r.details.get("documents_coded")]
+        if not codings:
+            return False  # the coding has committed its documents but not yet settled its job run
+        return any(r.status == "ok" and r.started_at > codings[-1].finished_at for r in job_runs(engine, "briefing"))
 
     wait_for(briefed_after_coding, 60, "a briefing rendered after the crawled documents were coded")
     scheduler.shutdown()
