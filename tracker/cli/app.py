@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from tracker.jobs import JobResult
 
 app = typer.Typer(
     name="tracker",
@@ -32,6 +36,12 @@ def root(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def print_job_result(result: JobResult) -> None:
+    """One line per job run (`tracker run`, `tracker schedule run`); its message carries stored text, never markup."""
+    console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True,
+                  markup=False)
 
 
 def main() -> None:

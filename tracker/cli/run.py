@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli.app import app, console
+from tracker.cli.app import app, print_job_result
 from tracker.config import get_settings
 from tracker.jobs import run_once
 from tracker.logs import configure_logging
@@ -26,7 +26,6 @@ def run(
     configure_logging(settings)
     results = run_once(settings, all_sources=all_sources, force_briefing=force_briefing)
     for result in results:
-        console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True,
-                      markup=False)
+        print_job_result(result)
     if not all(r.ok for r in results):
         raise typer.Exit(1)

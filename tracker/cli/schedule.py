@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from tracker.cli.app import app, console
+from tracker.cli.app import app, console, print_job_result
 from tracker.config import get_settings
 from tracker.jobs import JOB_NAMES, run_job
 from tracker.logs import configure_logging
@@ -52,7 +52,6 @@ def run_command(job: str = typer.Argument(..., help=f"One of: {', '.join(JOB_NAM
     configure_logging(settings)
     open_store(settings).dispose()
     result = run_job(job, settings, trigger="cli")
-    console.print(f"{result.job}: {result.status}: {result.message or ''}", highlight=False, soft_wrap=True,
-                  markup=False)
+    print_job_result(result)
     if not result.ok:
         raise typer.Exit(1)
