@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from tests.conftest import SHARED
 from tracker.coding import (
     code_documents,
-    coder,
+    get_coder,
     load_codebook,
     review_queue,
     review_stance,
     set_analyst_stance,
+    store_coding,
 )
 from tracker.coding.codebook import DEFAULT_CODEBOOK
+from tracker.coding.coder import RuleCoder
 from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Actor, Document, Stance, StanceAudit
+from tracker.models import Actor, Document, DocumentCoding, Stance, StanceAudit
 
 PUBLISHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -115,7 +117,9 @@ def test_code_documents_end_to_end(session: Session, store: dict) -> None:
     german = session.get(Document, store["german"].id)
     assert german.meta["coding"]["status"] == "uncoded"
     assert german.meta["coding"]["reason"] == "language:de"
-    assert german.coded_version == coder.coding_version(codebook)
+    assert german.coded_version == store_coding.coding_version(codebook, get_coder("rules"))
+    codings = session.scalars(select(DocumentCoding).where(DocumentCoding.document_id == german.id)).all()
+    assert [(c.coder, c.status, c.reason) for c in codings] == [("rules", "uncoded", "language:de")]
     assert not _stances(session, document_id=german.id)
 
 
@@ -148,17 +152,42 @@ def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dic
     assert [(s.position, s.coder, s.superseded_at) for s in analyst] == [("oppose", "ana", None)]
 
 
-def test_new_coder_rules_recode_what_older_rules_coded(session: Session, store: dict,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_coder_rules_recode_what_older_rules_coded(session: Session, store: dict) -> None:
     codebook = load_codebook(DEFAULT_CODEBOOK)
-    first = code_documents(session, codebook)
+    first = code_documents(session, codebook, coder="rules")
     session.commit()
-    monkeypatch.setattr(coder, "CODER_NAME", "rules-next")
-    recoded = code_documents(session, codebook)
+    newer = RuleCoder()
+    newer.version = "next"
+    recoded = code_documents(session, codebook, coder=newer)
     session.commit()
     assert recoded.documents_coded == first.documents_coded > 0
-    assert {s.coder for s in _stances(session)} == {"rules-next"}
-    assert code_documents(session, codebook).documents_coded == 0
+    assert {s.coder for s in _stances(session)} == {"rules"}
+    assert code_documents(session, codebook, coder=newer).documents_coded == 0
+
+
+class OtherCoder(RuleCoder):
+    """A second coder: the rules' reading under another name."""
+
+    name = "other"
+
+
+def test_each_coder_replaces_only_its_own_stances(session: Session, store: dict) -> None:
+    codebook = load_codebook(DEFAULT_CODEBOOK)
+    code_documents(session, codebook, coder="rules")
+    rules_ids = {s.id for s in _stances(session)}
+    other = code_documents(session, codebook, coder=OtherCoder())
+    session.commit()
+    assert other.documents_coded > 0 and other.coder == "other"
+    by_coder = {name: {s.id for s in _stances(session) if s.coder == name} for name in ("rules", "other")}
+    assert by_coder["rules"] == rules_ids and len(by_coder["other"]) == len(rules_ids)
+    # Recoding one document with the rules leaves the other coder's stances on it alone.
+    forum = store["forum"].id
+    code_documents(session, codebook, coder="rules", document_ids=[forum])
+    session.commit()
+    assert {s.id for s in _stances(session) if s.coder == "other"} == by_coder["other"]
+    assert {s.id for s in _stances(session) if s.coder == "rules"} != rules_ids
+    codings = session.scalars(select(DocumentCoding).where(DocumentCoding.document_id == forum)).all()
+    assert sorted(c.coder for c in codings) == ["other", "rules"]
 
 
 def test_a_joint_contribution_speaks_for_every_submitter(session: Session, store: dict) -> None:

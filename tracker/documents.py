@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from tracker.extract import Extracted
-from tracker.models import Document, DocumentVersion, utcnow
+from tracker.models import Document, DocumentCoding, DocumentVersion, utcnow
 
 Outcome = Literal["new", "changed", "unchanged"]
 
@@ -77,7 +77,8 @@ def store_document(session: Session, doc: FetchedDocument) -> Outcome:
     row.meta = {**(row.meta or {}), **doc.meta}
     if doc.actor_id is not None:
         row.actor_id = doc.actor_id
-    row.coded_version = None  # the new text has not been coded yet
+    row.coded_version = None  # the new text has not been coded yet, by any coder
+    session.execute(delete(DocumentCoding).where(DocumentCoding.document_id == row.id))
     return "changed"
 
 

@@ -237,6 +237,23 @@ class Document(Base):
     )
 
 
+class DocumentCoding(Base):
+    """What one coder has coded of a document, and under which version (codebook and coder): one row per coder.
+
+    A coder recodes a document when its row is missing or carries another version; a changed text drops the rows.
+    """
+
+    __tablename__ = "document_codings"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    coder: Mapped[str] = mapped_column(String(50), primary_key=True)
+    version: Mapped[str] = mapped_column(String(100), comment="codebook version + coder version")
+    coded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="coded", comment="coded|uncoded")
+    reason: Mapped[str | None] = mapped_column(String(100), comment="why uncoded (e.g. language:xx)")
+    stances: Mapped[int] = mapped_column(default=0)
+
+
 class DocumentVersion(Base):
     """An earlier version of a document, kept when its content changed."""
 

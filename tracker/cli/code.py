@@ -16,6 +16,7 @@ from tracker.coding import (
     code_documents,
     code_text,
     evaluate,
+    get_coder,
     load_codebook,
     record_eval_run,
     review_queue,
@@ -23,9 +24,11 @@ from tracker.coding import (
     set_analyst_stance,
     sync_issues,
 )
-from tracker.coding.coder import record_coding_run
+from tracker.coding.coders import available_coders
 from tracker.coding.evaluate import format_text
+from tracker.coding.store_coding import record_coding_run
 from tracker.db import session_scope
+from tracker.errors import TrackerError
 from tracker.models import POSITIONS
 from tracker.store import open_store
 
@@ -33,6 +36,7 @@ code_app = typer.Typer(help="Code stances from documents; record and review anal
 app.add_typer(code_app, name="code")
 
 CODEBOOK_OPTION = typer.Option(None, "--codebook", help="Codebook YAML (default: the configured one).")
+CODER_OPTION = typer.Option(None, "--coder", help="Which coder (`tracker code coders` lists them; default: ensemble).")
 
 
 def _analyst(name: str | None) -> str:
@@ -44,23 +48,37 @@ def code(
     ctx: typer.Context,
     codebook: Path | None = CODEBOOK_OPTION,
     document: list[int] = typer.Option([], "--document", help="Recode just this document id (repeatable)."),
+    coder: str | None = CODER_OPTION,
 ) -> None:
-    """Code every document not yet coded under the current codebook version."""
+    """Code every document the coder has not coded under the current codebook and coder versions."""
     if ctx.invoked_subcommand is not None:
         return
     book = load_codebook(codebook)
     started = datetime.now(UTC)
     with session_scope(open_store()) as session:
-        report = code_documents(session, book, document_ids=document or None)
+        report = code_documents(session, book, document_ids=document or None, coder=coder)
         record_coding_run(session, report, started)
     console.print(
-        f"codebook {report.codebook_version}: {report.documents_coded} documents coded, "
+        f"{report.coder} coder, codebook {report.codebook_version}: {report.documents_coded} documents coded, "
         f"{report.stances_added} stances added, {report.stances_removed} replaced"
     )
     for reason, count in sorted(report.uncoded.items()):
         console.print(f"  uncoded: {count} documents ({reason})", markup=False)
     if report.actors_created:
         console.print(f"  new actors found in text: {', '.join(report.actors_created)}", markup=False)
+
+
+@code_app.command("coders")
+def coders() -> None:
+    """List the coders `--coder` can name: the built-in ones and any plugin's."""
+    table = Table("name", "version", "what")
+    for registered in available_coders():
+        try:
+            version = get_coder(registered.name).version
+        except TrackerError as exc:
+            version = f"unavailable: {exc}"
+        table.add_row(registered.name, escape(version), escape(registered.description))
+    console.print(table)
 
 
 @code_app.command("set")
@@ -135,11 +153,12 @@ def eval_command(
     min_macro_f1: float | None = typer.Option(None, "--min-macro-f1", help="Exit 1 below this macro-F1 (for CI)."),
     codebook: Path | None = CODEBOOK_OPTION,
     record: bool = typer.Option(True, "--record/--no-record", help="Keep the score in the store's job history."),
+    coder: str | None = CODER_OPTION,
 ) -> None:
     """Score the stance coder on a gold file: P/R/F1 of support and oppose per issue, pooled macro-F1."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
-    result = evaluate(gold, load_codebook(codebook), baseline=baseline)
+    result = evaluate(gold, load_codebook(codebook), baseline=baseline, coder=coder)
     if output_format == "json":
         console.print_json(json.dumps(result.as_dict()))
     else:

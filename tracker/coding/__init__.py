@@ -1,21 +1,28 @@
-"""Stance coding: the codebook, the rule coder, attribution, analysts' codings and evaluation."""
+"""Stance coding: the codebook, the coders behind one seam, attribution, analysts' codings and evaluation."""
 
 from tracker.coding.analyst import ReviewItem, review_queue, review_stance, set_analyst_stance
 from tracker.coding.codebook import Codebook, CodebookError, IssueSpec, load_codebook, sync_issues
-from tracker.coding.coder import CodedStance, CodingReport, code_documents, code_text
+from tracker.coding.coder import CodedStance, code_text
+from tracker.coding.coders import Coder, CodingContext, available_coders, code_with, get_coder
 from tracker.coding.evaluate import EvalResult, evaluate, record_eval_run
+from tracker.coding.store_coding import CodingReport, code_documents
 
 __all__ = [
     "Codebook",
     "CodebookError",
     "CodedStance",
+    "Coder",
+    "CodingContext",
     "CodingReport",
     "EvalResult",
     "IssueSpec",
     "ReviewItem",
+    "available_coders",
     "code_documents",
     "code_text",
+    "code_with",
     "evaluate",
+    "get_coder",
     "load_codebook",
     "record_eval_run",
     "review_queue",

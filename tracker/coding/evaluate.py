@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import SPEAKER_KEY, code_text, summarise
+from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
+from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
 from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
 from tracker.models import JobRun
@@ -162,20 +163,23 @@ def baseline_positions(text: str, codebook: Codebook) -> dict[str, str]:
 # --- evaluation -----------------------------------------------------------------------------------------------
 
 
-def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: bool = False) -> EvalResult:
-    """Score the rule coder (or the keyword baseline) on a gold file."""
+def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: bool = False,
+             coder: Coder | str | None = None) -> EvalResult:
+    """Score a coder (default: the ensemble), or the keyword baseline, on a gold file."""
     codebook = codebook or load_codebook()
     statements = load_gold(gold_path)
-    result = EvalResult(len(statements), "keyword-baseline" if baseline else "rules", codebook.version)
+    coder = None if baseline else (coder if coder is not None and not isinstance(coder, str) else get_coder(coder))
+    result = EvalResult(len(statements), "keyword-baseline" if coder is None else coder.name, codebook.version)
     result.issues = {issue: {label: Score() for label in TAKEN} for issue in codebook.issue_ids}
     for statement in statements:
         if detect_language(statement.text) not in ("en", None):
             result.uncoded.append(statement.id)
             predicted: dict[str, str] = {}
-        elif baseline:
+        elif coder is None:
             predicted = baseline_positions(statement.text, codebook)
         else:
-            predicted = summarise(code_text(statement.text, statement.actor, codebook), statement.speaker_keys)
+            context = CodingContext((statement.actor,), default_lexicon(), "en")
+            predicted = summarise(code_with(coder, statement.text, context, codebook), statement.speaker_keys)
         for issue in codebook.issue_ids:
             gold = statement.labels.get(issue)
             guess = predicted.get(issue)
@@ -190,7 +194,7 @@ def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: 
 def record_eval_run(session: Session, result: EvalResult, gold_path: Path | str) -> JobRun:
     """Keep the measured score as a `job_runs` row, for the briefing's methods note."""
     now = datetime.now(UTC)
-    job = "eval" if result.coder == "rules" else "eval-baseline"
+    job = "eval-baseline" if result.coder == "keyword-baseline" else "eval"
     run = JobRun(
         job=job, started_at=now, finished_at=now, status="ok", trigger="cli",
         message=f"macro-F1 {result.macro_f1:.3f} on {result.n} statements ({Path(gold_path).name})",
