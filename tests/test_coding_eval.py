@@ -46,14 +46,14 @@ def test_score_arithmetic() -> None:
 
 def test_evaluate_counts_per_issue_and_pooled(tmp_path: Path) -> None:
     gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
-    result = evaluate(gold, load_codebook())
+    result = evaluate(gold, load_codebook(), coder="rules")
     data = result.as_dict()
     assert data["n"] == 5
     assert set(data["issues"]) == {"taxation", "surveillance", "control"}
     assert data["issues"]["control"]["oppose"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "tp": 1,
                                                    "fp": 0, "fn": 1}
     assert data["issues"]["taxation"]["support"]["tp"] == 1
-    assert result.uncoded == ["d"]  # French: detected and left uncoded
+    assert result.uncoded == ["d"]  # French: detected and left uncoded by the English rules
     pooled = data["pooled"]
     assert pooled["support"]["f1"] == 1.0
     assert data["macro_f1"] == round((1.0 + 2 / 3) / 2, 4)
@@ -144,3 +144,24 @@ def test_dev_set_meets_the_ci_bar() -> None:
     result = evaluate(SHARED / "corpus" / "dev.jsonl", load_codebook())
     assert result.macro_f1 >= 0.70
     assert result.macro_f1 > evaluate(SHARED / "corpus" / "dev.jsonl", load_codebook(), baseline=True).macro_f1
+
+
+def test_scores_by_language_and_actor_kind_and_the_default_coder_reads_french(tmp_path: Path) -> None:
+    gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": "fr" if row["id"] == "d" else "en",
+                                                  "actor_type": "ngo"} for row in GOLD])
+    rules = evaluate(gold, load_codebook(), coder="rules").as_dict()
+    assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 5
+    default = evaluate(gold, load_codebook())
+    assert default.coder == "ensemble" and default.uncoded == []  # the ensemble's model reads any language
+
+
+def test_cli_eval_split_of_the_bundled_corpus(tmp_path: Path) -> None:
+    shown = _tracker("eval", "--split", "dev", "--coder", "rules", "--no-record", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "rules coder" in shown.stdout and "(split dev)" in shown.stdout
+    assert "by lang: ar " in shown.stdout and "by actor_type: academic " in shown.stdout
+    both = _tracker("eval", "gold.jsonl", "--split", "dev", cwd=tmp_path)
+    assert both.returncode == 2 and "not both" in both.stderr
+    unknown = _tracker("eval", "--split", "validation", "--no-record", cwd=tmp_path)
+    assert unknown.returncode == 1 and "no corpus split 'validation'" in (unknown.stdout + unknown.stderr)

@@ -256,18 +256,21 @@ def source_health(session: Session, start: datetime, as_of: datetime) -> dict[st
 
 
 def methods_note(session: Session) -> dict[str, Any]:
-    """Codebook version(s) and the coder's last measured score (macro-F1 of the latest evaluation job)."""
+    """Codebook version(s) and the coder's measured score: the latest evaluation on the held-out test split in the
+    store, else the one shipped with the package, else the latest evaluation of any gold file."""
+    from tracker.coding.evaluate import published_measurement
+
     versions = sorted(v for v in session.scalars(select(Issue.codebook_version).distinct()) if v)
     runs = session.scalars(
         select(JobRun).where(JobRun.job == "eval").order_by(func.coalesce(JobRun.finished_at, JobRun.started_at).desc())
     )
-    score = next(
-        ((run.details["macro_f1"], run.finished_at or run.started_at) for run in runs
-         if isinstance(run.details, dict) and isinstance(run.details.get("macro_f1"), int | float)),
-        None,
-    )
-    return {"codebook_versions": versions, "macro_f1": score[0] if score else None,
-            "measured_at": score[1] if score else None}
+    measured = [run.details for run in runs
+                if isinstance(run.details, dict) and isinstance(run.details.get("macro_f1"), int | float)]
+    score = (next((m for m in measured if m.get("split") == "test"), None) or published_measurement()
+             or (measured[0] if measured else None))
+    return {"codebook_versions": versions, "score": score,
+            "macro_f1": score["macro_f1"] if score else None,
+            "measured_at": score.get("measured_at") if score else None}
 
 
 def _names(items: Iterable[str], limit: int = 3, sep: str = ", ") -> str:

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     download_delay: float = Field(default=1.0, ge=0, description="Seconds between requests to one domain")
     crawl_time_limit: float = Field(default=3600.0, description="Seconds before a hung crawl is stopped")
 
+    # Coding
+    coder: str = Field(default="ensemble", description="The coder `tracker code` and the scheduler use "
+                       "(`tracker code coders` lists them)")
+
     # Queries
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds before `tracker query` stops a statement")
 

@@ -124,7 +124,7 @@ def run_demo(
     try:
         step("coding stances")
         with session_scope(engine) as session:
-            coding = code_documents(session, load_codebook(settings.codebook))
+            coding = code_documents(session, load_codebook(settings.codebook), coder=settings.coder)
         as_of = datetime.combine(sample_as_of(), day_time(), tzinfo=UTC)
         now = max(datetime.now(UTC), as_of)
         briefings = []

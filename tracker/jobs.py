@@ -329,7 +329,7 @@ def code_body(ctx: JobContext) -> JobOutcome:
         codebook = load_codebook(ctx.settings.codebook)
         started = time.monotonic()
         with session_scope(ctx.engine) as session:
-            report = code_documents(session, codebook)
+            report = code_documents(session, codebook, coder=ctx.settings.coder)
     details = report.as_dict() | {"seconds": round(time.monotonic() - started, 3)}
     message = (f"coded {report.documents_coded} documents with codebook {report.codebook_version}: "
                f"{report.stances_added} stances added, {report.stances_removed} replaced")

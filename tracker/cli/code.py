@@ -36,7 +36,8 @@ code_app = typer.Typer(help="Code stances from documents; record and review anal
 app.add_typer(code_app, name="code")
 
 CODEBOOK_OPTION = typer.Option(None, "--codebook", help="Codebook YAML (default: the configured one).")
-CODER_OPTION = typer.Option(None, "--coder", help="Which coder (`tracker code coders` lists them; default: ensemble).")
+CODER_OPTION = typer.Option(None, "--coder", help="Which coder (`tracker code coders` lists them; default: "
+                            "TRACKER_CODER, else ensemble).")
 
 
 def _analyst(name: str | None) -> str:
@@ -53,10 +54,12 @@ def code(
     """Code every document the coder has not coded under the current codebook and coder versions."""
     if ctx.invoked_subcommand is not None:
         return
+    from tracker.config import get_settings
+
     book = load_codebook(codebook)
     started = datetime.now(UTC)
     with session_scope(open_store()) as session:
-        report = code_documents(session, book, document_ids=document or None, coder=coder)
+        report = code_documents(session, book, document_ids=document or None, coder=coder or get_settings().coder)
         record_coding_run(session, report, started)
     console.print(
         f"{report.coder} coder, codebook {report.codebook_version}: {report.documents_coded} documents coded, "
@@ -147,25 +150,61 @@ def explain(
 
 @app.command("eval")
 def eval_command(
-    gold: Path = typer.Argument(..., help="Gold statements, one JSON object per line."),
+    gold: Path | None = typer.Argument(None, help="Gold statements, one JSON object per line (or use --split)."),
+    split: str | None = typer.Option(None, "--split", help="A split of the bundled corpus: train, dev or test."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     baseline: bool = typer.Option(False, "--baseline", help="Score the plain keyword coder instead."),
     min_macro_f1: float | None = typer.Option(None, "--min-macro-f1", help="Exit 1 below this macro-F1 (for CI)."),
     codebook: Path | None = CODEBOOK_OPTION,
     record: bool = typer.Option(True, "--record/--no-record", help="Keep the score in the store's job history."),
     coder: str | None = CODER_OPTION,
+    publish: bool = typer.Option(False, "--publish", help="Ship this held-out score with the package (maintainers; "
+                                 "needs --split test): briefings quote it until their store has its own."),
 ) -> None:
     """Score the stance coder on a gold file: P/R/F1 of support and oppose per issue, pooled macro-F1."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
-    result = evaluate(gold, load_codebook(codebook), baseline=baseline, coder=coder)
+    if (gold is None) == (split is None):
+        raise typer.BadParameter("give a gold file or --split, not both")
+    if split is not None:
+        from tracker.coding.corpus import split_path
+
+        gold = split_path(split)
+    assert gold is not None
+    from tracker.config import get_settings
+
+    result = evaluate(gold, load_codebook(codebook), baseline=baseline, coder=coder or get_settings().coder)
+    result.split = split
     if output_format == "json":
         console.print_json(json.dumps(result.as_dict()))
     else:
         console.print(format_text(result), highlight=False)
+    if publish:
+        from tracker.coding.evaluate import publish_measurement
+
+        console.print(f"published to {publish_measurement(result, gold)}", markup=False)
     if record:
         with session_scope(open_store()) as session:
             record_eval_run(session, result, gold)
     if min_macro_f1 is not None and result.macro_f1 < min_macro_f1:
         console.print(f"macro-F1 {result.macro_f1:.3f} is below the required {min_macro_f1:.2f}")
         raise SystemExit(1)  # typer.Exit is swallowed by the non-standalone entry point
+
+
+@app.command("train")
+def train_command(
+    codebook: Path | None = CODEBOOK_OPTION,
+    folds: int = typer.Option(5, "--folds", min=0, help="Cross-validation folds on train (0: none)."),
+) -> None:
+    """Rebuild the stance model from the corpus's train split; tune its thresholds and the ensemble on dev."""
+    from tracker.coding.model import MODEL_FILE
+    from tracker.coding.training import train
+
+    model, validation, tuning = train(load_codebook(codebook), MODEL_FILE, folds=folds)
+    if validation.scores:
+        console.print(f"cross-validation on train ({folds} folds by event): macro-F1 {validation.mean:.3f} "
+                      f"± {validation.stdev:.3f}")
+    console.print(f"tuned on dev: model threshold {tuning.threshold:g} (macro-F1 {tuning.model_macro_f1:.3f}); "
+                  f"ensemble {tuning.policy} (macro-F1 {tuning.ensemble_macro_f1:.3f})")
+    console.print(f"wrote {MODEL_FILE} ({model.meta['train_statements']} statements, "
+                  f"train sha256 {model.meta['train_sha256'][:12]})", markup=False)

@@ -11,5 +11,19 @@ def _rules() -> Coder:
     return RuleCoder()
 
 
+def _model() -> Coder:
+    from tracker.coding.model import ModelCoder
+
+    return ModelCoder()
+
+
+def _ensemble() -> Coder:
+    from tracker.coding.ensemble import EnsembleCoder
+
+    return EnsembleCoder()
+
+
 def register_coders(register) -> None:  # noqa: ANN001 - the hook's signature, as plugins see it
     register("rules", _rules, "general English rules over the codebook's target phrases")
+    register("model", _model, "a learned model (n-grams and the rules' reading) trained on the corpus's train split")
+    register("ensemble", _ensemble, "the rules where they read a position, the model where they do not (default)")

@@ -174,6 +174,7 @@ class RuleCoder:
     name = "rules"
     version = RULES_VERSION
     kind = "rule"
+    languages: frozenset[str] | None = frozenset({"en"})
 
     def code(self, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
         return code_text(text, list(context.speaker_names), codebook, lexicon=context.lexicon)

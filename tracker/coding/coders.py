@@ -23,7 +23,7 @@ from tracker.errors import TrackerError
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "igtracker.coders"
-DEFAULT_CODER = "rules"
+DEFAULT_CODER = "ensemble"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Coder(Protocol):
     name: str
     version: str
     kind: str
+    languages: frozenset[str] | None  # ISO 639-1 codes it reads; None: any
 
     def code(self, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
         """Candidate stances in `text`: holder "speaker" for the text's own voice, actor keys for others named."""
@@ -109,6 +110,12 @@ def get_coder(name: str | None = None) -> Coder:
 
 def available_coders() -> Sequence[RegisteredCoder]:
     return REGISTRY.available()
+
+
+def reads(coder: Coder, language: str | None) -> bool:
+    """Whether `coder` reads text in `language` (a text too short to tell is read)."""
+    languages = getattr(coder, "languages", None)
+    return language is None or languages is None or language in languages
 
 
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:

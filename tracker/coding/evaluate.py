@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
 from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
 from tracker.models import JobRun
 
 TAKEN = ("support", "oppose")
+GROUPED_BY = ("lang", "actor_type")
 
 
 class GoldStatement(BaseModel):
@@ -112,6 +114,23 @@ class EvalResult:
     pooled: dict[str, Score] = field(default_factory=lambda: {label: Score() for label in TAKEN})
     uncoded: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Pooled scores by a statement's attribute ("lang", "actor_type") and its value.
+    groups: dict[str, dict[str, dict[str, Score]]] = field(default_factory=dict)
+    sizes: dict[str, Counter[str]] = field(default_factory=lambda: {a: Counter() for a in GROUPED_BY})
+    split: str | None = None
+
+    def count(self, statement: GoldStatement) -> None:
+        for attribute in GROUPED_BY:
+            self.sizes[attribute][getattr(statement, attribute, None) or "unknown"] += 1
+
+    def add(self, statement: GoldStatement, issue: str, gold: str | None, guess: str | None) -> None:
+        for label in TAKEN:
+            self.issues[issue][label].add(gold, guess, label)
+            self.pooled[label].add(gold, guess, label)
+            for attribute in GROUPED_BY:
+                value = getattr(statement, attribute, None) or "unknown"
+                scores = self.groups.setdefault(attribute, {}).setdefault(value, {t: Score() for t in TAKEN})
+                scores[label].add(gold, guess, label)
 
     @staticmethod
     def _macro(scores: dict[str, Score]) -> float:
@@ -132,9 +151,17 @@ class EvalResult:
                 for issue, scores in self.issues.items()
             },
             "pooled": {label: s.as_dict() for label, s in self.pooled.items()},
+            "groups": {
+                attribute: {value: {"macro_f1": round(self._macro(scores), 4),
+                                    "statements": self.sizes[attribute][value],
+                                    "positions": sum(scores[t].tp + scores[t].fn for t in TAKEN)}
+                            for value, scores in sorted(values.items())}
+                for attribute, values in self.groups.items()
+            },
             "n": self.n,
             "coder": self.coder,
             "codebook_version": self.codebook_version,
+            "split": self.split,
             "uncoded": self.uncoded,
         }
 
@@ -172,20 +199,20 @@ def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: 
     result = EvalResult(len(statements), "keyword-baseline" if coder is None else coder.name, codebook.version)
     result.issues = {issue: {label: Score() for label in TAKEN} for issue in codebook.issue_ids}
     for statement in statements:
-        if detect_language(statement.text) not in ("en", None):
+        result.count(statement)
+        language = detect_language(statement.text)
+        if coder is not None and not reads(coder, language):
             result.uncoded.append(statement.id)
             predicted: dict[str, str] = {}
         elif coder is None:
-            predicted = baseline_positions(statement.text, codebook)
+            predicted = baseline_positions(statement.text, codebook) if language in ("en", None) else {}
         else:
-            context = CodingContext((statement.actor,), default_lexicon(), "en")
+            context = CodingContext((statement.actor,), default_lexicon(), language)
             predicted = summarise(code_with(coder, statement.text, context, codebook), statement.speaker_keys)
         for issue in codebook.issue_ids:
             gold = statement.labels.get(issue)
             guess = predicted.get(issue)
-            for label in TAKEN:
-                result.issues[issue][label].add(gold, guess, label)
-                result.pooled[label].add(gold, guess, label)
+            result.add(statement, issue, gold, guess)
             if (gold if gold in TAKEN else None) != guess:
                 result.errors.append({"id": statement.id, "issue": issue, "gold": gold, "predicted": guess})
     return result
@@ -198,17 +225,43 @@ def record_eval_run(session: Session, result: EvalResult, gold_path: Path | str)
     run = JobRun(
         job=job, started_at=now, finished_at=now, status="ok", trigger="cli",
         message=f"macro-F1 {result.macro_f1:.3f} on {result.n} statements ({Path(gold_path).name})",
-        details={**result.as_dict(), "gold_file": Path(gold_path).name},
+        details={**result.as_dict(), **measurement(result, gold_path)},
     )
     session.add(run)
     session.flush()
     return run
 
 
+MEASURED_FILE = Path(__file__).resolve().parent.parent / "data" / "model" / "measured.json"
+
+
+def measurement(result: EvalResult, gold_path: Path | str) -> dict[str, Any]:
+    """What the briefing's methods note quotes of an evaluation."""
+    return {"coder": result.coder, "split": result.split, "gold_file": Path(gold_path).name, "n": result.n,
+            "macro_f1": round(result.macro_f1, 4), "codebook_version": result.codebook_version,
+            "measured_at": datetime.now(UTC).date().isoformat()}
+
+
+def publish_measurement(result: EvalResult, gold_path: Path | str, path: Path = MEASURED_FILE) -> Path:
+    """Ship a held-out score with the package, for briefings made before any evaluation in their store."""
+    if result.split != "test":
+        raise TrackerError("only a score on the held-out test split is published (use --split test)")
+    path.write_text(json.dumps(measurement(result, gold_path), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def published_measurement(path: Path = MEASURED_FILE) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
 def format_text(result: EvalResult) -> str:
     """A table of P/R/F1 per issue and pooled, as `tracker eval` prints it."""
     lines = [f"{result.coder} coder, codebook {result.codebook_version}, {result.n} statements"
-             + (f" ({len(result.uncoded)} not in English, uncoded)" if result.uncoded else "")]
+             + (f" (split {result.split})" if result.split else "")
+             + (f" ({len(result.uncoded)} in languages the coder does not read, uncoded)" if result.uncoded else "")]
     header = f"{'issue':<14}{'label':<9}{'P':>7}{'R':>7}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}"
     lines.append(header)
     rows = [*result.issues.items(), ("pooled", result.pooled)]
@@ -218,5 +271,9 @@ def format_text(result: EvalResult) -> str:
             lines.append(f"{issue:<14}{label:<9}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
                          f"{s.tp:>5}{s.fp:>5}{s.fn:>5}")
         lines.append(f"{issue:<14}{'macro':<9}{'':>14}{EvalResult._macro(scores):>7.3f}")
+    for attribute, values in result.groups.items():
+        parts = [f"{value} {EvalResult._macro(scores):.3f} ({result.sizes[attribute][value]})"
+                 for value, scores in sorted(values.items())]
+        lines.append(f"by {attribute}: " + ", ".join(parts))
     lines.append(f"macro-F1 (F_avg, pooled): {result.macro_f1:.3f}")
     return "\n".join(lines)

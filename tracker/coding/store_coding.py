@@ -17,14 +17,11 @@ from sqlalchemy.orm import Session
 from tracker.coding.actors import StoreActors
 from tracker.coding.codebook import Codebook, load_codebook, sync_issues
 from tracker.coding.coder import SPEAKER_KEY, CodedStance
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
 from tracker.coding.language import detect_language
 from tracker.models import Actor, Document, DocumentCoding, JobRun, Stance
 
 log = logging.getLogger(__name__)
-
-# Languages the coders read. Others are recorded as uncoded with their language.
-CODED_LANGUAGES = frozenset({"en"})
 
 # News media report others' positions: their own voice is not coded as a stance (their editorials are the
 # exception a person can record with `tracker code set`).
@@ -106,7 +103,7 @@ def _code_one(session: Session, document: Document, codebook: Codebook, coder: C
     language = detect_language(document.text or "")
     meta = dict(document.meta or {})
     now = datetime.now(UTC)
-    if language not in CODED_LANGUAGES:
+    if not language or not reads(coder, language):
         reason = f"language:{language}" if language else "empty"
         report.uncoded[reason] = report.uncoded.get(reason, 0) + 1
         meta["coding"] = {"status": "uncoded", "reason": reason, "codebook_version": codebook.version}

@@ -1,0 +1,96 @@
+"""Benchmark: how fast each coder reads text, and `tracker code` over many stored documents in bounded memory.
+
+Documents are built from the bundled corpus's train statements (a few statements per document, with a headline),
+so the text is the debate's language, not lorem ipsum. Aims (issue 16): at least 50,000 characters of text per
+second per core for the default coder; `tracker code` over 10,000 stored documents under 500 MB peak memory.
+
+    python benchmarks/coding.py [--documents 10000] [--coders rules,model,ensemble] [--sample 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def documents(count: int, seed: int = 11) -> list[str]:
+    from tracker.coding.corpus import load_split
+
+    texts = [item["text"] for item in load_split("train")]
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        body = "\n\n".join(rng.sample(texts, 4))
+        out.append(f"Statement {n} on the Internet-governance talks\n\n{body}")
+    return out
+
+
+def speed(coder_names: list[str], sample: int) -> None:
+    from tracker.coding import CodingContext, code_with, get_coder, load_codebook
+
+    codebook = load_codebook()
+    texts = documents(sample)
+    characters = sum(len(t) for t in texts)
+    for name in coder_names:
+        coder = get_coder(name)
+        coder.code(texts[0], CodingContext(("Example",)), codebook)  # load and warm up
+        started = time.process_time()
+        for text in texts:
+            code_with(coder, text, CodingContext(("Example",), language="en"), codebook)
+        seconds = time.process_time() - started
+        print(f"{name:<9} {characters / seconds:>10,.0f} characters/s per core ({sample} documents, "
+              f"{characters:,} characters, {seconds:.1f} s CPU)")
+
+
+def store_run(count: int) -> None:
+    """Fill a fresh SQLite store with `count` documents, then run `tracker code` on it in a child process."""
+    from tracker import migrate
+    from tracker.db import make_engine, session_scope
+    from tracker.models import Actor, Document
+
+    folder = Path(tempfile.mkdtemp(prefix="igtracker-coding-"))
+    url = f"sqlite:///{folder / 'bench.db'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    with session_scope(engine) as session:
+        actor = Actor(slug="example-ngo", name="Example NGO", kind="ngo", aliases=[])
+        session.add(actor)
+        session.flush()
+        for n, text in enumerate(documents(count)):
+            url_n = f"https://example.org/{n}"
+            session.add(Document(canonical_url=url_n, url=url_n, actor_id=actor.id, title=text.splitlines()[0],
+                                 published_at=now, fetched_at=now, text=text, meta={},
+                                 content_hash=hashlib.sha256(text.encode()).hexdigest()))
+    engine.dispose()
+    started = time.monotonic()
+    tracker = Path(sys.executable).parent / "tracker"  # the installed command, in this interpreter's environment
+    child = subprocess.run([str(tracker), "code"], capture_output=True, text=True,
+                           env={"TRACKER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, check=False)
+    seconds = time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(child.stdout.strip() or child.stderr.strip()[-500:])
+    print(f"tracker code over {count:,} documents: {seconds:.0f} s, peak memory {peak:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=10000)
+    parser.add_argument("--coders", default="rules,model,ensemble")
+    parser.add_argument("--sample", type=int, default=300, help="documents for the speed figures")
+    args = parser.parse_args()
+    speed(args.coders.split(","), args.sample)
+    if args.documents:
+        store_run(args.documents)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""The learned model, the ensemble and the coder registry: reproducible training, the shipped artefact, the policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tracker.coding import available_coders, get_coder, load_codebook
+from tracker.coding.coder import SPEAKER_KEY, CodedStance
+from tracker.coding.coders import CodingContext
+from tracker.coding.corpus import sha256_of, split_path
+from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
+from tracker.coding.model import (
+    META_FILE,
+    ModelCoder,
+    chunks,
+    fit_model,
+    load_model,
+    save_model,
+    speaker_positions,
+)
+from tracker.coding.sentences import split_sentences
+from tracker.errors import TrackerError
+
+SUPPORT = ["Operators deserve a fair contribution from the largest streaming platforms for the traffic they send.",
+           "Big video platforms must pay their share of network costs, the minister said.",
+           "A levy on the heaviest traffic generators would fund rural broadband.",
+           "We back a network fee paid by the biggest content providers."]
+OPPOSE = ["A network fee on content providers would be a toll on the open Internet.",
+          "Charging platforms for traffic breaks net neutrality and hurts consumers.",
+          "We reject any levy that makes services pay twice for the same traffic.",
+          "Network fees are a tax on users in disguise, the consumer group warned."]
+NEUTRAL = ["The regulator published its annual report on spectrum auctions.",
+           "The conference opens on Monday with a session on satellite orbits.",
+           "Broadband subscriptions grew by four per cent last year.",
+           "The ministry's press office moved to a new building."]
+
+
+def _data(copies: int = 5) -> tuple[list[str], list[dict[str, str]]]:
+    texts, labels = [], []
+    for n in range(copies):
+        for text in SUPPORT:
+            texts.append(f"{text} (item {n})")
+            labels.append({"taxation": "support"})
+        for text in OPPOSE:
+            texts.append(f"{text} (item {n})")
+            labels.append({"taxation": "oppose"})
+        for text in NEUTRAL:
+            texts.append(f"{text} (item {n})")
+            labels.append({})
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    texts, labels = _data()
+    return fit_model(texts, labels, load_codebook(), c=4.0)
+
+
+def test_training_is_reproducible_and_learns_the_signal(small_model) -> None:  # noqa: ANN001
+    codebook = load_codebook()
+    texts, labels = _data()
+    again = fit_model(texts, labels, codebook, c=4.0)
+    probe = ["Streaming giants should pay a fair contribution to network costs.",
+             "Such a levy would be a toll on every user of the open Internet."]
+    first, second = small_model.probabilities(probe, codebook), again.probabilities(probe, codebook)
+    assert all(np.allclose(first[i], second[i]) for i in first)
+    assert speaker_positions(small_model, probe, codebook) == [{"taxation": "support"}, {"taxation": "oppose"}]
+    assert speaker_positions(small_model, ["The summit ends on Friday."], codebook) == [{}]
+
+
+def test_saved_model_loads_with_its_metadata_and_refuses_another_library(small_model, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "m.joblib"
+    small_model.meta = {"versions": {"scikit-learn": "0.1.0"}, "train_sha256": "ab" * 32}
+    save_model(small_model, path, path.with_suffix(".json"))
+    with pytest.raises(TrackerError, match="scikit-learn 0.1.0.*tracker train"):
+        load_model(path)
+    import sklearn
+
+    small_model.meta["versions"]["scikit-learn"] = sklearn.__version__
+    save_model(small_model, path, path.with_suffix(".json"))
+    assert load_model(path).meta["train_sha256"] == "ab" * 32
+    with pytest.raises(TrackerError, match="no trained stance model"):
+        load_model(tmp_path / "missing.joblib")
+
+
+def test_model_coder_points_at_a_sentence_of_the_text(small_model) -> None:  # noqa: ANN001
+    text = ("The hearing was long.\n\nWe reject any levy that makes services pay twice for the same traffic. "
+            "Operators should invest instead.")
+    stances = ModelCoder(small_model, threshold=0.4).code(text, CodingContext(), load_codebook())
+    assert stances and {s.issue_id for s in stances} == {"taxation"}
+    for stance in stances:
+        assert text[stance.start:stance.end] == stance.evidence and stance.coder_kind == "model"
+    assert any(s.position == "oppose" and "pay twice" in s.evidence for s in stances)
+
+
+def test_chunks_keep_paragraphs_apart() -> None:
+    text = "One. Two. Three. Four.\n\nFive."
+    groups = chunks(split_sentences(text), text)
+    assert [[s.text for s in g] for g in groups] == [["One.", "Two.", "Three."], ["Four."], ["Five."]]
+
+
+def _stance(issue: str, position: str, confidence: float, start: int = 0, holder: str = SPEAKER_KEY,
+            kind: str = "rule") -> CodedStance:
+    return CodedStance(issue, position, holder, holder, confidence, "s", start, 1, "attitude", "t", coder_kind=kind)
+
+
+class _Stub:
+    version = "0"
+
+
+def _ensemble(policy: EnsemblePolicy) -> EnsembleCoder:
+    ensemble = EnsembleCoder.__new__(EnsembleCoder)
+    ensemble.policy = policy
+    return ensemble
+
+
+def test_ensemble_policy() -> None:
+    rules_say = [_stance("control", "oppose", 0.8)]
+    model_says = [_stance("control", "support", 0.7, kind="model"), _stance("taxation", "support", 0.45, kind="model")]
+    prefer_rules = _ensemble(EnsemblePolicy(0.5, "rules"))
+    combined = prefer_rules.combine(rules_say, model_says, ["taxation", "control"])
+    assert [(s.issue_id, s.position, s.coder_kind) for s in combined] == [("control", "oppose", "rule")]
+    assert "model read support" in combined[0].trace
+    lenient = _ensemble(EnsemblePolicy(0.4, "model")).combine(rules_say, model_says, ["taxation", "control"])
+    assert {(s.issue_id, s.position, s.coder_kind) for s in lenient} == {("taxation", "support", "model"),
+                                                                         ("control", "support", "model")}
+    confident = _ensemble(EnsemblePolicy(0.5, "confident")).combine(rules_say, model_says, ["control"])
+    assert [(s.position, s.coder_kind) for s in confident] == [("oppose", "rule")]
+    # The rules give the sentence's position on control to Russia: the model's reading there is not the speaker's.
+    others = [_stance("control", "support", 0.7, start=5, holder="country:RUS")]
+    model_there = [_stance("control", "support", 0.9, start=5, kind="model")]
+    kept = prefer_rules.combine(others, model_there, ["control"])
+    assert [(s.holder, s.coder_kind) for s in kept] == [("country:RUS", "rule")]
+
+
+def test_registered_coders_and_the_shipped_model() -> None:
+    names = {c.name for c in available_coders()}
+    assert {"rules", "model", "ensemble"} <= names
+    with pytest.raises(TrackerError, match="no coder named 'nope'.*ensemble"):
+        get_coder("nope")
+    meta = json.loads(META_FILE.read_text(encoding="utf-8"))
+    # The artefact is the one `tracker train` builds from the bundled train split, tuned on dev.
+    assert meta["train_sha256"] == sha256_of(split_path("train"))
+    assert meta["tuned_on"]["split"] == "dev" and meta["tuned_on"]["sha256"] == sha256_of(split_path("dev"))
+    assert len(meta["cross_validation"]["macro_f1"]) == meta["cross_validation"]["folds"] == 5
+    ensemble = get_coder("ensemble")
+    stances = ensemble.code("Wir lehnen jede staatliche Kontrolle des Internets ab.",
+                            CodingContext(language="de"), load_codebook())
+    assert all(s.coder_kind == "model" for s in stances)  # the rules read English only; the model reads any

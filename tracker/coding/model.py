@@ -1,0 +1,286 @@
+"""The learned stance model: per issue, support / oppose / none from word and character n-grams and the rules' reading.
+
+Trained on the bundled corpus's train split (`tracker train`), small and CPU-only: for each issue a logistic
+regression over TF-IDF word 1-2-grams, character 2-5-grams (which read any script, Chinese and Arabic included,
+with no tokeniser to download) and the rule engine's reading of the same text (the speaker's rule score for the
+issue, and the codebook's pro/anti and loaded targets found), class-balanced; its decision threshold is tuned on
+the dev split and its probabilities are mapped to confidences by a calibration fitted there too. The artefact
+ships in the package with the hash of its training data, the seed, the codebook version and the library
+versions it was built with.
+
+A text is read in chunks of up to three sentences (statements in the corpus are one to six sentences long); a
+chunk's predicted position is a stance in the text's own voice, its evidence the chunk's sentence that reads that
+way most strongly. Quoted and reported voices are given to their speakers by the shared attribution step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from tracker.coding.codebook import Codebook
+from tracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon, summarise
+from tracker.coding.rules import find_targets, normalise
+from tracker.coding.sentences import Sentence, split_sentences
+from tracker.config import PACKAGE_DATA
+from tracker.errors import TrackerError
+
+MODEL_DIR = PACKAGE_DATA / "model"
+MODEL_FILE = MODEL_DIR / "stance-model.joblib"
+META_FILE = MODEL_DIR / "stance-model.json"
+SEED = 20261202
+CLASSES = ("none", "support", "oppose")
+CHUNK_SENTENCES = 3
+MODEL_VERSION = "1"  # bump when the features or the learner change
+
+
+def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str]) -> sparse.csr_matrix:
+    """Per text and issue: the rules' signed score for the speaker, and pro, anti, good and bad target hits."""
+    compiled = codebook.compiled()
+    rows = []
+    lexicon = default_lexicon()
+    for text in texts:
+        readings = code_text(text, None, codebook, lexicon=lexicon)
+        score: dict[str, float] = {}
+        for stance in readings:
+            if stance.holder == SPEAKER_KEY:
+                score[stance.issue_id] = score.get(stance.issue_id, 0.0) + stance.score
+        body = normalise(text)
+        hits = find_targets(body, compiled, body, set(issues))
+        row = []
+        for issue in issues:
+            mine = [h for h in hits if issue in h.issues]
+            row += [
+                score.get(issue, 0.0),
+                float(sum(h.orientation > 0 for h in mine)), float(sum(h.orientation < 0 for h in mine)),
+                float(sum(h.valence * h.orientation > 0 for h in mine)),
+                float(sum(h.valence * h.orientation < 0 for h in mine)),
+            ]
+        rows.append(row)
+    return sparse.csr_matrix(np.asarray(rows, dtype=float))
+
+
+@dataclass
+class StanceModel:
+    """The fitted vectorisers and one calibrated classifier per issue."""
+
+    issues: list[str]
+    word: Any
+    char: Any
+    classifiers: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, texts: Sequence[str], codebook: Codebook) -> sparse.csr_matrix:
+        lowered = [t.lower() for t in texts]
+        return sparse.hstack([self.word.transform(lowered), self.char.transform(lowered),
+                              rule_features(texts, codebook, self.issues)]).tocsr()
+
+    def probabilities(self, texts: Sequence[str], codebook: Codebook) -> dict[str, np.ndarray]:
+        """Issue -> an array (texts x CLASSES) of calibrated probabilities."""
+        if not texts:
+            return {issue: np.zeros((0, len(CLASSES))) for issue in self.issues}
+        matrix = self.features(texts, codebook)
+        out = {}
+        for issue, classifier in self.classifiers.items():
+            ordered = np.zeros((len(texts), len(CLASSES)))
+            if classifier is None:  # no position on this issue in the training data: always none
+                ordered[:, 0] = 1.0
+                out[issue] = ordered
+                continue
+            probs = classifier.predict_proba(matrix)
+            for column, label in enumerate(classifier.classes_):
+                ordered[:, CLASSES.index(label)] = probs[:, column]
+            out[issue] = ordered
+        return out
+
+
+def _vectorisers() -> tuple[Any, Any]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    word = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2, max_features=40000, sublinear_tf=True,
+                           token_pattern=r"(?u)\b\w[\w'’-]*\b")
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, max_features=80000, sublinear_tf=True)
+    return word, char
+
+
+def _classifier(c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=SEED)
+
+
+def target_of(labels: dict[str, str], issue: str) -> str:
+    value = labels.get(issue)
+    return value if value in ("support", "oppose") else "none"
+
+
+def fit_model(texts: Sequence[str], labels: Sequence[dict[str, str]], codebook: Codebook,
+              c: float = 8.0) -> StanceModel:
+    """Fit the vectorisers and one classifier per codebook issue on texts and their gold labels."""
+    issues = list(codebook.issue_ids)
+    word, char = _vectorisers()
+    lowered = [t.lower() for t in texts]
+    word.fit(lowered)
+    char.fit(lowered)
+    model = StanceModel(issues, word, char, {})
+    matrix = model.features(texts, codebook)
+    for issue in issues:
+        y = np.asarray([target_of(lab, issue) for lab in labels])
+        model.classifiers[issue] = _classifier(c).fit(matrix, y) if len(set(y)) > 1 else None
+    return model
+
+
+def data_hash(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    import joblib
+    import scipy
+    import sklearn
+
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__,
+            "scipy": scipy.__version__, "joblib": joblib.__version__}
+
+
+def save_model(model: StanceModel, path: Path = MODEL_FILE, meta_path: Path = META_FILE) -> None:
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path, compress=3)
+    meta_path.write_text(json.dumps(model.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path = MODEL_FILE) -> StanceModel:
+    """The shipped model; a clear error where it is missing or was built with another scikit-learn."""
+    import joblib
+    import sklearn
+
+    if not path.exists():
+        raise TrackerError(f"{path}: no trained stance model; build it with `tracker train`")
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    built_with = meta.get("versions", {}).get("scikit-learn")
+    if built_with and built_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise TrackerError(f"{path}: built with scikit-learn {built_with}, this is {sklearn.__version__}; "
+                           "rebuild it with `tracker train` or install the scikit-learn the package pins")
+    model = joblib.load(path)
+    model.meta = meta
+    return model
+
+
+def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
+    """Consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break."""
+    out: list[list[Sentence]] = []
+    for sentence in sentences:
+        current = out[-1] if out else None
+        if (current is None or len(current) >= CHUNK_SENTENCES
+                or "\n\n" in text[current[-1].end:sentence.start].replace("\r", "")):
+            out.append([sentence])
+        else:
+            current.append(sentence)
+    return out
+
+
+DEFAULT_THRESHOLD = 0.35
+FLOOR = 0.2  # the least probability any reading is kept at; the ensemble filters above it on calibrated confidence
+
+
+def decide(row: np.ndarray, threshold: float) -> str:
+    """support or oppose where the likelier of the two reaches `threshold`, else none."""
+    support, oppose = row[CLASSES.index("support")], row[CLASSES.index("oppose")]
+    best, p = ("support", support) if support >= oppose else ("oppose", oppose)
+    return best if p >= threshold else "none"
+
+
+def calibrate(p: float, calibration: Sequence[float] | None) -> float:
+    """A probability mapped to how often a reading that sure was right on dev (Platt: 1 / (1 + e^-(a p + b)))."""
+    if not calibration:
+        return p
+    a, b = calibration
+    return float(1 / (1 + np.exp(-(a * p + b))))
+
+
+def fit_calibration(probabilities: Sequence[float], correct: Sequence[bool]) -> list[float]:
+    """Platt scaling of the model's probabilities against whether its readings were right."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(correct)) < 2:
+        return []
+    fitted = LogisticRegression(C=1e4).fit(np.asarray(probabilities).reshape(-1, 1), np.asarray(correct))
+    return [round(float(fitted.coef_[0][0]), 6), round(float(fitted.intercept_[0]), 6)]
+
+
+class ModelCoder:
+    """The learned model behind the coder seam."""
+
+    name = "model"
+    kind = "model"
+    languages: frozenset[str] | None = None  # character n-grams read every language the corpus has
+
+    def __init__(self, model: StanceModel | None = None, threshold: float | None = None,
+                 calibration: Sequence[float] | None = None) -> None:
+        self.model = model or load_model()
+        self.threshold = threshold if threshold is not None else float(
+            self.model.meta.get("threshold", DEFAULT_THRESHOLD))
+        self.calibration = calibration if calibration is not None else self.model.meta.get("calibration")
+        self.version = f"{MODEL_VERSION}-{self.model.meta.get('train_sha256', 'unknown')[:8]}"
+
+    def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
+        sentences = split_sentences(text)
+        groups = chunks(sentences, text)
+        if not groups:
+            return []
+        chunk_texts = [text[g[0].start:g[-1].end] for g in groups]
+        probs = self.model.probabilities(chunk_texts, codebook)
+        out: list[CodedStance] = []
+        for index, group in enumerate(groups):
+            for issue in self.model.issues:
+                row = probs[issue][index]
+                label = decide(row, self.threshold)
+                if label == "none":
+                    continue
+                evidence, p = self._evidence(group, issue, label, codebook, float(row[CLASSES.index(label)]))
+                confidence = calibrate(p, self.calibration)
+                out.append(CodedStance(issue, label, SPEAKER_KEY, "speaker", round(confidence, 3), evidence.text,
+                                       evidence.start, evidence.end, "model",
+                                       f"model p({label})={p:.2f} over {len(group)} sentence(s)",
+                                       coder_kind="model"))
+        return out
+
+    def _evidence(self, group: list[Sentence], issue: str, label: str, codebook: Codebook,
+                  p: float) -> tuple[Sentence, float]:
+        """The chunk's sentence that reads `label` most strongly on its own (the chunk's probability is kept)."""
+        if len(group) == 1:
+            return group[0], p
+        alone = self.model.probabilities([s.text for s in group], codebook)[issue][:, CLASSES.index(label)]
+        return group[int(np.argmax(alone))], p
+
+
+def speaker_positions(model: StanceModel, texts: Sequence[str], codebook: Codebook,
+                      threshold: float = DEFAULT_THRESHOLD) -> list[dict[str, str]]:
+    """What the model alone predicts for each whole text (for cross-validation)."""
+    probs = model.probabilities(texts, codebook)
+    out = []
+    for index in range(len(texts)):
+        found = {}
+        for issue in model.issues:
+            label = decide(probs[issue][index], threshold)
+            if label != "none":
+                found[issue] = label
+        out.append(found)
+    return out
+
+
+__all__ = ["ModelCoder", "StanceModel", "fit_model", "load_model", "save_model", "speaker_positions", "summarise"]
