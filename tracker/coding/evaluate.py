@@ -22,7 +22,7 @@ from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import SPEAKER_KEY, code_text, summarise
 from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
-from tracker.models import JobRun
+from tracker.models import POSITIONS, JobRun
 
 TAKEN = ("support", "oppose")
 
@@ -49,8 +49,11 @@ class GoldStatement(BaseModel):
         return keys
 
 
-def load_gold(path: Path | str) -> list[GoldStatement]:
+def load_gold(path: Path | str, codebook: Codebook | None = None) -> list[GoldStatement]:
+    """The statements of a gold file; errors name the file and line. Labels must name the codebook's issues and
+    a position (support, oppose or neutral): a misspelt one would silently score as "no position"."""
     path = Path(path)
+    issues = (codebook or load_codebook()).issue_ids
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -60,11 +63,19 @@ def load_gold(path: Path | str) -> list[GoldStatement]:
         if not line.strip():
             continue
         try:
-            statements.append(GoldStatement.model_validate(json.loads(line)))
+            statement = GoldStatement.model_validate(json.loads(line))
         except (json.JSONDecodeError, ValidationError) as exc:
             detail = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
             raise TrackerError(f"{path}:{number}: not a gold statement ({detail}); expected "
                                '{"id", "text", "actor", "labels": {issue: position}}') from exc
+        for issue, position in statement.labels.items():
+            if issue not in issues:
+                raise TrackerError(f"{path}:{number}: statement {statement.id!r} labels an unknown issue {issue!r}; "
+                                   f"the codebook's issues are {', '.join(issues)}")
+            if position not in POSITIONS:
+                raise TrackerError(f"{path}:{number}: statement {statement.id!r} labels {issue} {position!r}; a "
+                                   f"label is one of {', '.join(POSITIONS)}")
+        statements.append(statement)
     if not statements:
         raise TrackerError(f"{path}: no statements")
     return statements
@@ -165,7 +176,7 @@ def baseline_positions(text: str, codebook: Codebook) -> dict[str, str]:
 def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: bool = False) -> EvalResult:
     """Score the rule coder (or the keyword baseline) on a gold file."""
     codebook = codebook or load_codebook()
-    statements = load_gold(gold_path)
+    statements = load_gold(gold_path, codebook)
     result = EvalResult(len(statements), "keyword-baseline" if baseline else "rules", codebook.version)
     result.issues = {issue: {label: Score() for label in TAKEN} for issue in codebook.issue_ids}
     for statement in statements:
