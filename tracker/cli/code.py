@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tracker.cli.app import app, console
-from tracker.coding import (
-    code_documents,
-    code_text,
-    evaluate,
-    load_codebook,
-    record_eval_run,
-    review_queue,
-    review_stance,
-    set_analyst_stance,
-    sync_issues,
-)
-from tracker.coding.coder import record_coding_run
-from tracker.coding.evaluate import format_text
-from tracker.db import session_scope
-from tracker.models import POSITIONS
-from tracker.store import open_store
+from tracker.cli.app import TrackerTyper, app, console
 
-code_app = typer.Typer(help="Code stances from documents; record and review analysts' codings.")
+POSITIONS = ("support", "oppose", "neutral")  # = tracker.models.POSITIONS, without importing the models
+
+code_app = TrackerTyper(help="Code stances from documents; record and review analysts' codings.")
 app.add_typer(code_app, name="code")
 
 CODEBOOK_OPTION = typer.Option(None, "--codebook", help="Codebook YAML (default: the configured one).")
@@ -48,9 +33,16 @@ def code(
     """Code every document not yet coded under the current codebook version."""
     if ctx.invoked_subcommand is not None:
         return
+    from datetime import UTC, datetime
+
+    from tracker.coding import code_documents, load_codebook
+    from tracker.coding.coder import record_coding_run
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
     book = load_codebook(codebook)
     started = datetime.now(UTC)
-    with session_scope(open_store()) as session:
+    with session_scope(open_existing_store()) as session:
         report = code_documents(session, book, document_ids=document or None)
         record_coding_run(session, report, started)
     console.print(
@@ -63,21 +55,38 @@ def code(
         console.print(f"  new actors found in text: {', '.join(report.actors_created)}", markup=False)
 
 
+def _evidence_url(value: str | None) -> str | None:
+    """--evidence must be a web address an analyst can open later."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise typer.BadParameter(f"{value!r} is not a URL: give the statement's http(s) address")
+    return value
+
+
 @code_app.command("set")
 def set_stance(
-    actor: str = typer.Argument(..., help="Actor id (slug) or a state's ISO alpha-3 code."),
-    issue: str = typer.Argument(..., help="Issue id, e.g. control."),
-    position: str = typer.Argument(..., help=f"One of: {', '.join(POSITIONS)}."),
-    evidence: str | None = typer.Option(None, "--evidence", help="URL of the statement."),
+    actor: str = typer.Argument(..., help="Actor id (slug), a state's ISO alpha-3 code, or the actor's name.",
+                               metavar="ACTOR"),
+    issue: str = typer.Argument(..., help="Issue id, e.g. control.", metavar="ISSUE"),
+    position: str = typer.Argument(..., help=f"One of: {', '.join(POSITIONS)}.", metavar="POSITION"),
+    evidence: str | None = typer.Option(None, "--evidence", help="URL of the statement (http or https).",
+                                        callback=_evidence_url),
     note: str | None = typer.Option(None, "--note", help="Why: the quote or the reasoning."),
     analyst: str | None = typer.Option(None, "--analyst", help="Your name (default: the login name)."),
 ) -> None:
     """Record an analyst's coding; it wins over machine coding and supersedes your previous one."""
-    with session_scope(open_store()) as session:
+    from tracker.coding import load_codebook, set_analyst_stance, sync_issues
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    with session_scope(open_existing_store()) as session:
         sync_issues(session, load_codebook())  # the issues exist even before the first `tracker code`
         stance = set_analyst_stance(session, actor, issue, position, evidence_url=evidence, note=note,
                                     analyst=_analyst(analyst))
-        console.print(f"stance {stance.id}: {actor} {position} on {issue} (analyst {stance.coder})")
+        console.print(f"stance {stance.id}: {stance.actor.slug} {position} on {issue} (analyst {stance.coder})",
+                      markup=False, highlight=False)
 
 
 @code_app.command("review")
@@ -89,7 +98,13 @@ def review(
     limit: int = typer.Option(50, "--limit", min=1),
 ) -> None:
     """List low-confidence and conflicting machine stances, or confirm/reject them."""
-    with session_scope(open_store()) as session:
+    from rich.table import Table
+
+    from tracker.coding import review_queue, review_stance
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    with session_scope(open_existing_store()) as session:
         for stance_id in confirm:
             review_stance(session, stance_id, confirm=True, analyst=_analyst(analyst))
             console.print(f"stance {stance_id} confirmed")
@@ -111,15 +126,39 @@ def review(
 
 @code_app.command("explain")
 def explain(
-    text: str = typer.Argument(..., help="A statement to read (quote it)."),
+    text: str | None = typer.Argument(None, help="A statement to read (quote it).", metavar="TEXT"),
     speaker: list[str] = typer.Option([], "--speaker", help="Name or alias of who says it (repeatable)."),
+    stance_id: int | None = typer.Option(None, "--stance", help="Explain this stored stance, read in its document."),
     codebook: Path | None = CODEBOOK_OPTION,
 ) -> None:
-    """Show the positions the coder reads in a text, whose they are, and the cues behind each."""
-    stances = code_text(text, speaker, load_codebook(codebook))
+    """Show the positions the coder reads in a text (or behind a stored stance), whose they are, and the cues."""
+    from tracker.coding import code_text, load_codebook
+
+    if (text is None) == (stance_id is None):
+        raise typer.BadParameter("give either a TEXT to read or --stance ID", param_hint="TEXT / --stance")
+    book = load_codebook(codebook)
+    if stance_id is not None:
+        from tracker.coding.explain import explain_stance
+        from tracker.db import session_scope
+        from tracker.store import open_existing_store
+
+        with session_scope(open_existing_store(read_only=True)) as session:
+            stance, stances = explain_stance(session, stance_id, book)
+            console.print(f"stance {stance.id}: {stance.actor.slug} {stance.position} on {stance.issue_id}, "
+                          f"coded {stance.note or ''}", markup=False, highlight=False, soft_wrap=True)
+    else:
+        stances = code_text(text or "", speaker, book)
     if not stances:
-        console.print("no stance found")
+        console.print("no stance found" + ("" if stance_id is not None else
+                      " (the coder reads a sentence with its neighbours and its speaker: --speaker NAME says who "
+                      "'we' is, --stance ID reads a stored stance in its document)"), markup=False)
         return
+    _print_readings(stances)
+
+
+def _print_readings(stances: list) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
     table = Table("holder", "issue", "position", "conf.", "how", "sentence", title=f"{len(stances)} readings")
     for s in stances:
         table.add_row(escape(s.holder_label), s.issue_id, s.position, f"{s.confidence:.2f}",
@@ -129,7 +168,7 @@ def explain(
 
 @app.command("eval")
 def eval_command(
-    gold: Path = typer.Argument(..., help="Gold statements, one JSON object per line."),
+    gold: Path = typer.Argument(..., help="Gold statements, one JSON object per line.", metavar="GOLD"),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     baseline: bool = typer.Option(False, "--baseline", help="Score the plain keyword coder instead."),
     min_macro_f1: float | None = typer.Option(None, "--min-macro-f1", help="Exit 1 below this macro-F1 (for CI)."),
@@ -139,14 +178,20 @@ def eval_command(
     """Score the stance coder on a gold file: P/R/F1 of support and oppose per issue, pooled macro-F1."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
+    from tracker.coding import evaluate, load_codebook, record_eval_run
+    from tracker.coding.evaluate import format_text
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    store = open_existing_store() if record else None  # before scoring: a missing store fails fast
     result = evaluate(gold, load_codebook(codebook), baseline=baseline)
     if output_format == "json":
         console.print_json(json.dumps(result.as_dict()))
     else:
         console.print(format_text(result), highlight=False)
-    if record:
-        with session_scope(open_store()) as session:
+    if store is not None:
+        with session_scope(store) as session:
             record_eval_run(session, result, gold)
     if min_macro_f1 is not None and result.macro_f1 < min_macro_f1:
         console.print(f"macro-F1 {result.macro_f1:.3f} is below the required {min_macro_f1:.2f}")
-        raise SystemExit(1)  # typer.Exit is swallowed by the non-standalone entry point
+        raise typer.Exit(1)
