@@ -37,8 +37,8 @@ def _runner() -> CliRunner:
 
 
 @contextlib.contextmanager
-def _wide_consoles(width: int = 200) -> Iterator[None]:
-    """A wide terminal, so tables are not abbreviated (Rich reads COLUMNS only when the console is made)."""
+def _wide_consoles(width: int) -> Iterator[None]:
+    """A terminal this wide (wide: tables are not abbreviated); Rich reads COLUMNS only when the console is made."""
     before = console.width, err_console.width
     console.width = err_console.width = width
     try:
@@ -48,13 +48,13 @@ def _wide_consoles(width: int = 200) -> Iterator[None]:
 
 
 def tracker(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-            input: str | None = None) -> Outcome:
-    """Run `tracker ARGS` with only the TRACKER_* variables given (and in `cwd`, if given)."""
+            input: str | None = None, width: int = 200) -> Outcome:
+    """Run `tracker ARGS` with only the TRACKER_* variables given (and in `cwd`, if given), `width` columns wide."""
     environment: dict[str, str | None] = {k: None for k in os.environ if k.startswith("TRACKER_")}
     environment.update(env or {})
     get_settings.cache_clear()
     try:
-        with contextlib.chdir(cwd) if cwd else contextlib.nullcontext(), _wide_consoles():
+        with contextlib.chdir(cwd) if cwd else contextlib.nullcontext(), _wide_consoles(width):
             result = _runner().invoke(app, list(args), env=environment, input=input)
     finally:
         get_settings.cache_clear()
