@@ -224,6 +224,18 @@ def test_sync_of_a_registry_sharing_no_source_asks_for_yes(tmp_path: Path) -> No
     engine.dispose()
 
 
+def test_sync_that_drops_a_few_sources_asks_nothing(tmp_path: Path) -> None:
+    (tmp_path / "registry.toml").write_text(REGISTRY)
+    env = {**store_env(f"sqlite:///{tmp_path / 'store.db'}"), "TRACKER_REGISTRY": str(tmp_path / "registry.toml")}
+    assert tracker("sources", "sync", cwd=tmp_path, env=env).exit_code == 0
+    pruned = REGISTRY[: REGISTRY.index("[[sources]]", REGISTRY.index("eff-updates"))]  # keeps 1 of the 2 sources
+    (tmp_path / "registry.toml").write_text(pruned)
+    result = tracker("sources", "sync", cwd=tmp_path, env=env)
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.strip("│ ").startswith("sources"))
+    assert [cell.strip() for cell in row.split("│")[1:-1]][-1] == "1"  # deactivated
+
+
 # ------------------------------------------------------------------------------------------- smaller points
 
 def test_report_refuses_a_week_before_anything_in_the_store(engine: Engine, session: Session, database_url: str,

@@ -44,22 +44,24 @@ def print_sync_report(report: SyncReport) -> None:
     console.print(table)
 
 
-def unrelated_registry(session: Session, registry: Registry) -> int:
-    """How many active sources the store has if the registry shares none of them (0 if it shares any, or the
-    store has none): syncing such a registry would deactivate them all, a sign of the wrong file or store."""
+def sync_risk(session: Session, registry: Registry) -> tuple[int, int] | None:
+    """(shared, stored) when syncing the registry would deactivate more than half of the store's active sources,
+    else None: a sign of the wrong registry or the wrong store (the bundled registry into the demo's store)."""
     from sqlalchemy import select
 
     from tracker.models import Source
 
     stored = set(session.scalars(select(Source.slug).where(Source.active.is_(True))))
     named = {s.id for s in registry.sources} | {old for s in registry.sources for old in s.renamed_from}
-    return 0 if stored & named else len(stored)
+    shared = len(stored & named)
+    return (shared, len(stored)) if len(stored) - shared > len(stored) / 2 else None
 
 
 @sources_app.command("sync")
 def sync(
     file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).", metavar="FILE"),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Sync even a registry that shares no source with the store."),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help="Sync even a registry that would deactivate most of the store's sources."),
 ) -> None:
     """Upsert the registry into the store, creating the store if needed (renamed and removed entries keep their
     documents)."""
@@ -73,12 +75,14 @@ def sync(
     path = file or settings.registry
     registry = load_registry(path)
     with session_scope(open_store(settings)) as session:
-        stranded = unrelated_registry(session, registry)
-        if stranded and not yes:
+        risk = sync_risk(session, registry)
+        if risk is not None and not yes:
+            shared, stored = risk
+            where = f"the {stored} sources in the store at {display_url(settings.database_url)}"
             raise RegistryError(
-                f"{path} shares none of the {stranded} sources in the store at {display_url(settings.database_url)}:"
-                " syncing it would deactivate them all. Check TRACKER_REGISTRY and TRACKER_DATABASE_URL, or pass "
-                "--yes to sync anyway"
+                (f"{path} shares none of {where}: syncing it would deactivate them all" if not shared else
+                 f"{path} shares only {shared} of {where}: syncing it would deactivate the other {stored - shared}")
+                + ". Check TRACKER_REGISTRY and TRACKER_DATABASE_URL, or pass --yes to sync anyway"
             )
         report = sync_registry(session, registry)
     print_sync_report(report)
