@@ -47,7 +47,7 @@ USAGE_ERRORS = [
     (["code", "set", "brazil", "control", "oppose", "--evidence", "not-a-url"], "tracker code set",
      "'not-a-url' is not a URL"),
     (["eval", "gold.jsonl", "--format", "xml"], "tracker eval", "--format must be text or json"),
-    (["--no-such-option"], "tracker", "No such option: --no-such-option"),
+    (["--no-such-option"], "tracker", "No such option"),
 ]
 
 
