@@ -1,4 +1,4 @@
-"""The root Typer app, shared consoles, and the entry point that turns expected failures into one line.
+"""The root Typer app, its command classes (expected failures become one line), and the shared consoles.
 
 Command modules import only Typer, Rich and this module at import time: anything heavier (SQLAlchemy, Alembic,
 Scrapy, the coder, the renderers) is imported inside the command that needs it, so `tracker --help` starts fast.
@@ -21,18 +21,9 @@ if TYPE_CHECKING:
     from tracker.jobs import JobResult
 
 
-
 def _usage_piece(piece: str) -> str:
     """Typer 0.2x writes a required argument as {name}; older ones (and most manuals) as NAME."""
     return piece[1:-1].upper() if piece.startswith("{") and piece.endswith("}") else piece
-
-
-def _untyped_flags(params: list) -> list:  # type: ignore[type-arg]
-    """A flag takes no value: no <bool> after it in the help (Typer 0.2x shows one unless a metavar is set)."""
-    for param in params:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
-    return params
 
 
 class TrackerCommand(TyperCommand):
@@ -41,20 +32,14 @@ class TrackerCommand(TyperCommand):
     def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
         return [_usage_piece(piece) for piece in super().collect_usage_pieces(ctx)]
 
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
-        return _untyped_flags(super().get_params(ctx))
-
 
 # Click's exceptions, from wherever this Typer takes Click (its own copy since Typer 0.26, the click package before).
 _click_exceptions = importlib.import_module(typer.BadParameter.__module__)
 
 
 class TrackerGroup(TyperGroup):
-    """A command group with the same help conventions as TrackerCommand, that turns an expected failure of its
-    commands into Click's one-line error (exit 1), like a usage error but without the usage."""
-
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
-        return _untyped_flags(super().get_params(ctx))
+    """A command group that turns an expected failure of its commands into Click's one-line error (exit 1), the
+    way Click reports a usage error but without the usage; anything else keeps its traceback."""
 
     def invoke(self, ctx):  # type: ignore[no-untyped-def]
         try:
@@ -70,7 +55,8 @@ class TrackerTyper(typer.Typer):
     """typer.Typer whose commands and groups are TrackerCommand and TrackerGroup, with plain-text help.
 
     Plain text, not Rich panels: Typer's Rich help loads Rich's Markdown renderer and markdown-it, which alone
-    takes `tracker --help` past 0.5 s on a small machine (plain: under 0.3 s).
+    takes `tracker --help` past 0.5 s on a small machine (plain: under 0.3 s). Plain help also shows no `<bool>`
+    after a flag, which Typer 0.26+ puts in its Rich panels.
     """
 
     def __init__(self, **kwargs: object) -> None:
