@@ -322,3 +322,14 @@ def test_the_demo_folder_of_the_readme_is_ignored_by_git() -> None:
     paths = ["demo/tracker.db", "demo/briefings/index.html", "igtracker-demo/registry.toml"]
     checked = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert checked.stdout.split() == paths, checked.stderr
+
+
+def test_the_cli_copies_of_the_library_vocabularies_agree() -> None:
+    """The help texts and choices use copies, so that `tracker --help` need not import the models and queries."""
+    from tracker.cli import actors, code, query, schedule
+    from tracker.jobs import JOB_NAMES
+    from tracker.models import ACTOR_KINDS, POSITIONS
+    from tracker.queries.export import EXPORTS
+
+    assert actors.ACTOR_KINDS == ACTOR_KINDS and code.POSITIONS == POSITIONS and schedule.JOB_NAMES == JOB_NAMES
+    assert tuple(EXPORTS) == query.EXPORT_NAMES

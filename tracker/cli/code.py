@@ -5,12 +5,16 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import typer
 from rich.markup import escape
 
 from tracker.cli.app import TrackerTyper, app, console
+
+if TYPE_CHECKING:
+    from tracker.coding import CodedStance
 
 POSITIONS = ("support", "oppose", "neutral")  # = tracker.models.POSITIONS, without importing the models
 
@@ -156,7 +160,7 @@ def explain(
     _print_readings(stances)
 
 
-def _print_readings(stances: list) -> None:  # type: ignore[type-arg]
+def _print_readings(stances: list[CodedStance]) -> None:
     from rich.table import Table
 
     table = Table("holder", "issue", "position", "conf.", "how", "sentence", title=f"{len(stances)} readings")
