@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.cli import Outcome, tracker
 from tests.conftest import SHARED
+from tests.factories import StoreBuilder
 from tracker.coding import evaluate, load_codebook, record_eval_run
 from tracker.coding.evaluate import Score, load_gold
 from tracker.db import make_engine, session_scope
 from tracker.errors import TrackerError
-from tracker.models import JobRun
+from tracker.models import JobRun, Stance
 
 GOLD = [
     {"id": "a", "text": "We reject any proposal to give the ITU control over the Internet.", "actor": "Example NGO",
@@ -73,6 +72,22 @@ def test_bad_gold_file_names_the_line(tmp_path: Path) -> None:
         load_gold(path)
 
 
+@pytest.mark.parametrize(("labels", "message"), [
+    ({"control": "against"}, r"gold.jsonl:2: statement 'g2' labels control 'against'; a label is one of support, "
+                             r"oppose, neutral"),
+    ({"spectrum": "support"}, r"gold.jsonl:2: statement 'g2' labels an unknown issue 'spectrum'; the codebook's "
+                              r"issues are taxation, surveillance, control"),
+])
+def test_gold_labels_must_come_from_the_codebook(tmp_path: Path, labels: dict[str, str], message: str) -> None:
+    rows = [GOLD[0], {**GOLD[1], "id": "g2", "labels": labels}, *GOLD[2:]]
+    gold = _write_gold(tmp_path / "gold.jsonl", rows)
+    with pytest.raises(TrackerError, match=message):
+        evaluate(gold, load_codebook())
+    shown = _tracker("eval", str(gold), "--no-record", cwd=tmp_path)
+    assert shown.exit_code == 1 and not shown.crashed
+    assert "gold.jsonl:2: statement 'g2'" in shown.stderr and "0.000" not in shown.stdout
+
+
 def test_record_eval_run(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
     result = evaluate(gold, load_codebook())
@@ -86,23 +101,27 @@ def test_record_eval_run(engine, tmp_path: Path) -> None:  # type: ignore[no-unt
         assert run.details["codebook_version"] == load_codebook().version
 
 
-def _tracker(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update({"COLUMNS": "200", "TRACKER_DATABASE_URL": f"sqlite:///{cwd / 'store.db'}"})
-    return subprocess.run([sys.executable, "-c", "from tracker.cli import main; main()", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+def _tracker(*args: str, cwd: Path) -> Outcome:
+    return tracker(*args, cwd=cwd, env={"TRACKER_DATABASE_URL": f"sqlite:///{cwd / 'store.db'}"})
+
+
+def _store(cwd: Path) -> None:
+    assert _tracker("db", "upgrade", cwd=cwd).exit_code == 0
 
 
 def test_cli_eval_json_and_ci_bar(tmp_path: Path) -> None:
     gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
+    no_store = _tracker("eval", str(gold), cwd=tmp_path)  # the score is kept in the store: there must be one
+    assert no_store.exit_code == 1 and "no store at" in no_store.stderr and not (tmp_path / "store.db").exists()
+    _store(tmp_path)
     result = _tracker("eval", str(gold), "--format", "json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"macro_f1", "issues", "n"} and data["n"] == 5
     failing = _tracker("eval", str(gold), "--min-macro-f1", "0.99", cwd=tmp_path)
-    assert failing.returncode == 1 and "below the required" in failing.stdout
+    assert failing.exit_code == 1 and "below the required" in failing.stdout
     text = _tracker("eval", str(gold), "--baseline", cwd=tmp_path)
-    assert text.returncode == 0 and "keyword-baseline coder" in text.stdout and "pooled" in text.stdout
+    assert text.exit_code == 0 and "keyword-baseline coder" in text.stdout and "pooled" in text.stdout
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with session_scope(engine) as session:
         assert sorted(session.scalars(select(JobRun.job))) == ["eval", "eval", "eval-baseline"]
@@ -110,19 +129,31 @@ def test_cli_eval_json_and_ci_bar(tmp_path: Path) -> None:
 
 
 def test_cli_code_set_and_review(tmp_path: Path) -> None:
-    assert _tracker("code", cwd=tmp_path).returncode == 0  # empty store: creates the issues, codes nothing
+    assert _tracker("code", cwd=tmp_path).exit_code == 1  # no store: `tracker code` does not make one
+    assert not (tmp_path / "store.db").exists()
+    _store(tmp_path)
+    assert _tracker("code", cwd=tmp_path).exit_code == 0  # empty store: creates the issues, codes nothing
     registry_free_actor = _tracker("code", "set", "nobody", "control", "oppose", cwd=tmp_path)
-    assert registry_free_actor.returncode == 1 and "no actor 'nobody'" in registry_free_actor.stderr
+    assert registry_free_actor.exit_code == 1 and "no actor 'nobody'" in registry_free_actor.stderr
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with session_scope(engine) as session:
         from tracker.models import Actor
 
         session.add(Actor(slug="brazil", name="Brazil", kind="state", country="BRA", aliases=[]))
+        session.add(Actor(slug="russia", name="Russian Federation", kind="state", country="RUS", aliases=[]))
     engine.dispose()
     done = _tracker("code", "set", "brazil", "control", "support", "--evidence", "https://gov.example/s",
                     "--note", "WCIT vote", "--analyst", "ana", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert "brazil support on control (analyst ana)" in done.stdout
+    # As `tracker query --named actor-history` does, an actor is found by id, ISO code or name; the id is echoed.
+    for ref in ("RUS", "Russian Federation", "russian federation"):
+        by_ref = _tracker("code", "set", ref, "control", "support", "--analyst", "ana", cwd=tmp_path)
+        assert by_ref.exit_code == 0, by_ref.stderr
+        assert "russia support on control (analyst ana)" in by_ref.stdout
+    not_a_url = _tracker("code", "set", "brazil", "control", "oppose", "--evidence", "not-a-url", cwd=tmp_path)
+    assert not_a_url.exit_code == 2 and "'not-a-url' is not a URL" in not_a_url.stderr
+    assert "Usage: tracker code set" in not_a_url.stderr
     assert "nothing to review" in _tracker("code", "review", cwd=tmp_path).stdout
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with session_scope(engine) as session:
@@ -134,9 +165,32 @@ def test_cli_code_set_and_review(tmp_path: Path) -> None:
 def test_cli_explain_shows_holder_and_cues(tmp_path: Path) -> None:
     shown = _tracker("code", "explain", "We reject any proposal to give the ITU control over the Internet.",
                      "--speaker", "Example NGO", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     assert "speaker" in shown.stdout and "control" in shown.stdout and "oppose" in shown.stdout
     assert "reject(-)" in shown.stdout and "[ITU control over the Internet]" in shown.stdout
+
+
+def test_cli_explains_a_stored_stance_in_its_document(tmp_path: Path) -> None:
+    _store(tmp_path)
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with session_scope(engine) as session:
+        builder = StoreBuilder(session)
+        ngo = builder.actor("access-now", "Access Now")
+        builder.document(ngo, "Network fees", "Telecom operators want a network fee from content providers. "
+                         "It would undermine net neutrality and raise costs for users.")
+    assert _tracker("code", cwd=tmp_path).exit_code == 0
+    with session_scope(engine) as session:
+        stance = session.scalars(select(Stance).where(Stance.evidence.startswith("It would undermine"))).one()
+        stance_id, evidence = stance.id, stance.evidence
+    engine.dispose()
+    alone = _tracker("code", "explain", evidence, cwd=tmp_path)  # the sentence alone: "it" is nobody yet
+    assert alone.exit_code == 0 and "no stance found" in alone.stdout and "--stance ID" in alone.stdout
+    shown = _tracker("code", "explain", "--stance", str(stance_id), cwd=tmp_path)
+    assert shown.exit_code == 0, shown.stderr
+    assert f"stance {stance_id}: access-now oppose on taxation" in shown.stdout
+    assert "taxation" in shown.stdout and "It would undermine net neutrality" in shown.stdout
+    neither = _tracker("code", "explain", cwd=tmp_path)
+    assert neither.exit_code == 2 and "give either a TEXT to read or --stance ID" in neither.stderr
 
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared corpus is absent")

@@ -1,4 +1,5 @@
-"""`tracker crawl`, `scrapy list` and `scrapy crawl SOURCE` run as a user runs them, on a synced registry."""
+"""`tracker crawl` (in process), `scrapy list` and `scrapy crawl SOURCE` (real processes) as a user runs them, on a
+synced registry."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.cli import Outcome
+from tests.cli import tracker as run_tracker
 from tests.sites import FixtureSite, build_sites
 from tracker.db import make_engine, session_factory
 from tracker.models import CrawlRun, Document
@@ -61,20 +64,20 @@ def run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.Co
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-def tracker(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-c", "from tracker.cli import main; main()", *args], env)
+def tracker(*args: str, env: dict[str, str]) -> Outcome:
+    return run_tracker(*args, env={k: v for k, v in env.items() if k.startswith("TRACKER_")})
 
 
 def test_tracker_crawl_prints_a_summary(env: tuple[dict[str, str], FixtureSite, str]) -> None:
     environ, _site, url = env
-    assert tracker("sources", "sync", env=environ).returncode == 0
+    assert tracker("sources", "sync", env=environ).exit_code == 0
     result = tracker("crawl", "--source", "france-statements", env=environ)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     row = next(line for line in result.stdout.splitlines() if "france-statements" in line)
     cells = [cell.strip() for cell in row.split("│")[1:-1]]
     assert cells == ["france-statements", "ok", "7", "4", "0", "0", "0"]  # pages, new, changed, unchanged, errors
     again = tracker("crawl", env=environ)  # every enabled source
-    assert again.returncode == 0 and "france-communiques" in again.stdout
+    assert again.exit_code == 0 and "france-communiques" in again.stdout
     engine = make_engine(url)
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 4 + 3
@@ -86,7 +89,7 @@ def test_tracker_crawl_unknown_source_is_one_clear_line(env: tuple[dict[str, str
     environ, _site, _url = env
     tracker("sources", "sync", env=environ)
     result = tracker("crawl", "--source", "nope", env=environ)
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.exit_code == 1 and not result.crashed
     assert "unknown source id(s): nope; valid ids: france-communiques, france-statements" in result.stderr
 
 
@@ -103,7 +106,7 @@ allowed_domains = ["127.0.0.1"]
 """)
     tracker("sources", "sync", env=environ)
     result = tracker("crawl", "--source", "france-gone", env=environ)
-    assert result.returncode == 1  # the only source failed
+    assert result.exit_code == 1  # the only source failed
     [line] = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("error")]
     assert line.startswith("error france-gone: http://127.0.0.1:") and "404" in line
     assert "[red]" not in line.split("france-gone", 1)[0]  # the style is applied, not printed

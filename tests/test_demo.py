@@ -17,6 +17,7 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+from tests.cli import tracker
 from tracker.demo import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
 from tracker.demo_site import sample_as_of, sample_documents
 
@@ -67,7 +68,7 @@ def test_prints_where_everything_is(demo: Demo) -> None:
             path = demo.out.resolve() / "briefings" / week / name
             assert path.is_file() and str(path) in out
     assert f"archive     {demo.out.resolve() / 'briefings' / 'index.html'}" in out
-    assert sum(line.strip().startswith("TRACKER_DATABASE_URL=") for line in out.splitlines()) == 3
+    assert sum(line.strip().startswith("tracker query") for line in out.splitlines()) == 3
 
 
 def test_every_sample_document_is_stored_and_coded(demo: Demo) -> None:
@@ -105,16 +106,38 @@ def test_pdf_and_archive(demo: Demo) -> None:
     assert [text(e.xpath("td")[0]) for e in index.find_class("briefing")] == [LAST_WEEK, PREVIOUS_WEEK]
 
 
-def test_the_printed_example_queries_work(demo: Demo) -> None:
-    commands = [line.strip() for line in demo.result.stdout.splitlines()
-                if line.strip().startswith("TRACKER_DATABASE_URL=")]
+def printed_next_steps(demo: Demo) -> tuple[dict[str, str], list[str]]:
+    """The "what next" lines: the environment the first one exports, and the commands after it."""
+    lines = [line.strip() for line in demo.result.stdout.split("What next", 1)[1].splitlines()[1:] if line.strip()]
+    export, *commands = lines[: lines.index(next(line for line in lines if line.startswith("done in")))]
+    words = shlex.split(export)
+    assert words[0] == "export"
+    return dict(word.split("=", 1) for word in words[1:]), commands
+
+
+def test_the_printed_next_steps_work_on_the_demo_store(demo: Demo) -> None:
+    env, commands = printed_next_steps(demo)
+    assert env == {"TRACKER_DATABASE_URL": f"sqlite:///{(demo.out / STORE_NAME).resolve()}",
+                   "TRACKER_REGISTRY": str((demo.out / "registry.toml").resolve())}
     for command in commands:
-        assignment, program, *args = shlex.split(command)
+        program, *args = shlex.split(command)
         assert program == "tracker"
-        name, value = assignment.split("=", 1)
-        result = run_tracker(*args, cwd=demo.out, env={name: value})
-        assert result.returncode == 0, (command, result.stderr)
+        result = tracker(*args, cwd=demo.out, env=env)
+        assert result.exit_code == 0, (command, result.stderr)
         assert not re.search(r"\b0 rows", result.stdout) and len(result.stdout.splitlines()) >= 3, command
+
+
+def test_the_readmes_next_step_after_the_demo_keeps_the_sample_sources(demo: Demo) -> None:
+    """`tracker sources sync` in the shell the hints set up syncs the demo's own registry: nothing deactivated."""
+    env, _commands = printed_next_steps(demo)
+    synced = tracker("sources", "sync", cwd=demo.out, env=env)
+    assert synced.exit_code == 0, synced.stderr
+    row = next(line for line in synced.stdout.splitlines() if line.strip("│ ").startswith("sources"))
+    assert [cell.strip() for cell in row.split("│")[1:-1]][-1] == "0"  # deactivated
+    bundled = tracker("sources", "sync", cwd=demo.out, env={"TRACKER_DATABASE_URL": env["TRACKER_DATABASE_URL"]})
+    assert bundled.exit_code == 1 and "--yes" in bundled.stderr
+    assert "registry.toml shares only 2 of the 20 sources in the store" in bundled.stderr
+    assert "syncing it would deactivate the other 18" in bundled.stderr
 
 
 def test_out_folder_holding_another_store_is_left_alone(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from tracker.models import (
     CoalitionMember,
     CrawlError,
     Document,
+    Source,
 )
 from tracker.queries.export import EXPORTS, export, export_rows, write_result
 from tracker.queries.named import NAMED_QUERIES, run_named
@@ -359,6 +360,13 @@ def test_sources_that_failed_recently(store: Store) -> None:
     assert {r["source"] for r in month.dicts()} == {"russia-news", "brazil-news", "eff-news"}
     with pytest.raises(QueryError, match="days must be a whole number"):
         run_named(store.engine, "failing-sources", {"days": "a week"})
+
+
+def test_a_source_whose_latest_crawl_went_well_is_not_failing(store: Store, session: Session) -> None:
+    russia = session.scalars(select(Source).where(Source.slug == "russia-news")).one()
+    StoreBuilder(session, store.now).crawl(store.now - timedelta(hours=1), {russia: {"documents_new": 2}})
+    session.commit()
+    assert {r["source"] for r in run_named(store.engine, "failing-sources").dicts()} == {"brazil-news"}
 
 
 def test_recent_documents(store: Store) -> None:

@@ -1,4 +1,5 @@
-"""`tracker query`, `tracker export` and `tracker explore` as a user runs them: real subprocesses, a real server."""
+"""`tracker query`, `tracker export` and `tracker explore` as a user runs them (in process, and Datasette as a real
+server in a real subprocess)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tests.cli import Outcome
+from tests.cli import tracker as run_tracker
 from tests.conftest import sqlite_only
 from tests.test_queries import fill_store
 from tracker.config import load_settings
@@ -34,9 +37,9 @@ def environment(engine: Engine) -> dict[str, str]:
     return env
 
 
-def tracker(engine: Engine, *args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, env=environment(engine), capture_output=True, text=True,
-                          timeout=120, input=stdin)
+def tracker(engine: Engine, *args: str, cwd: Path, stdin: str | None = None) -> Outcome:
+    url = engine.url.render_as_string(hide_password=False)
+    return run_tracker(*args, cwd=cwd, env={"TRACKER_DATABASE_URL": url}, input=stdin)
 
 
 @pytest.fixture
@@ -47,43 +50,43 @@ def filled(engine: Engine, session: Session) -> Engine:
 
 def test_query_named_and_ad_hoc(filled: Engine, tmp_path: Path) -> None:
     listed = tracker(filled, "query", "--list", cwd=tmp_path)
-    assert listed.returncode == 0 and "stance-matrix" in listed.stdout and "failing-sources" in listed.stdout
+    assert listed.exit_code == 0 and "stance-matrix" in listed.stdout and "failing-sources" in listed.stdout
 
     sql = "-- from a file\nSELECT actor, position FROM v_current_stances WHERE issue_id = :issue ORDER BY actor;\n"
     adhoc = tracker(filled, "query", "-", "--param", "issue=control", "--format", "csv", cwd=tmp_path, stdin=sql)
-    assert adhoc.returncode == 0, adhoc.stderr
+    assert adhoc.exit_code == 0, adhoc.stderr
     assert adhoc.stdout.splitlines() == [
         "actor,position", "brazil,support", "google,oppose", "russia,support", "united-states,oppose",
     ]
 
     named = tracker(filled, "query", "--named", "issue-positions", "-p", "issue=control", "-p", "position=oppose",
                     "--format", "json", cwd=tmp_path)
-    assert named.returncode == 0, named.stderr
+    assert named.exit_code == 0, named.stderr
     assert [row["actor"] for row in json.loads(named.stdout)] == ["united-states", "google"]
 
     table = tracker(filled, "query", "--named", "stance-matrix", "--limit", "2", cwd=tmp_path)
-    assert table.returncode == 0 and "control" in table.stdout and "google" in table.stdout
+    assert table.exit_code == 0 and "control" in table.stdout and "google" in table.stdout
     assert "only the first 2 rows" in table.stderr
 
 
 def test_query_errors_are_one_clear_line(filled: Engine, tmp_path: Path) -> None:
     before = run_query(filled, "SELECT COUNT(*) FROM stances").rows
     refused = tracker(filled, "query", "DELETE FROM stances", cwd=tmp_path)
-    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.exit_code == 1 and not refused.crashed
     assert "DELETE is refused: queries are read-only" in refused.stderr
     sneaky = tracker(filled, "query", "WITH x AS (SELECT 1) SELECT 1; DELETE FROM stances", cwd=tmp_path)
-    assert sneaky.returncode == 1 and "one statement at a time" in sneaky.stderr
+    assert sneaky.exit_code == 1 and "one statement at a time" in sneaky.stderr
     assert run_query(filled, "SELECT COUNT(*) FROM stances").rows == before
     missing = tracker(filled, "query", "--named", "actor-history", cwd=tmp_path)
-    assert missing.returncode == 1 and "parameter actor is required" in missing.stderr
+    assert missing.exit_code == 1 and "parameter actor is required" in missing.stderr
     unknown = tracker(filled, "query", "--named", "nonsense", cwd=tmp_path)
-    assert unknown.returncode == 1 and "no named query 'nonsense'" in unknown.stderr
+    assert unknown.exit_code == 1 and "no named query 'nonsense'" in unknown.stderr
 
 
 def test_export_to_a_file(filled: Engine, tmp_path: Path) -> None:
     out = tmp_path / "out" / "stances.csv"
     done = tracker(filled, "export", "--what", "stances", "--format", "csv", "--out", str(out), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert f"wrote 14 stances to {out}" in done.stdout
     with out.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -139,14 +142,10 @@ def test_explore_answers_a_canned_query(filled: Engine, tmp_path: Path) -> None:
     assert run_query(filled, "SELECT COUNT(*) FROM stances").rows == [(14,)]
 
 
-def test_explore_explains_what_it_cannot_serve(tmp_path: Path) -> None:
+def test_explore_explains_what_it_cannot_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ExploreError, match="SQLite stores only and this store is PostgreSQL"):
         check_explorable(load_settings(database_url="postgresql://tracker@db.example/tracker"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env["TRACKER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'store.db'}"
-    without_extra = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.modules['datasette'] = None; from tracker.cli import main; main()",
-         "explore"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
-    )
-    assert without_extra.returncode == 1
+    monkeypatch.setitem(sys.modules, "datasette", None)  # as if the extra were not installed
+    without_extra = run_tracker("explore", cwd=tmp_path, env={"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"})
+    assert without_extra.exit_code == 1 and not without_extra.crashed
     assert "Datasette is not installed: pip install 'igtracker[explore]'" in without_extra.stderr

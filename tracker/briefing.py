@@ -517,3 +517,14 @@ def render_briefing(engine_or_session: Engine | Session, week: str | None = None
         return _render(engine_or_session, week, formats, out_dir, now)
     with session_scope(engine_or_session) as session:
         return _render(session, week, formats, out_dir, now)
+
+
+def has_records_before(session: Session, moment: datetime) -> bool:
+    """Whether the store holds anything dated before `moment`: a document, a crawl run or a stance.
+
+    `tracker report` refuses a week that ends before all of them: its briefing could only be empty.
+    """
+    document = select(Document.id).where(func.coalesce(Document.published_at, Document.first_seen_at) < moment)
+    crawl = select(CrawlRun.id).where(CrawlRun.started_at < moment)
+    stance = select(Stance.id).where(func.coalesce(Stance.stated_at, Stance.created_at) < moment)
+    return any(session.scalar(query.limit(1)) is not None for query in (document, crawl, stance))

@@ -62,11 +62,14 @@ def _kv(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def configure_logging(settings: Settings, *, level: str | None = None, stream: Any = None) -> None:
+def configure_logging(settings: Settings, *, level: str | None = None, stream: Any = None,
+                      for_humans: bool = False) -> None:
     """Send every log record (ours, APScheduler's) through the structured formatter to stderr and settings.log_file.
 
     Replaces the handlers this function installed before, so calling it again (tests, a reloaded config) does not
     duplicate lines; handlers installed by others are left alone except the root's basicConfig one on stderr.
+    `for_humans` (commands run in a terminal, e.g. `tracker run`): stderr gets only warnings and errors, as plain
+    `level: message` lines, and the log file still gets every record, structured.
     """
     formatter: logging.Formatter = JsonFormatter() if settings.log_format == "json" else KeyValueFormatter()
     root = logging.getLogger()
@@ -87,6 +90,9 @@ def configure_logging(settings: Settings, *, level: str | None = None, stream: A
         setattr(handler, _HANDLER_MARK, True)
         handler.setFormatter(formatter)
         root.addHandler(handler)
+    if for_humans:
+        handlers[0].setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handlers[0].setLevel(logging.WARNING)
     root.setLevel((level or settings.log_level).upper())
     # Libraries that narrate every step at INFO (APScheduler's job starts, WeasyPrint's layout, Alembic's checks):
     # their warnings are what matter in a months-long log.

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from tracker.cli.app import app, console
-from tracker.db import session_scope
-from tracker.models import ACTOR_KINDS, Actor, Bloc
-from tracker.store import open_store
+from tracker.cli.app import TrackerTyper, app, console
 
-actors_app = typer.Typer(help="The stakeholders: states, IGOs, firms, NGOs, ...", no_args_is_help=True)
+ACTOR_KINDS = ("state", "igo", "firm", "ngo", "technical", "academic", "media", "individual")  # = models.ACTOR_KINDS
+
+actors_app = TrackerTyper(help="The stakeholders: states, IGOs, firms, NGOs, ...", no_args_is_help=True)
 app.add_typer(actors_app, name="actors")
 
 
@@ -23,6 +19,14 @@ def list_actors(
     all_: bool = typer.Option(False, "--all", help="Include actors removed from the registry."),
 ) -> None:
     """Actors with their kind, country and blocs."""
+    from rich.table import Table
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from tracker.db import session_scope
+    from tracker.models import Actor, Bloc
+    from tracker.store import open_existing_store
+
     query = select(Actor).options(selectinload(Actor.blocs)).order_by(Actor.kind, Actor.slug)
     if kind:
         query = query.where(Actor.kind == kind)
@@ -30,7 +34,7 @@ def list_actors(
         query = query.where(Actor.blocs.any(Bloc.slug == bloc))
     if not all_:
         query = query.where(Actor.active.is_(True))
-    with session_scope(open_store()) as session:
+    with session_scope(open_existing_store(read_only=True)) as session:
         actors = session.scalars(query).all()
         rows = [
             (a.slug, a.name, a.kind, a.country or "", ", ".join(sorted(b.slug for b in a.blocs)),

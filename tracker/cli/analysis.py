@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from tracker.analysis import CoalitionAnalysis, analyse, parse_as_of, save_snapshot
 from tracker.cli.app import app, console
-from tracker.db import session_scope
-from tracker.store import open_store
+
+if TYPE_CHECKING:
+    from tracker.analysis import CoalitionAnalysis
 
 
 class OutputFormat(StrEnum):
@@ -20,12 +19,10 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _as_of(value: str | None) -> datetime | None:
-    return parse_as_of(value) if value is not None else None
-
-
 def print_analysis(analysis: CoalitionAnalysis) -> None:
     """Coalitions as a table: label, cohesion, members (bridges marked with *), then the unaligned."""
+    from rich.table import Table
+
     table = Table("key", "coalition", "cohesion", "size", "members (* = bridge)",
                   title=f"Coalitions as of {analysis.as_of:%Y-%m-%d %H:%M} UTC ({analysis.scope})")
     for c in analysis.coalitions:
@@ -46,8 +43,13 @@ def coalitions(
     save: bool = typer.Option(True, "--save/--no-save", help="Store the result in the coalitions tables."),
 ) -> None:
     """Who stands with whom: coalitions with their label, cohesion and members' positions."""
-    with session_scope(open_store()) as session:
-        analysis = analyse(session, _as_of(as_of), issue)
+    from tracker.analysis import analyse, parse_as_of, save_snapshot
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    when = parse_as_of(as_of) if as_of is not None else None
+    with session_scope(open_existing_store(read_only=not save)) as session:
+        analysis = analyse(session, when, issue)
         if save:
             save_snapshot(session, analysis)
     if output is OutputFormat.json:

@@ -4,40 +4,32 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tracker.cli.app import app, console
-from tracker.coding import (
-    code_documents,
-    code_text,
-    evaluate,
-    get_coder,
-    load_codebook,
-    record_eval_run,
-    review_queue,
-    review_stance,
-    set_analyst_stance,
-    sync_issues,
-)
-from tracker.coding.coders import available_coders
-from tracker.coding.evaluate import format_text
-from tracker.coding.store_coding import record_coding_run
-from tracker.db import session_scope
-from tracker.errors import TrackerError
-from tracker.models import POSITIONS
-from tracker.store import open_store
+from tracker.cli.app import TrackerTyper, app, console
 
-code_app = typer.Typer(help="Code stances from documents; record and review analysts' codings.")
+if TYPE_CHECKING:
+    from tracker.coding import CodedStance
+
+POSITIONS = ("support", "oppose", "neutral")  # = tracker.models.POSITIONS, without importing the models
+
+code_app = TrackerTyper(help="Code stances from documents; record and review analysts' codings.")
 app.add_typer(code_app, name="code")
 
 CODEBOOK_OPTION = typer.Option(None, "--codebook", help="Codebook YAML (default: the configured one).")
 CODER_OPTION = typer.Option(None, "--coder", help="Which coder (`tracker code coders` lists them; default: "
                             "TRACKER_CODER, else ensemble).")
+
+
+def _coder_name(name: str | None) -> str:
+    from tracker.config import get_settings
+
+    return name or get_settings().coder
 
 
 def _analyst(name: str | None) -> str:
@@ -54,12 +46,17 @@ def code(
     """Code every document the coder has not coded under the current codebook and coder versions."""
     if ctx.invoked_subcommand is not None:
         return
-    from tracker.config import get_settings
+    from datetime import UTC, datetime
+
+    from tracker.coding import code_documents, load_codebook
+    from tracker.coding.store_coding import record_coding_run
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
 
     book = load_codebook(codebook)
     started = datetime.now(UTC)
-    with session_scope(open_store()) as session:
-        report = code_documents(session, book, document_ids=document or None, coder=coder or get_settings().coder)
+    with session_scope(open_existing_store()) as session:
+        report = code_documents(session, book, document_ids=document or None, coder=_coder_name(coder))
         record_coding_run(session, report, started)
     console.print(
         f"{report.coder} coder, codebook {report.codebook_version}: {report.documents_coded} documents coded, "
@@ -74,6 +71,11 @@ def code(
 @code_app.command("coders")
 def coders() -> None:
     """List the coders `--coder` can name: the built-in ones and any plugin's."""
+    from rich.table import Table
+
+    from tracker.coding import available_coders, get_coder
+    from tracker.errors import TrackerError
+
     table = Table("name", "version", "what")
     for registered in available_coders():
         try:
@@ -84,21 +86,38 @@ def coders() -> None:
     console.print(table)
 
 
+def _evidence_url(value: str | None) -> str | None:
+    """--evidence must be a web address an analyst can open later."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise typer.BadParameter(f"{value!r} is not a URL: give the statement's http(s) address")
+    return value
+
+
 @code_app.command("set")
 def set_stance(
-    actor: str = typer.Argument(..., help="Actor id (slug) or a state's ISO alpha-3 code."),
-    issue: str = typer.Argument(..., help="Issue id, e.g. control."),
-    position: str = typer.Argument(..., help=f"One of: {', '.join(POSITIONS)}."),
-    evidence: str | None = typer.Option(None, "--evidence", help="URL of the statement."),
+    actor: str = typer.Argument(..., help="Actor id (slug), a state's ISO alpha-3 code, or the actor's name.",
+                               metavar="ACTOR"),
+    issue: str = typer.Argument(..., help="Issue id, e.g. control.", metavar="ISSUE"),
+    position: str = typer.Argument(..., help=f"One of: {', '.join(POSITIONS)}.", metavar="POSITION"),
+    evidence: str | None = typer.Option(None, "--evidence", help="URL of the statement (http or https).",
+                                        callback=_evidence_url),
     note: str | None = typer.Option(None, "--note", help="Why: the quote or the reasoning."),
     analyst: str | None = typer.Option(None, "--analyst", help="Your name (default: the login name)."),
 ) -> None:
     """Record an analyst's coding; it wins over machine coding and supersedes your previous one."""
-    with session_scope(open_store()) as session:
+    from tracker.coding import load_codebook, set_analyst_stance, sync_issues
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    with session_scope(open_existing_store()) as session:
         sync_issues(session, load_codebook())  # the issues exist even before the first `tracker code`
         stance = set_analyst_stance(session, actor, issue, position, evidence_url=evidence, note=note,
                                     analyst=_analyst(analyst))
-        console.print(f"stance {stance.id}: {actor} {position} on {issue} (analyst {stance.coder})")
+        console.print(f"stance {stance.id}: {stance.actor.slug} {position} on {issue} (analyst {stance.coder})",
+                      markup=False, highlight=False)
 
 
 @code_app.command("review")
@@ -110,7 +129,13 @@ def review(
     limit: int = typer.Option(50, "--limit", min=1),
 ) -> None:
     """List low-confidence and conflicting machine stances, or confirm/reject them."""
-    with session_scope(open_store()) as session:
+    from rich.table import Table
+
+    from tracker.coding import review_queue, review_stance
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
+
+    with session_scope(open_existing_store()) as session:
         for stance_id in confirm:
             review_stance(session, stance_id, confirm=True, analyst=_analyst(analyst))
             console.print(f"stance {stance_id} confirmed")
@@ -132,15 +157,43 @@ def review(
 
 @code_app.command("explain")
 def explain(
-    text: str = typer.Argument(..., help="A statement to read (quote it)."),
+    text: str | None = typer.Argument(None, help="A statement to read (quote it).", metavar="TEXT"),
     speaker: list[str] = typer.Option([], "--speaker", help="Name or alias of who says it (repeatable)."),
+    stance_id: int | None = typer.Option(None, "--stance", help="Explain this stored stance, read in its document."),
     codebook: Path | None = CODEBOOK_OPTION,
+    coder: str | None = CODER_OPTION,
 ) -> None:
-    """Show the positions the coder reads in a text, whose they are, and the cues behind each."""
-    stances = code_text(text, speaker, load_codebook(codebook))
+    """Show the positions the coder reads in a text (or behind a stored stance), whose they are, and the cues."""
+    from tracker.coding import CodingContext, code_with, get_coder, load_codebook
+    from tracker.coding.coder import default_lexicon
+    from tracker.coding.language import detect_language
+
+    if (text is None) == (stance_id is None):
+        raise typer.BadParameter("give either a TEXT to read or --stance ID", param_hint="TEXT / --stance")
+    book = load_codebook(codebook)
+    if stance_id is not None:
+        from tracker.coding.explain import explain_stance
+        from tracker.db import session_scope
+        from tracker.store import open_existing_store
+
+        with session_scope(open_existing_store(read_only=True)) as session:
+            stance, stances = explain_stance(session, stance_id, book)
+            console.print(f"stance {stance.id}: {stance.actor.slug} {stance.position} on {stance.issue_id}, "
+                          f"coded {stance.note or ''}", markup=False, highlight=False, soft_wrap=True)
+    else:
+        context = CodingContext(tuple(speaker), default_lexicon(), detect_language(text or ""))
+        stances = code_with(get_coder(_coder_name(coder)), text or "", context, book)
     if not stances:
-        console.print("no stance found")
+        console.print("no stance found" + ("" if stance_id is not None else
+                      " (the coder reads a sentence with its neighbours and its speaker: --speaker NAME says who "
+                      "'we' is, --stance ID reads a stored stance in its document)"), markup=False)
         return
+    _print_readings(stances)
+
+
+def _print_readings(stances: list[CodedStance]) -> None:
+    from rich.table import Table
+
     table = Table("holder", "issue", "position", "conf.", "how", "sentence", title=f"{len(stances)} readings")
     for s in stances:
         table.add_row(escape(s.holder_label), s.issue_id, s.position, f"{s.confidence:.2f}",
@@ -150,7 +203,8 @@ def explain(
 
 @app.command("eval")
 def eval_command(
-    gold: Path | None = typer.Argument(None, help="Gold statements, one JSON object per line (or use --split)."),
+    gold: Path | None = typer.Argument(None, help="Gold statements, one JSON object per line (or use --split).",
+                                       metavar="GOLD"),
     split: str | None = typer.Option(None, "--split", help="A split of the bundled corpus: train, dev or test."),
     output_format: str = typer.Option("text", "--format", help="text or json."),
     baseline: bool = typer.Option(False, "--baseline", help="Score the plain keyword coder instead."),
@@ -161,34 +215,36 @@ def eval_command(
     publish: bool = typer.Option(False, "--publish", help="Ship this held-out score with the package (maintainers; "
                                  "needs --split test): briefings quote it until their store has its own."),
 ) -> None:
-    """Score the stance coder on a gold file: P/R/F1 of support and oppose per issue, pooled macro-F1."""
+    """Score a stance coder on a gold file or a corpus split: P/R/F1 of support and oppose per issue, pooled
+    macro-F1, and macro-F1 by language and by actor kind."""
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format must be text or json")
     if (gold is None) == (split is None):
-        raise typer.BadParameter("give a gold file or --split, not both")
-    if split is not None:
-        from tracker.coding.corpus import split_path
+        raise typer.BadParameter("give a GOLD file or --split, not both and not neither", param_hint="GOLD / --split")
+    from tracker.coding import evaluate, load_codebook, record_eval_run
+    from tracker.coding.corpus import split_path
+    from tracker.coding.evaluate import format_text, publish_measurement
+    from tracker.db import session_scope
+    from tracker.store import open_existing_store
 
-        gold = split_path(split)
-    assert gold is not None
-    from tracker.config import get_settings
-
-    result = evaluate(gold, load_codebook(codebook), baseline=baseline, coder=coder or get_settings().coder)
+    gold_path = split_path(split) if split is not None else gold
+    assert gold_path is not None
+    store = open_existing_store() if record else None  # before scoring: a missing store fails fast
+    result = evaluate(gold_path, load_codebook(codebook), baseline=baseline, coder=None if baseline else
+                      _coder_name(coder))
     result.split = split
+    if publish:
+        console.print(f"published to {publish_measurement(result, gold_path)}", markup=False)
     if output_format == "json":
         console.print_json(json.dumps(result.as_dict()))
     else:
         console.print(format_text(result), highlight=False)
-    if publish:
-        from tracker.coding.evaluate import publish_measurement
-
-        console.print(f"published to {publish_measurement(result, gold)}", markup=False)
-    if record:
-        with session_scope(open_store()) as session:
-            record_eval_run(session, result, gold)
+    if store is not None:
+        with session_scope(store) as session:
+            record_eval_run(session, result, gold_path)
     if min_macro_f1 is not None and result.macro_f1 < min_macro_f1:
         console.print(f"macro-F1 {result.macro_f1:.3f} is below the required {min_macro_f1:.2f}")
-        raise SystemExit(1)  # typer.Exit is swallowed by the non-standalone entry point
+        raise typer.Exit(1)
 
 
 @app.command("train")
@@ -197,6 +253,7 @@ def train_command(
     folds: int = typer.Option(5, "--folds", min=0, help="Cross-validation folds on train (0: none)."),
 ) -> None:
     """Rebuild the stance model from the corpus's train split; tune its thresholds and the ensemble on dev."""
+    from tracker.coding import load_codebook
     from tracker.coding.model import MODEL_FILE
     from tracker.coding.training import train
 
@@ -205,6 +262,6 @@ def train_command(
         console.print(f"cross-validation on train ({folds} folds by event): macro-F1 {validation.mean:.3f} "
                       f"± {validation.stdev:.3f}")
     console.print(f"tuned on dev: model threshold {tuning.threshold:g} (macro-F1 {tuning.model_macro_f1:.3f}); "
-                  f"ensemble {tuning.policy} (macro-F1 {tuning.ensemble_macro_f1:.3f})")
+                  f"ensemble {tuning.policy} (macro-F1 {tuning.ensemble_macro_f1:.3f})", markup=False)
     console.print(f"wrote {MODEL_FILE} ({model.meta['train_statements']} statements, "
                   f"train sha256 {model.meta['train_sha256'][:12]})", markup=False)

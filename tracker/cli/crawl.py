@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tracker.cli.app import app, console
-from tracker.config import get_settings
-from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
-from tracker.locks import holding
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from tracker.crawl import CrawlReport, ProgressEvent
 
 MAX_ERRORS_SHOWN = 20
 
@@ -50,6 +52,8 @@ class CrawlDisplay:
 
 
 def summary_table(report: CrawlReport) -> Table:
+    from rich.table import Table
+
     table = Table("source", "status", "pages", "new", "changed", "unchanged", "errors",
                   title=f"crawl run {report.run_id}: {report.status}")
     for s in report.sources:
@@ -84,7 +88,15 @@ def crawl(
     ),
 ) -> None:
     """Crawl every enabled source of the registry (or the ones named) and store what changed."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tracker.config import get_settings
+    from tracker.crawl import run_crawl
+    from tracker.locks import holding
+    from tracker.store import open_existing_store
+
     settings = get_settings()
+    open_existing_store(settings).dispose()
     with holding(settings, "crawl"), Progress(  # never alongside the scheduler's crawl
         SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), console=console, transient=True,

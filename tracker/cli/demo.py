@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tracker.cli.app import app, console
 from tracker.cli.crawl import CrawlDisplay, summary_table
-from tracker.demo import DemoResult, run_demo
+
+if TYPE_CHECKING:
+    from tracker.demo import DemoResult
 
 
-def example_queries(result: DemoResult) -> list[str]:
-    """Three `tracker query` commands to try on the demo's store."""
-    env = f"TRACKER_DATABASE_URL={shlex.quote(result.database_url)}"
+def demo_environment(result: DemoResult) -> str:
+    """The shell line that points every later command at the demo: its store and its registry.
+
+    Both, so that a `tracker sources sync` after the demo syncs the demo's registry into the demo's store instead
+    of the bundled real registry (which would deactivate the sample's sources).
+    """
+    return (f"export TRACKER_DATABASE_URL={shlex.quote(result.database_url)} "
+            f"TRACKER_REGISTRY={shlex.quote(str(result.registry))}")
+
+
+def example_commands() -> list[str]:
+    """Commands to try on the demo's store, once demo_environment() is set."""
     sql = "SELECT actor, position, evidence FROM v_current_stances WHERE issue_id = :issue ORDER BY position, actor"
     return [
-        f"{env} tracker query --named stance-matrix",
-        f"{env} tracker query --named issue-positions --param issue=control --param position=oppose --format csv",
-        f"{env} tracker query {shlex.quote(sql)} --param issue=taxation",
+        "tracker query --named stance-matrix",
+        "tracker query --named issue-positions --param issue=control --param position=oppose --format csv",
+        f"tracker query {shlex.quote(sql)} --param issue=taxation",
+        "tracker sources list",
     ]
 
 
@@ -40,8 +52,8 @@ def print_result(result: DemoResult) -> None:
         for path in (briefing.html_path, briefing.pdf_path):
             console.print(f"  briefing    {path}", highlight=False, markup=False)
     console.print(f"  archive     {result.index}", highlight=False, markup=False)
-    console.print("\n[bold]Try a query[/]")
-    for command in example_queries(result):
+    console.print("\n[bold]What next[/] (the first line points this shell at the demo's store and registry)")
+    for command in (demo_environment(result), *example_commands()):
         console.print(f"  {command}", highlight=False, markup=False, soft_wrap=True)
     console.print(f"\ndone in {result.seconds:.0f} s", highlight=False)
 
@@ -51,6 +63,10 @@ def demo(
     out: Path = typer.Option(Path("igtracker-demo"), "--out", "-o", help="Folder for the store and the briefings."),
 ) -> None:
     """Run the whole job offline: serve a sample site on 127.0.0.1, crawl, code, analyse, render the briefing."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from tracker.demo import run_demo
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), console=console, transient=True,

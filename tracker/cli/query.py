@@ -5,25 +5,27 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from tracker.cli.app import app, console, err_console
-from tracker.config import get_settings
-from tracker.queries.export import EXPORTS, export, write_result
-from tracker.queries.named import NAMED_QUERIES, run_named
-from tracker.queries.readonly import QueryError, QueryResult, parse_params, run_query
-from tracker.store import open_store
 
+if TYPE_CHECKING:
+    from tracker.queries.readonly import QueryResult
+
+EXPORT_NAMES = ("actors", "stances", "documents", "coalitions")  # = tracker.queries.export.EXPORTS, not imported here
 OutputFormat = Enum("OutputFormat", {name: name for name in ("table", "csv", "json", "jsonl")}, type=str)
 ExportFormat = Enum("ExportFormat", {name: name for name in ("csv", "json")}, type=str)
-ExportWhat = Enum("ExportWhat", {name: name for name in EXPORTS}, type=str)
+ExportWhat = Enum("ExportWhat", {name: name for name in EXPORT_NAMES}, type=str)
 
 
 def _print_named_queries() -> None:
+    from rich.table import Table
+
+    from tracker.queries.named import NAMED_QUERIES
+
     table = Table("name", "parameters", "question", title="Ready-made questions (tracker query --named NAME)")
     for q in NAMED_QUERIES.values():
         params = ", ".join(p.name if p.default is None else f"{p.name}={p.default}" for p in q.params)
@@ -32,6 +34,9 @@ def _print_named_queries() -> None:
 
 
 def _print_table(result: QueryResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     title = f"{len(result.rows)} rows ({result.elapsed:.2f} s)"
     table = Table(*result.columns, title=title, title_justify="left")
     for row in result.rows:
@@ -41,7 +46,8 @@ def _print_table(result: QueryResult) -> None:
 
 @app.command("query")
 def query(
-    sql: str | None = typer.Argument(None, help="One read-only SQL statement, parameters as :name; - reads stdin."),
+    sql: str | None = typer.Argument(None, help="One read-only SQL statement, parameters as :name; - reads stdin.",
+                                      metavar="SQL"),
     param: list[str] = typer.Option([], "--param", "-p", help="NAME=VALUE, bound to :NAME (repeatable)."),
     fmt: OutputFormat = typer.Option("table", "--format", "-f", help="Output format."),
     limit: int = typer.Option(1000, "--limit", min=0, help="At most N rows (0: all)."),
@@ -50,6 +56,12 @@ def query(
     timeout: float | None = typer.Option(None, "--timeout", help="Seconds before the statement is stopped."),
 ) -> None:
     """Ask the store a question in SQL, read-only (the v_* views are a good start; see docs/queries.md)."""
+    from tracker.config import get_settings
+    from tracker.queries.export import write_result
+    from tracker.queries.named import run_named
+    from tracker.queries.readonly import QueryError, parse_params, run_query
+    from tracker.store import open_existing_store
+
     if list_:
         _print_named_queries()
         return
@@ -59,7 +71,7 @@ def query(
         sql = sys.stdin.read()
     params, max_rows = parse_params(param), (limit or None)
     seconds = timeout or get_settings().query_timeout
-    store = open_store()
+    store = open_existing_store(read_only=True)
     if named is not None:
         result = run_named(store, named, params, limit=max_rows, timeout=seconds)
     else:
@@ -79,7 +91,10 @@ def export_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
 ) -> None:
     """Export actors, stances, documents or coalitions for spreadsheets and notebooks."""
-    count = export(open_store(), what.value, fmt.value, out)
+    from tracker.queries.export import export
+    from tracker.store import open_existing_store
+
+    count = export(open_existing_store(read_only=True), what.value, fmt.value, out)
     if out is not None:
         console.print(f"wrote {count} {what.value} to {out}", highlight=False)
 
@@ -90,13 +105,12 @@ def explore(
     immutable: bool = typer.Option(False, "--immutable", help="Serve a store nothing writes to any more (faster)."),
 ) -> None:
     """Browse the SQLite store in Datasette on 127.0.0.1, read-only, with the named queries (extra: explore)."""
-    from tracker.queries.explore import ExploreError, check_explorable, serve
+    from tracker.config import get_settings
+    from tracker.queries.explore import check_explorable, serve
+    from tracker.store import open_existing_store
 
     settings = get_settings()
-    try:
-        check_explorable(settings)
-    except ExploreError as exc:  # printed as plain text: the message holds "[explore]", which is not markup
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
-        sys.exit(1)  # not typer.Exit: main() runs the app with standalone_mode=False, which drops its code
+    check_explorable(settings)
+    open_existing_store(settings, read_only=True).dispose()
     console.print(f"serving the store read-only on http://127.0.0.1:{port}/ (Ctrl-C stops)", highlight=False)
     serve(settings, port=port, immutable=immutable)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli.app import app, print_job_result
-from tracker.config import get_settings
-from tracker.jobs import run_once
-from tracker.logs import configure_logging
+from tracker.cli.app import app, debug_enabled, print_job_result
 
 
 @app.command("run")
@@ -20,10 +17,17 @@ def run(
     """Crawl the due sources, code new documents, analyse, render last week's briefing if missing; exit 1 on failure.
 
     Safe to run from cron every hour: sources are crawled by their own frequency, the briefing once a week, and a
-    run that finds a crawl in progress skips its crawl.
+    run that finds a crawl in progress skips its crawl. One line per step on stdout; the structured log goes to
+    the log_file setting (warnings and errors also to stderr).
     """
+    from tracker.config import get_settings
+    from tracker.jobs import run_once
+    from tracker.logs import configure_logging
+    from tracker.store import open_existing_store
+
     settings = get_settings()
-    configure_logging(settings)
+    open_existing_store(settings).dispose()
+    configure_logging(settings, for_humans=not debug_enabled())
     results = run_once(settings, all_sources=all_sources, force_briefing=force_briefing)
     for result in results:
         print_job_result(result)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
-from tracker.cli.app import app, console, print_job_result
-from tracker.config import get_settings
-from tracker.jobs import JOB_NAMES, run_job
-from tracker.logs import configure_logging
-from tracker.scheduler import TrackerScheduler, list_jobs
-from tracker.store import open_store
+from tracker.cli.app import TrackerTyper, app, console, debug_enabled, print_job_result
 
-schedule_app = typer.Typer(help="The scheduler: crawl, code and brief unattended.", no_args_is_help=True)
+JOB_NAMES = ("crawl", "code", "analyse", "briefing")  # = tracker.jobs.JOB_NAMES, without importing the jobs
+
+schedule_app = TrackerTyper(help="The scheduler: crawl, code and brief unattended.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")
 
 
@@ -22,8 +18,12 @@ app.add_typer(schedule_app, name="schedule")
 def start() -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C (for systemd, supervisors, containers).
 
-    A second scheduler on the same store stands by until the first one stops.
+    A second scheduler on the same store stands by until the first one stops. Creates the store if there is none.
     """
+    from tracker.config import get_settings
+    from tracker.logs import configure_logging
+    from tracker.scheduler import TrackerScheduler
+
     settings = get_settings()
     configure_logging(settings)
     TrackerScheduler(settings).run_forever()
@@ -32,13 +32,21 @@ def start() -> None:
 @schedule_app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The scheduled jobs, their triggers and next run times (UTC)."""
-    jobs = list_jobs(get_settings())
+    from rich.table import Table
+
+    from tracker.config import get_settings
+    from tracker.scheduler import list_jobs
+    from tracker.store import open_existing_store
+
+    settings = get_settings()
+    open_existing_store(settings, read_only=True).dispose()
+    jobs = list_jobs(settings)
     if as_json:
         rows = [{"id": j.id, "trigger": j.trigger, "next_run_time": j.next_run_time.isoformat()
                  if j.next_run_time else None, "stored": j.stored} for j in jobs]
         console.print_json(json.dumps(rows))
         return
-    table = Table("job", "trigger", "next run (UTC)", "")
+    table = Table("job", "trigger", "next run (UTC)", "note")
     for job in jobs:
         when = f"{job.next_run_time:%Y-%m-%d %H:%M:%S}" if job.next_run_time else "paused"
         table.add_row(job.id, job.trigger, when, job.note or "")
@@ -46,11 +54,16 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 
 @schedule_app.command("run")
-def run_command(job: str = typer.Argument(..., help=f"One of: {', '.join(JOB_NAMES)}.")) -> None:
+def run_command(job: str = typer.Argument(..., help=f"One of: {', '.join(JOB_NAMES)}.", metavar="JOB")) -> None:
     """Run one job now, in this process, and record it in the run history (exit 1 if it failed)."""
+    from tracker.config import get_settings
+    from tracker.jobs import run_job
+    from tracker.logs import configure_logging
+    from tracker.store import open_existing_store
+
     settings = get_settings()
-    configure_logging(settings)
-    open_store(settings).dispose()
+    open_existing_store(settings).dispose()
+    configure_logging(settings, for_humans=not debug_enabled())
     result = run_job(job, settings, trigger="cli")
     print_job_result(result)
     if not result.ok:

@@ -3,33 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
-from sqlalchemy import func, select
 
-from tracker.cli.app import app, console
-from tracker.config import get_settings
-from tracker.db import session_scope
-from tracker.models import Actor, CrawlRun, CrawlRunSource, Source
-from tracker.registry import SyncReport, load_registry, sync_registry
-from tracker.store import open_store
+from tracker.cli.app import TrackerTyper, app, console
 
-sources_app = typer.Typer(help="The source registry: validate, sync into the store, list.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracker.registry import Registry, SyncReport
+
+sources_app = TrackerTyper(help="The source registry: validate, sync into the store, list.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
 
 @sources_app.command("validate")
-def validate(file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).")) -> None:
+def validate(
+    file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).", metavar="FILE"),
+) -> None:
     """Check a registry file; errors name the entry, its line and the field."""
+    from tracker.config import get_settings
+    from tracker.registry import load_registry
+
     path = file or get_settings().registry
     registry = load_registry(path)
     console.print(
-        f"{path}: valid: {len(registry.actors)} actors, {len(registry.blocs)} blocs, {len(registry.sources)} sources"
+        f"{path}: valid: {len(registry.actors)} actors, {len(registry.blocs)} blocs, {len(registry.sources)} sources",
+        highlight=False, markup=False,
     )
 
 
 def print_sync_report(report: SyncReport) -> None:
+    from rich.table import Table
+
     table = Table("", "created", "updated", "unchanged", "renamed", "deactivated", title="registry sync")
     for name in ("blocs", "actors", "sources"):
         c = getattr(report, name)
@@ -37,11 +44,46 @@ def print_sync_report(report: SyncReport) -> None:
     console.print(table)
 
 
+def sync_risk(session: Session, registry: Registry) -> tuple[int, int] | None:
+    """(shared, stored) when syncing the registry would deactivate more than half of the store's active sources,
+    else None: a sign of the wrong registry or the wrong store (the bundled registry into the demo's store)."""
+    from sqlalchemy import select
+
+    from tracker.models import Source
+
+    stored = set(session.scalars(select(Source.slug).where(Source.active.is_(True))))
+    named = {s.id for s in registry.sources} | {old for s in registry.sources for old in s.renamed_from}
+    shared = len(stored & named)
+    return (shared, len(stored)) if len(stored) - shared > len(stored) / 2 else None
+
+
 @sources_app.command("sync")
-def sync(file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).")) -> None:
-    """Upsert the registry into the store (renamed and removed entries keep their documents)."""
-    registry = load_registry(file or get_settings().registry)
-    with session_scope(open_store()) as session:
+def sync(
+    file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).", metavar="FILE"),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help="Sync even a registry that would deactivate most of the store's sources."),
+) -> None:
+    """Upsert the registry into the store, creating the store if needed (renamed and removed entries keep their
+    documents)."""
+    from tracker.config import get_settings
+    from tracker.db import display_url, session_scope
+    from tracker.errors import RegistryError
+    from tracker.registry import load_registry, sync_registry
+    from tracker.store import open_store
+
+    settings = get_settings()
+    path = file or settings.registry
+    registry = load_registry(path)
+    with session_scope(open_store(settings)) as session:
+        risk = sync_risk(session, registry)
+        if risk is not None and not yes:
+            shared, stored = risk
+            where = f"the {stored} sources in the store at {display_url(settings.database_url)}"
+            raise RegistryError(
+                (f"{path} shares none of {where}: syncing it would deactivate them all" if not shared else
+                 f"{path} shares only {shared} of {where}: syncing it would deactivate the other {stored - shared}")
+                + ". Check TRACKER_REGISTRY and TRACKER_DATABASE_URL, or pass --yes to sync anyway"
+            )
         report = sync_registry(session, registry)
     print_sync_report(report)
 
@@ -52,6 +94,13 @@ def list_sources(
     all_: bool = typer.Option(False, "--all", help="Include sources removed from the registry."),
 ) -> None:
     """The store's sources with their last crawl outcome."""
+    from rich.table import Column, Table
+    from sqlalchemy import func, select
+
+    from tracker.db import session_scope
+    from tracker.models import Actor, CrawlRun, CrawlRunSource, Source
+    from tracker.store import open_existing_store
+
     last_run = (
         select(CrawlRunSource.source_id, func.max(CrawlRun.started_at).label("at"))
         .join(CrawlRun)
@@ -68,12 +117,16 @@ def list_sources(
         query = query.where(Actor.slug == actor)
     if not all_:
         query = query.where(Source.active.is_(True))
-    with session_scope(open_store()) as session:
+    with session_scope(open_existing_store(read_only=True)) as session:
         rows = session.execute(query).all()
     if not rows:
         console.print("no sources in the store; run `tracker sources sync` first")
         return
-    table = Table("id", "actor", "kind", "every", "enabled", "verified", "last crawl", "url")
+    # Ids are what users type next (`tracker crawl --source ID`): never cut short; on a narrow terminal the URL
+    # folds onto more lines instead.
+    widest_id = max(len(source.slug) for source, _actor, _at in rows)
+    table = Table(Column("id", no_wrap=True, min_width=widest_id), "actor", "kind", "every", "enabled", "verified",
+                  "last crawl", Column("url", overflow="fold"))
     for source, actor_slug, at in rows:
         table.add_row(
             source.slug, actor_slug, source.kind, f"{source.frequency_hours:g} h",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from tracker.cli.app import app, console
-from tracker.config import get_settings
-from tracker.status import StoreStatus, collect_status
-from tracker.store import open_store
+
+if TYPE_CHECKING:
+    from tracker.status import StoreStatus
 
 
 def _when(moment: datetime | None) -> str:
@@ -32,8 +32,12 @@ def _size(n: int | None) -> str:
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Each source's last crawl, failures, suspicious sources, the jobs, the next briefing, the store's size."""
+    from tracker.config import get_settings
+    from tracker.status import collect_status
+    from tracker.store import open_existing_store
+
     settings = get_settings()
-    report = collect_status(settings, open_store(settings))
+    report = collect_status(settings, open_existing_store(settings, read_only=True))
     if as_json:
         console.print_json(json.dumps(report.to_dict(), default=str))
         return
@@ -41,6 +45,8 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 
 def print_status(report: StoreStatus) -> None:
+    from rich.table import Table
+
     scheduler = f"running on {report.scheduler.describe()}" if report.scheduler else "not running"
     crawl = f"running on {report.crawl.describe()}" if report.crawl else "idle"
     briefing = _when(report.next_briefing_at) + " UTC"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.errors import NotFoundError, TrackerError
@@ -22,11 +22,15 @@ LOW_CONFIDENCE = 0.6
 
 
 def _actor(session: Session, ref: str) -> Actor:
+    """An actor by id (slug), a state's ISO alpha-3 code or its exact name (any case), as the actor-history query."""
     actor = session.scalar(select(Actor).where(Actor.slug == ref))
     if actor is None and len(ref) == 3:
         actor = session.scalar(select(Actor).where(Actor.kind == "state", Actor.country == ref.upper()))
     if actor is None:
-        raise NotFoundError(f"no actor {ref!r}: use an id from `tracker actors list` (or a state's ISO alpha-3 code)")
+        actor = session.scalars(select(Actor).where(func.lower(Actor.name) == ref.lower()).order_by(Actor.id)).first()
+    if actor is None:
+        raise NotFoundError(f"no actor {ref!r}: use an id from `tracker actors list`, a state's ISO alpha-3 code "
+                            "or the actor's name")
     return actor
 
 

@@ -24,7 +24,7 @@ from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
 from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
-from tracker.models import JobRun
+from tracker.models import POSITIONS, JobRun
 
 TAKEN = ("support", "oppose")
 GROUPED_BY = ("lang", "actor_type")
@@ -52,8 +52,11 @@ class GoldStatement(BaseModel):
         return keys
 
 
-def load_gold(path: Path | str) -> list[GoldStatement]:
+def load_gold(path: Path | str, codebook: Codebook | None = None) -> list[GoldStatement]:
+    """The statements of a gold file; errors name the file and line. Labels must name the codebook's issues and
+    a position (support, oppose or neutral): a misspelt one would silently score as "no position"."""
     path = Path(path)
+    issues = (codebook or load_codebook()).issue_ids
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -63,11 +66,19 @@ def load_gold(path: Path | str) -> list[GoldStatement]:
         if not line.strip():
             continue
         try:
-            statements.append(GoldStatement.model_validate(json.loads(line)))
+            statement = GoldStatement.model_validate(json.loads(line))
         except (json.JSONDecodeError, ValidationError) as exc:
             detail = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
             raise TrackerError(f"{path}:{number}: not a gold statement ({detail}); expected "
                                '{"id", "text", "actor", "labels": {issue: position}}') from exc
+        for issue, position in statement.labels.items():
+            if issue not in issues:
+                raise TrackerError(f"{path}:{number}: statement {statement.id!r} labels an unknown issue {issue!r}; "
+                                   f"the codebook's issues are {', '.join(issues)}")
+            if position not in POSITIONS:
+                raise TrackerError(f"{path}:{number}: statement {statement.id!r} labels {issue} {position!r}; a "
+                                   f"label is one of {', '.join(POSITIONS)}")
+        statements.append(statement)
     if not statements:
         raise TrackerError(f"{path}: no statements")
     return statements
@@ -194,7 +205,7 @@ def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: 
              coder: Coder | str | None = None) -> EvalResult:
     """Score a coder (default: the ensemble), or the keyword baseline, on a gold file."""
     codebook = codebook or load_codebook()
-    statements = load_gold(gold_path)
+    statements = load_gold(gold_path, codebook)
     coder = None if baseline else (coder if coder is not None and not isinstance(coder, str) else get_coder(coder))
     result = EvalResult(len(statements), "keyword-baseline" if coder is None else coder.name, codebook.version)
     result.issues = {issue: {label: Score() for label in TAKEN} for issue in codebook.issue_ids}

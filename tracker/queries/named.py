@@ -260,6 +260,10 @@ def _failing_sources(dialect: str) -> str:
     f.source_url AS url
 FROM v_source_failures f
 WHERE f.failed_at >= {_days_ago(dialect, "days")}
+  AND EXISTS (SELECT 1 FROM v_source_failures g WHERE g.source_id = f.source_id AND g.run_id = (
+      SELECT rs.run_id FROM crawl_run_sources rs JOIN crawl_runs r ON r.id = rs.run_id
+      WHERE rs.source_id = f.source_id AND NOT (rs.status = 'running' AND r.finished_at IS NULL)
+      ORDER BY rs.started_at DESC, rs.run_id DESC LIMIT 1))
 GROUP BY f.source_id, f.source, f.actor, f.source_kind, f.source_url
 ORDER BY last_failed_at DESC, f.source"""
 
@@ -267,8 +271,9 @@ ORDER BY last_failed_at DESC, f.source"""
 FAILING_SOURCES = NamedQuery(
     name="failing-sources",
     title="Sources that failed recently",
-    description="Sources with a failed, suspicious (went silent) or erroring crawl in the last N days, with the "
-    "number of such crawls and the latest reason. Every failure: the view v_source_failures.",
+    description="Sources whose latest crawl failed, went silent (suspicious) or had errors, with the number of "
+    "such crawls in the last N days and the latest reason; a source whose latest crawl went well is not listed. "
+    "Every failure: the view v_source_failures.",
     params=(Param("days", "how many days back", type=int, default=7),),
     sql=_failing_sources(SQLITE),
     dialect_sql={POSTGRESQL: _failing_sources(POSTGRESQL)},

@@ -1,0 +1,45 @@
+"""Why the coder holds a stored stance: its document read again, in context, the readings at the evidence.
+
+The coder reads a sentence with its neighbours (an issue named just before, "we" meaning the document's author),
+so the evidence sentence alone can read as nothing: `tracker code explain --stance ID` reads the whole document
+the way `tracker code` did.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from tracker.coding.actors import StoreActors
+from tracker.coding.codebook import Codebook, load_codebook
+from tracker.coding.coder import CodedStance
+from tracker.coding.coders import REGISTRY, CodingContext, code_with, get_coder
+from tracker.coding.store_coding import _co_authors
+from tracker.errors import NotFoundError, TrackerError
+from tracker.models import Stance
+
+
+def explain_stance(session: Session, stance_id: int, codebook: Codebook | None = None) -> tuple[Stance,
+                                                                                              list[CodedStance]]:
+    """The stance and its coder's readings of its document that overlap its evidence (the rules' where the coder
+    that made it is no longer registered)."""
+    stance = session.get(Stance, stance_id)
+    if stance is None:
+        raise NotFoundError(f"no stance {stance_id}: ids are in `tracker code review` and the stances export")
+    document = stance.document
+    if document is None:
+        raise TrackerError(f"stance {stance_id} was not coded from a document ({stance.coder_kind} coding by "
+                           f"{stance.coder}); its note says why: {stance.note or '(none)'}")
+    actors = StoreActors(session)
+    names: list[str] = []
+    for author in [a for a in (document.actor, *_co_authors(document, actors)) if a is not None]:
+        names += actors.names_of(author)
+    if document.author:
+        names.append(document.author)
+    known = {c.name for c in REGISTRY.available()}
+    coder = get_coder(stance.coder if stance.coder in known else "rules")
+    context = CodingContext(tuple(names), actors.lexicon, document.language)
+    readings = code_with(coder, document.text or "", context, codebook or load_codebook())
+    start, end = stance.evidence_start, stance.evidence_end
+    if start is None or end is None:
+        return stance, [r for r in readings if r.evidence == stance.evidence]
+    return stance, [r for r in readings if r.start < end and r.end > start]
