@@ -125,6 +125,7 @@ class ActorLexicon:
 
     entries: list[tuple[str, re.Pattern[str], int]] = field(default_factory=list)  # key, pattern, name length
     labels: dict[str, str] = field(default_factory=dict)
+    reporters: set[str] = field(default_factory=set)  # keys of news media: they report positions, never hold them
 
     def add(self, key: str, name: str, label: str | None = None) -> None:
         name = name.strip()
@@ -142,6 +143,15 @@ class ActorLexicon:
         demonyms = "|".join(re.escape(d) for d in sorted(DEMONYMS, key=len, reverse=True))
         lexicon._demonym = re.compile(rf"(?<![\w-])({demonyms})\s+(?:{GOVERNMENT_HEADS})\b")  # type: ignore[attr-defined]
         return lexicon
+
+    def extended(self, names: dict[str, str]) -> ActorLexicon:
+        """A copy that also knows `names` (name -> actor key), e.g. the people a text names with their affiliation."""
+        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters))
+        if hasattr(self, "_demonym"):
+            copy._demonym = self._demonym  # type: ignore[attr-defined]
+        for name, key in names.items():
+            copy.add(key, name, self.labels.get(key, key))
+        return copy.finalise()
 
     def finalise(self) -> ActorLexicon:
         self.entries.sort(key=lambda entry: entry[2], reverse=True)
