@@ -1105,7 +1105,6 @@ KNOWN_FAILURES: dict[int, str] = {
     79: "a licence fee to publish online is not a codebook taxation target",
     80: "a 'national security certificate' (interception) is not a codebook target",
     84: "a 'sovereign internet law' is not read as state control of the Internet",
-    99: "the main clause ('governments must have the final say on public policy') is not a control target",
     100: "broadband providers charging websites for access is not a codebook taxation target",
     101: "a judgement ('not sustainable') of platforms contributing nothing is not read as support for fees",
     105: "'the ability to lawfully access encrypted communications' after 'give' is not read as support",

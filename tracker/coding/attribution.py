@@ -126,6 +126,7 @@ class ActorLexicon:
     entries: list[tuple[str, re.Pattern[str], int]] = field(default_factory=list)  # key, pattern, name length
     labels: dict[str, str] = field(default_factory=dict)
     reporters: set[str] = field(default_factory=set)  # keys of news media: they report positions, never hold them
+    people: set[str] = field(default_factory=set)  # names of people a text introduced with their affiliation
 
     def add(self, key: str, name: str, label: str | None = None) -> None:
         name = name.strip()
@@ -146,7 +147,7 @@ class ActorLexicon:
 
     def extended(self, names: dict[str, str]) -> ActorLexicon:
         """A copy that also knows `names` (name -> actor key), e.g. the people a text names with their affiliation."""
-        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters))
+        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), self.people | set(names))
         if hasattr(self, "_demonym"):
             copy._demonym = self._demonym  # type: ignore[attr-defined]
         for name, key in names.items():

@@ -58,6 +58,7 @@ VOICE_FACTOR = 0.9  # a reported position is a little less sure than the speaker
 QUOTED = 0.5  # share of a sentence inside quotation marks that makes it a quote
 
 _WORD = re.compile(r"\w")
+APPOSITION = re.compile(r",\s*([^,;:\"]{2,100}?)\s*(?:,|[.!?]?\s*$)")
 ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;:\"]{2,80})", re.IGNORECASE)
 # A lead-in that introduces what follows: a colon, a speech verb, or a newsroom phrase for speaking.
 LEAD_IN = re.compile(rf"(?<![\w-])(?:{SPEECH_VERBS}|was blunt|were blunt|did not mince (?:his|her|their|its) words"
@@ -80,8 +81,8 @@ HONORIFIC = r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?"
 PERSON_THEN_ROLE = re.compile(rf"{HONORIFIC}(?P<name>{PERSON_NAME.pattern}),\s+(?P<role>[^,;:\"“”()]{{3,100}}?)"
                               rf"(?=,|\s+(?:{SPEECH_VERBS})\b|\s+(?:was|is|has|had)\b|[.;:]|$)")
 # "Kenya's ICT minister Ana Ortiz", "Access Now director Jane Roe", "US Ambassador Terry Kramer".
-ROLE_THEN_PERSON = re.compile(rf"(?P<role>(?:[\w'’.-]+\s+){{0,5}}?{ROLE.pattern}),?\s+{HONORIFIC}"
-                              rf"(?P<name>{PERSON_NAME.pattern})", re.IGNORECASE)
+ROLE_THEN_PERSON = re.compile(rf"(?P<role>(?:[\w'’.-]+\s+){{0,5}}?(?i:{ROLE.pattern})),?\s+{HONORIFIC}"
+                              rf"(?P<name>{PERSON_NAME.pattern})")
 NOT_A_PERSON = re.compile(r"^(?:the|a|an|this|that|these|those|in|on|at|on|for|but|and|as|if|when|while)\b"
                           r"|\b(?:of|and|for|the)\b", re.IGNORECASE)
 
@@ -226,7 +227,11 @@ def _own_frame(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None)
     if frame is not None and conceded and "," in masked[frame.np_end :]:
         frame = None  # "Although the government says X, Y": only the conceded clause is the government's
     if frame is not None:
-        holder = _resolve(masked[frame.np_start : frame.np_end], speaker, lexicon)
+        phrase = masked[frame.np_start : frame.np_end]
+        apposition = APPOSITION.match(masked, frame.np_end)
+        if apposition is not None:
+            phrase += ", " + apposition.group(1)  # '"...," said Jane Roe, director of Access Now.'
+        holder = _resolve(phrase, speaker, lexicon)
         if holder is not None:
             return holder
     according = ACCORDING.search(masked)
@@ -261,9 +266,14 @@ def _same_sentence_lead(masked: str, speaker: SpeakerNames, lexicon: ActorLexico
 PERSONAL = re.compile(r"^\W*(?:she|he|her|him|his)\b", re.IGNORECASE)
 
 
-def _is_person(phrase: str) -> bool:
-    """ "Ana Ortiz", "the minister", "Kenya's ICT minister": a phrase that "she" or "he" can point back to."""
-    return bool(PERSON_NAME.search(phrase) or ROLE.search(phrase) or PERSONAL.match(phrase))
+def _is_person(phrase: str, lexicon: ActorLexicon | None) -> bool:
+    """ "Ana Ortiz", "the minister", "Kenya's ICT minister": a phrase that "she" or "he" can point back to (not
+    "the United States" or "the Internet Society", whose capitals look like a name)."""
+    if ROLE.search(phrase) or PERSONAL.match(phrase):
+        return True
+    if lexicon is not None and any(re.search(rf"\b{re.escape(name)}\b", phrase) for name in lexicon.people):
+        return True
+    return bool(PERSON_NAME.search(phrase)) and not (lexicon is not None and lexicon.find(phrase))
 
 
 def _subject(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
@@ -320,7 +330,7 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
         named = voice if voice is not None else _subject(masked[i], speaker, lexicon)
         if named is not None:
             last = named
-            if _is_person(named.text):
+            if _is_person(named.text, lexicon):
                 last_person = named
         if voice is not None:
             voices[sentence.start] = voice
