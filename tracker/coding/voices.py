@@ -76,13 +76,12 @@ ROLE = re.compile(r"(?<![\w-])(?:minister|secretary|president|prime minister|cha
                   r"|woman|person)|officer|official|adviser|advisor|executive|manager|lead|leader|counsel|envoy"
                   r"|representative|negotiator|researcher|analyst|reporter|correspondent|editor|mp|senator"
                   r"|governor|mayor|regulator|administrator)(?![\w-])", re.IGNORECASE)
-HONORIFIC = r"(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+)?"
-# "Ana Ortiz, Kenya's ICT minister, ..." / "Jane Roe, director of Access Now, said".
-PERSON_THEN_ROLE = re.compile(rf"{HONORIFIC}(?P<name>{PERSON_NAME.pattern}),\s+(?P<role>[^,;:\"“”()]{{3,100}}?)"
-                              rf"(?=,|\s+(?:{SPEECH_VERBS})\b|\s+(?:was|is|has|had)\b|[.;:]|$)")
-# "Kenya's ICT minister Ana Ortiz", "Access Now director Jane Roe", "US Ambassador Terry Kramer".
-ROLE_THEN_PERSON = re.compile(rf"(?P<role>(?:[\w'’.-]+\s+){{0,5}}?(?i:{ROLE.pattern})),?\s+{HONORIFIC}"
-                              rf"(?P<name>{PERSON_NAME.pattern})")
+HONORIFIC = re.compile(r"(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+$")
+# After a name: ", Kenya's ICT minister," / ", director of Access Now, said".
+ROLE_AFTER = re.compile(rf",\s+(?P<role>[^,;:\"“”()]{{3,100}}?)(?=,|\s+(?:{SPEECH_VERBS})\b|\s+(?:was|is|has|had)\b"
+                        r"|[.;:]|$)")
+# Before a name: "Kenya's ICT minister Ana Ortiz", "Access Now director Jane Roe", "US Ambassador Terry Kramer".
+ROLE_BEFORE = re.compile(r"(?P<role>(?:[\w'’.-]+\s+){0,5}?[\w'’.-]+),?\s+$")
 NOT_A_PERSON = re.compile(r"^(?:the|a|an|this|that|these|those|in|on|at|on|for|but|and|as|if|when|while)\b"
                           r"|\b(?:of|and|for|the)\b", re.IGNORECASE)
 
@@ -177,19 +176,26 @@ def named_people(text: str, lexicon: ActorLexicon) -> dict[str, str]:
     """
     people: dict[str, str] = {}
     roles: dict[str, set[str]] = {}
-    for pattern in (PERSON_THEN_ROLE, ROLE_THEN_PERSON):
-        for match in pattern.finditer(text):
-            name, role = match.group("name").strip(), match.group("role")
-            if NOT_A_PERSON.search(name) or ROLE.search(name) or lexicon.find(name):
-                continue
-            role_word = ROLE.search(role)
-            mentions = [m for m in lexicon.find(role)]
-            if role_word is None or not mentions:
+    for match in PERSON_NAME.finditer(text):
+        name = match.group(0).strip()
+        if NOT_A_PERSON.search(name) or ROLE.search(name) or lexicon.find(name):
+            continue
+        after = ROLE_AFTER.match(text, match.end())
+        before_text = HONORIFIC.sub("", text[max(0, match.start() - 80) : match.start()])
+        before = ROLE_BEFORE.search(before_text)
+        for role in (after.group("role") if after else None, before.group("role") if before else None):
+            role_word = ROLE.search(role) if role else None
+            if role is None or role_word is None or before is not None and role == before.group("role") and \
+                    not ROLE.search(role.split()[-1]):
+                continue  # a role before a name ends with the role word: "Access Now director Jane Roe"
+            mentions = lexicon.find(role)
+            if not mentions:
                 continue
             key = mentions[0].key
             people.setdefault(name, key)
             people.setdefault(name.split()[-1], key)
             roles.setdefault(f"the {role_word.group(0).lower()}", set()).add(key)
+            break
     for role, keys in roles.items():
         if len(keys) == 1:
             people.setdefault(role, next(iter(keys)))
