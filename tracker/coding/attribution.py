@@ -145,9 +145,11 @@ class ActorLexicon:
         lexicon._demonym = re.compile(rf"(?<![\w-])({demonyms})\s+(?:{GOVERNMENT_HEADS})\b")  # type: ignore[attr-defined]
         return lexicon
 
-    def extended(self, names: dict[str, str]) -> ActorLexicon:
-        """A copy that also knows `names` (name -> actor key), e.g. the people a text names with their affiliation."""
-        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), self.people | set(names))
+    def extended(self, names: dict[str, str], *, people: bool = True) -> ActorLexicon:
+        """A copy that also knows `names` (name -> actor key): the people a text names with their affiliation, or
+        (`people=False`) more names of actors."""
+        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters),
+                            self.people | set(names) if people else set(self.people))
         if hasattr(self, "_demonym"):
             copy._demonym = self._demonym  # type: ignore[attr-defined]
         for name, key in names.items():
@@ -193,7 +195,7 @@ class SpeakerNames:
         speaker = cls()
         seen: set[str] = set()
         for raw in names:
-            for name in _name_variants(raw):
+            for name in name_variants(raw):
                 if name.lower() not in seen and len(name) >= 2:
                     seen.add(name.lower())
                     speaker.patterns.append(_name_pattern(name))
@@ -211,7 +213,7 @@ ORG_WORDS = re.compile(
 )
 
 
-def _name_variants(raw: str) -> list[str]:
+def name_variants(raw: str) -> list[str]:
     """Names, acronyms, surnames and role titles from a free-text actor description.
 
     "Ryan Heath (spokesperson for ...)" -> "Ryan Heath", "Heath"; "European Data Protection Board" -> "EDPB";

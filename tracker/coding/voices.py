@@ -61,7 +61,7 @@ _WORD = re.compile(r"\w")
 APPOSITION = re.compile(r",\s*([^,;:\"]{2,100}?)\s*(?:,|[.!?]?\s*$)")
 ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;:\"]{2,80})", re.IGNORECASE)
 # A lead-in that introduces what follows: a colon, a speech verb, or a newsroom phrase for speaking.
-LEAD_IN = re.compile(rf"(?<![\w-])(?:{SPEECH_VERBS}|was blunt|were blunt|did not mince (?:his|her|their|its) words"
+LEAD_IN = re.compile(rf"(?<![\w-])(?:{SPEECH_VERBS}|was blunt|were blunt|did not mince (?:\w+ )?words"
                      r"|put it|puts it|spoke|speaking|in a statement|in a post|in a letter|in an interview"
                      r"|had this to say|had a message|was clear|were clear|was explicit|were explicit)(?![\w-])",
                      re.IGNORECASE)
@@ -250,7 +250,7 @@ def _lead_in(sentence: Sentence, masked: str, speaker: SpeakerNames,
              lexicon: ActorLexicon | None) -> HolderRef | None:
     """The speaker a lead-in names ("The minister was blunt on Tuesday:"), in the sentence before a quote."""
     body = masked.strip()
-    if not (body.endswith(":") or LEAD_IN.search(body)) or '"' in body:
+    if not (body.endswith(":") or LEAD_IN.search(body)):
         return None
     own = _own_frame(body, speaker, lexicon)
     if own is not None:
@@ -312,6 +312,12 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
             for i, s in enumerate(sentences):
                 if own[i] is not None and s.start <= span.start < s.end:
                     span_voice[span] = own[i]
+        after = next((i for i, s in enumerate(sentences) if s.start >= span.end), None)
+        if span not in span_voice and after is not None and not touches[after]:
+            following = FOLLOWING.match(sentences[after].text)  # '"A. B." That was the verdict of X.'
+            voice = _resolve(following.group("who"), speaker, lexicon) if following else None
+            if voice is not None:
+                span_voice[span] = voice
     voices: dict[int, HolderRef] = {}
     last: HolderRef | None = None  # the last voice or subject named, for "they" and "it"
     last_person: HolderRef | None = None  # the last person named, for "she" and "he"
