@@ -37,6 +37,7 @@ own guess at the frame or pronoun) is given to the voice instead. An outlet neve
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
 # Opening quotation mark -> the marks that close it.
 QUOTE_CLOSERS = {'"': '"', "“": "”\"", "„": "“”", "«": "»", "‹": "›", "‘": "’", "‚": "‘’", "「": "」", "『": "』"}
+MARKS = re.compile("[" + re.escape("".join(QUOTE_CLOSERS) + "".join(QUOTE_CLOSERS.values())) + "\n]")
 VOICE_FACTOR = 0.9  # a reported position is a little less sure than the speaker's own
 QUOTED = 0.5  # share of a sentence inside quotation marks that makes it a quote
 
@@ -82,7 +84,7 @@ ROLE_AFTER = re.compile(rf",\s+(?P<role>[^,;:\"“”()]{{3,100}}?)(?=,|\s+(?:{S
                         r"|[.;:]|$)")
 # Before a name: "Kenya's ICT minister Ana Ortiz", "Access Now director Jane Roe", "US Ambassador Terry Kramer".
 ROLE_BEFORE = re.compile(r"(?P<role>(?:[\w'’.-]+\s+){0,5}?[\w'’.-]+),?\s+$")
-NOT_A_PERSON = re.compile(r"^(?:the|a|an|this|that|these|those|in|on|at|on|for|but|and|as|if|when|while)\b"
+NOT_A_PERSON = re.compile(r"^(?:the|a|an|this|that|these|those|in|on|at|for|but|and|as|if|when|while)\b"
                           r"|\b(?:of|and|for|the)\b", re.IGNORECASE)
 
 
@@ -101,9 +103,11 @@ def quote_spans(text: str) -> list[QuoteSpan]:
     spans: list[QuoteSpan] = []
     opener: str | None = None
     start = 0
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
+    resume = 0  # a paragraph that goes on with the same quote: its opening mark is not a new quote
+    for match in MARKS.finditer(text):
+        i, char = match.start(), match.group(0)
+        if i < resume:
+            continue
         if opener is None:
             if char in QUOTE_CLOSERS and _opens(text, i):
                 opener, start = char, i
@@ -112,16 +116,15 @@ def quote_spans(text: str) -> list[QuoteSpan]:
             opener = None
         elif char == "\n":
             j = i
-            while j < n and text[j].isspace():
+            while j < len(text) and text[j].isspace():
                 j += 1
-            if j < n and text[j] == opener:
-                i = j  # the next paragraph goes on with the same quote
+            if j < len(text) and text[j] == opener:
+                resume = j + 1  # the next paragraph goes on with the same quote
             else:
                 spans.append(QuoteSpan(start, i))
                 opener = None
-        i += 1
     if opener is not None:
-        spans.append(QuoteSpan(start, n))
+        spans.append(QuoteSpan(start, len(text)))
     return [s for s in spans if s.end - s.start >= 4]
 
 
@@ -294,30 +297,47 @@ def _subject(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -
     return holder
 
 
+def _overlaps(sentences: Sequence[Sentence], spans: Sequence[QuoteSpan]) -> list[list[QuoteSpan]]:
+    """The quotes each sentence overlaps (both lists are in text order; quotes do not overlap each other)."""
+    out: list[list[QuoteSpan]] = []
+    first = 0
+    for sentence in sentences:
+        while first < len(spans) and spans[first].end <= sentence.start:
+            first += 1
+        found = []
+        for span in spans[first:]:
+            if span.start >= sentence.end:
+                break
+            found.append(span)
+        out.append(found)
+    return out
+
+
 def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> dict[int, HolderRef]:
     """Sentence start offset -> whose voice the sentence is, for each sentence that quotes or reports someone."""
     sentences = split_sentences(text)
     spans = quote_spans(text)
-    masked = [_masked(s, [q for q in spans if q.start < s.end and s.start < q.end]) for s in sentences]
-    quoted = [_quoted_share(s, spans) >= QUOTED for s in sentences]
-    touches = [any(q.start < s.end and s.start < q.end for q in spans) for s in sentences]
+    overlapping = _overlaps(sentences, spans)
+    masked = [_masked(s, overlapping[i]) for i, s in enumerate(sentences)]
+    quoted = [_quoted_share(s, overlapping[i]) >= QUOTED for i, s in enumerate(sentences)]
+    touches = [bool(found) for found in overlapping]
     own = [_own_frame(m, speaker, lexicon) for m in masked]
-    # A quote's speaker is named by the frame of the sentence where it ends ('"A. B," X said.') or begins.
+    starts = [s.start for s in sentences]
+    # A quote's speaker is named by the frame of the sentence where it ends ('"A. B," X said.'), or where it
+    # begins, or by an attribution in the sentence after it ('"A. B." That was the verdict of X.').
     span_voice: dict[QuoteSpan, HolderRef] = {}
     for span in spans:
-        for i, s in enumerate(sentences):
-            if own[i] is not None and s.start < span.end <= s.end:
-                span_voice[span] = own[i]
-        if span not in span_voice:
-            for i, s in enumerate(sentences):
-                if own[i] is not None and s.start <= span.start < s.end:
-                    span_voice[span] = own[i]
-        after = next((i for i, s in enumerate(sentences) if s.start >= span.end), None)
-        if span not in span_voice and after is not None and not touches[after]:
-            following = FOLLOWING.match(sentences[after].text)  # '"A. B." That was the verdict of X.'
+        at_end = bisect.bisect_right(starts, span.end - 1) - 1
+        at_start = bisect.bisect_right(starts, span.start) - 1
+        after = bisect.bisect_left(starts, span.end)
+        voice = own[at_end] if at_end >= 0 else None
+        if voice is None and at_start >= 0:
+            voice = own[at_start]
+        if voice is None and after < len(sentences) and not touches[after]:
+            following = FOLLOWING.match(sentences[after].text)
             voice = _resolve(following.group("who"), speaker, lexicon) if following else None
-            if voice is not None:
-                span_voice[span] = voice
+        if voice is not None:
+            span_voice[span] = voice
     voices: dict[int, HolderRef] = {}
     last: HolderRef | None = None  # the last voice or subject named, for "they" and "it"
     last_person: HolderRef | None = None  # the last person named, for "she" and "he"
@@ -325,8 +345,7 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
     for i, sentence in enumerate(sentences):
         voice = own[i]
         if voice is None and quoted[i]:
-            voice = next((span_voice[q] for q in spans if q in span_voice and q.start < sentence.end
-                          and sentence.start < q.end), None)
+            voice = next((span_voice[q] for q in overlapping[i] if q in span_voice), None)
             if voice is None:
                 voice = _same_sentence_lead(masked[i], speaker, lexicon)
             if voice is None and i and not quoted[i - 1]:
