@@ -1098,7 +1098,7 @@ STATEMENTS = [
 # Statement number -> why the rule coder gets it wrong (reviewed; strict: a fix must remove its entry).
 KNOWN_FAILURES: dict[int, str] = {
     5: "a disavowal of a takeover ('no ambition to take over') is read as defending it",
-    28: "'not just a seat at ICANN's table' is read as a negated ICANN target, not as a demand for a greater say",
+    28: "'it is time for ... not just a seat at ICANN's table' is read as support for control; it takes no side",
     46: "its idiom ('a solution in search of a problem') was a cue written for this statement alone, removed",
     59: "identifying users ('must be identified') is not a codebook target",
     67: "'does not intend to break encryption' by a government is read as a disavowal defending surveillance",
