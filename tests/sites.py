@@ -4,7 +4,8 @@ The static part lives in tests/fixtures/sites (with __BASE__ standing for the se
 adds what is easier generated: a feed of 20 items and its pages, PDF and DOCX contributions, a corrupt PDF.
 Dynamic paths: /bad/flaky (500 once, then 200), /bad/slow (answers after `slow_seconds`), /bad/loop (a redirect
 loop), /bad/huge.html (over any small size limit), /redirect/NAME (301 to /listing/NAME.html), /slow/index.html
-(a listing of 20 documents that each take `doc_delay` seconds).
+(a listing of 20 documents that each take `doc_delay` seconds). `build_news_site` writes a news outlet's pages
+quoting a minister, an NGO head, a firm and unnamed voices in the ways newsrooms attribute quotes.
 """
 
 from __future__ import annotations
@@ -117,6 +118,42 @@ def build_sites(root: Path) -> Path:
     make_pdf(docs / "position-paper.pdf", "Position paper on digital taxation",
              "The government supports a global minimum tax on digital services.\nIt opposes unilateral measures.",
              "Ministry of Finance")
+    return root
+
+
+NEWS_STORIES = {
+    "fees": article_html(
+        "Network fees divide the Nairobi talks",
+        "<p>NAIROBI — Kenya's ICT minister, Ana Ortiz, was blunt on Tuesday:</p>"
+        "<blockquote><p>Network fees are a dangerous idea. We will never accept them.</p></blockquote>"
+        "<p>Jane Roe, the director of Access Now, spoke after the meeting.</p>"
+        "<p>“Network fees would harm consumers and small businesses,” she said.</p>"
+        "<p>Meta put it plainly in its submission to the ministry:</p>"
+        "<blockquote><p>We oppose network fees.</p></blockquote>"
+        "<p>A spokesperson for the operators said: “Network fees are long overdue and fully justified.”</p>"
+        "<p>The talks resume in Geneva next week, with delegations from forty countries expected.</p>",
+        published="2026-11-24T09:00:00+00:00",
+    ),
+    "encryption": article_html(
+        "Encryption row deepens at the Nairobi talks",
+        "<p>Access Now director Jane Roe was in Nairobi for the talks on Wednesday.</p>"
+        "<p>“End-to-end encryption must be protected,” Roe said. “Backdoors make everyone less safe.”</p>"
+        "<p>According to Kenya's ICT ministry, lawful access to encrypted messages is necessary to fight crime.</p>"
+        "<p>“Lawful access is a fantasy that would weaken security for everyone,” a spokesperson said.</p>"
+        "<p>Meta was explicit:</p><blockquote>We will never weaken end-to-end encryption.</blockquote>",
+        published="2026-11-25T09:00:00+00:00",
+    ),
+}
+
+
+def build_news_site(root: Path) -> Path:
+    """A news outlet's site under root: /press/index.html links the stories in NEWS_STORIES."""
+    press = root / "press"
+    press.mkdir(parents=True, exist_ok=True)
+    links = "".join(f'<li><a class="story" href="/press/{name}.html">{name}</a></li>' for name in NEWS_STORIES)
+    (press / "index.html").write_text(f"<html><body><ul>{links}</ul></body></html>", encoding="utf-8")
+    for name, html in NEWS_STORIES.items():
+        (press / f"{name}.html").write_text(html, encoding="utf-8")
     return root
 
 

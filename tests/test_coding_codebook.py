@@ -66,6 +66,28 @@ def test_a_users_issue_takes_the_passive_agent_rule(tmp_path: Path) -> None:
     assert found("Data localisation is supported by several studies.") == set()  # no agent: no holder
 
 
+def test_parties_named_in_the_codebook_lose_their_place_not_the_process(tmp_path: Path) -> None:
+    """Removing a party the codebook names from a process is about the party, not for or against the process."""
+    plain, with_parties = tmp_path / "plain.yaml", tmp_path / "parties.yaml"
+    plain.write_text(DATA_LOCALISATION)
+    with_parties.write_text(DATA_LOCALISATION.replace("issues:\n",
+                                                      "parties:\n  - 'data (?:protection )?boards?'\nissues:\n"))
+    text = "Data boards must be kept out of the free flow of data."
+    assert summarise(code_text(text, ["Example Firm"], load_codebook(plain))) == {"localisation": "support"}
+    assert summarise(code_text(text, ["Example Firm"], load_codebook(with_parties))) == {}
+
+
+def test_bundled_codebook_names_the_governance_bodies() -> None:
+    assert {"ICANN", "ITU", "United Nations"} <= set(load_codebook(DEFAULT_CODEBOOK).parties)
+
+
+def test_a_bad_party_pattern_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "codebook.yaml"
+    path.write_text(DATA_LOCALISATION.replace("issues:\n", "parties:\n  - 'ICANN'\n  - 'data (boards'\nissues:\n"))
+    with pytest.raises(CodebookError, match=r"codebook.yaml:4: parties.1: .*invalid regular expression"):
+        load_codebook(path)
+
+
 def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "codebook.yaml"
     path.write_text('version: "1"\nissues:\n  - id: control\n    name: [unclosed\n')

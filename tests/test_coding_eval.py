@@ -183,8 +183,11 @@ def test_cli_explains_a_stored_stance_in_its_document(tmp_path: Path) -> None:
         stance = session.scalars(select(Stance).where(Stance.evidence.startswith("It would undermine"))).one()
         stance_id, evidence = stance.id, stance.evidence
     engine.dispose()
-    alone = _tracker("code", "explain", evidence, cwd=tmp_path)  # the sentence alone: "it" is nobody yet
+    # The sentence alone: to the rules "it" is nobody yet; the ensemble's model reads the consequence itself.
+    alone = _tracker("code", "explain", evidence, "--coder", "rules", cwd=tmp_path)
     assert alone.exit_code == 0 and "no stance found" in alone.stdout and "--stance ID" in alone.stdout
+    modelled = _tracker("code", "explain", evidence, cwd=tmp_path)
+    assert modelled.exit_code == 0 and "taxation" in modelled.stdout and "rules silent" in modelled.stdout
     shown = _tracker("code", "explain", "--stance", str(stance_id), cwd=tmp_path)
     assert shown.exit_code == 0, shown.stderr
     assert f"stance {stance_id}: access-now oppose on taxation" in shown.stdout
@@ -212,10 +215,10 @@ def test_scores_by_language_and_actor_kind_and_the_default_coder_reads_french(tm
 
 def test_cli_eval_split_of_the_bundled_corpus(tmp_path: Path) -> None:
     shown = _tracker("eval", "--split", "dev", "--coder", "rules", "--no-record", cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
+    assert shown.exit_code == 0, shown.stderr
     assert "rules coder" in shown.stdout and "(split dev)" in shown.stdout
     assert "by lang: ar " in shown.stdout and "by actor_type: academic " in shown.stdout
     both = _tracker("eval", "gold.jsonl", "--split", "dev", cwd=tmp_path)
-    assert both.returncode == 2 and "not both" in both.stderr
+    assert both.exit_code == 2 and "not both" in both.stderr
     unknown = _tracker("eval", "--split", "validation", "--no-record", cwd=tmp_path)
-    assert unknown.returncode == 1 and "no corpus split 'validation'" in (unknown.stdout + unknown.stderr)
+    assert unknown.exit_code == 1 and "no corpus split 'validation'" in (unknown.stdout + unknown.stderr)

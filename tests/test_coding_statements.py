@@ -1,15 +1,23 @@
-"""Statements written for these tests (not from ../shared): a regression guard on the coder as a whole.
+"""Statements written for these tests (not from ../shared): a regression guard on the rule coder, one case each.
 
 Each is (speaker, text, labels, country of a government speaker). They were written in batches, each batch scored
-before the rules were revised, so later rules were shaped partly by them: the bar here guards against regressions,
-it is not an estimate of accuracy on unseen text."""
+before the rules were revised, so later rules were shaped partly by them: these cases guard against regressions,
+they are not an estimate of accuracy on unseen text. Every statement is its own test (id: its number and the start
+of its text), so a single regression is seen; the ones the rule coder gets wrong today are listed in
+KNOWN_FAILURES with the reason, as strict xfails: a fix shows up as an XPASS that fails the run until the entry is
+removed."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import re
 
-from tracker.coding import evaluate, load_codebook
+import pytest
+
+from tracker.coding import load_codebook
+from tracker.coding.codebook import Codebook
+from tracker.coding.coder import default_lexicon, summarise
+from tracker.coding.coders import CodingContext, code_with, get_coder
+from tracker.coding.evaluate import GoldStatement
 
 STATEMENTS = [
     ('Internet Society',
@@ -1087,14 +1095,110 @@ STATEMENTS = [
 ]
 
 
-def test_written_statements_stay_above_the_bar(tmp_path: Path) -> None:
-    gold = tmp_path / "statements.jsonl"
-    with gold.open("w", encoding="utf-8") as out:
-        for number, (actor, text, labels, country) in enumerate(STATEMENTS):
-            out.write(json.dumps({"id": f"w{number}", "text": text, "actor": actor, "labels": labels,
-                                  "actor_type": "government" if country else "other", "country": country}) + "\n")
-    result = evaluate(gold, load_codebook())
-    assert result.n == len(STATEMENTS)
-    assert result.macro_f1 >= 0.80, result.errors
-    assert result.pooled["support"].precision >= 0.85 and result.pooled["oppose"].precision >= 0.85
+# Statement number -> why the rule coder gets it wrong (reviewed; strict: a fix must remove its entry).
+KNOWN_FAILURES: dict[int, str] = {
+    5: "a disavowal of a takeover ('no ambition to take over') is read as defending it",
+    28: "'it is time for ... not just a seat at ICANN's table' is read as support for control; it takes no side",
+    46: "its idiom ('a solution in search of a problem') was a cue written for this statement alone, removed",
+    59: "identifying users ('must be identified') is not a codebook target",
+    67: "'does not intend to break encryption' by a government is read as a disavowal defending surveillance",
+    69: "'free speech will suffer' in a conditional about ITU authority also reads as a surveillance position",
+    79: "a licence fee to publish online is not a codebook taxation target",
+    80: "a 'national security certificate' (interception) is not a codebook target",
+    84: "a 'sovereign internet law' is not read as state control of the Internet",
+    100: "broadband providers charging websites for access is not a codebook taxation target",
+    101: "a judgement ('not sustainable') of platforms contributing nothing is not read as support for fees",
+    105: "'the ability to lawfully access encrypted communications' after 'give' is not read as support",
+    108: "a block justified by a purpose in the passive ('was blocked to protect') gives no position",
+    120: "paid prioritisation / fast lanes are not codebook taxation targets",
+    131: "routing allocation through national governments is not a codebook control target",
+    132: "'governments, on an equal footing' inside a relative clause after 'enhanced cooperation' is not reached",
+    137: "an expectation described in the passive ('will be expected to ... remove') is read as the speaker's support",
+    138: "'outlaw end-to-end encryption' with 'so-called' framing: the subject of the harm verb is not judged",
+    142: "'free riders' as a predicate on those who refuse to pay is not read as support for fees",
+    143: "a consequence ('prohibitively expensive', 'shut down our business') is not read as opposition",
+    144: "protesters' 'against the Internet tax' in a report is given to the writer",
+    150: "'the Kremlin's push to control the RuNet' is not a codebook control target",
+    151: "'one government has oversight of the root zone ... is not democratic' is not read as a control position",
+    154: "'does not replace the NTIA role with a government-led solution' after a colon is not read",
+    167: "'there is no such thing as' was a cue written for this statement alone, removed",
+    174: "'widen the digital divide' was a cue written for this statement alone, removed",
+    179: "a conditional of necessity ('in the absence of privacy, no freedom') gives no position",
+    180: "a government announcing a block of platforms ('will block') is not read as its own action",
+    181: "'force users to hand over identity documents' is not a codebook surveillance target",
+    182: "'held to account for harmful content' is not a codebook surveillance target",
+    183: "'asks the government not to support' a proposal: the request's negation is not composed",
+    184: "a disavowal of a takeover ('no intention of taking over') is read as defending it",
+    188: "'serves the interests of a few' was a cue written for this statement alone, removed",
+    189: "'not about blocking or charging consumers' is a denial the coder does not read as support",
+    194: "'all stakeholders participate on an equal basis' is not a codebook control target",
+    196: "a passive announcement ('will be blocked') by a government is not read as its own action",
+    214: "'we will shut it down' with a pronoun object: the shutdown target is not recognised",
+    217: "'a state-run internet' is not a codebook control target",
+    230: "'the Twitter ban will remain' is not read as the government keeping its measure",
+    234: "'member governments' is read as an unnamed third party, so the speaker gets nothing",
+    236: "a defence by scope ('targets falsehoods, not opinions') gives no position",
+    239: "'without a contribution ..., the rollout will stall' is a consequence the coder does not read",
+    244: "'deprives millions of people of free knowledge': the blocking subject is not judged",
+    245: "a counterfactual conditional ('if we were forced to undermine ... we would leave') gives no position",
+    246: "'not blinding themselves to child sexual abuse' is not a codebook target",
+    247: "'no evidence that ... are free riding' flips the loaded 'free riding' into support",
+    250: "'should pay for it' (gossip on social media) is not a codebook taxation target",
+    253: "'has no business running the Internet' with the UN as subject is not composed",
+    255: "'the right to manage the Internet within its borders' is not a codebook control target",
+    261: "'cannot be left to a single country' is not read as support for an intergovernmental role",
+    263: "'exceptional access ... would create new vulnerabilities' is not read as a harm",
+    272: "a reported agreement 'that protects encryption' is read as the speaker's own position",
+    273: "'committed to transitioning the stewardship ... to the multistakeholder community' is not reached",
+    276: "'regulate its national segment of the Internet' is not a codebook control target",
+    277: "'a single point of failure' is not read as a harm of centralised control",
+    278: "'nobody is stopping anyone; they just have to pay the tax' is not read as a defence of the tax",
+    279: "'price young people out' is not read as a harm of the excise duty",
+    280: "'pay their taxes where they make their profits' is not a codebook taxation target",
+    283: "'an assault on press freedom' as predicate of 'the blocking of news websites' is not composed",
+    284: "a passive announcement ('will be shut down to protect national security') gives no position",
+    288: "'does not intend to propose a network fee at this stage' (declining to commit) reads as opposition",
+    290: "'gives Iran full control over its cyberspace' is not a codebook control target",
+    303: "'placed under the United Nations' (a passive destination) is not a codebook control target",
+    304: "'better than any alternative' was a cue written for this statement alone, removed",
+    306: "'will not be tolerated and ... will be blocked' (passive announcement) gives no position",
+    308: "'simply an extension of the existing telecom tax' (a minimising defence) gives no position",
+    315: "'an open, interoperable, secure and reliable Internet' is not a codebook control target",
+}
 
+
+def _case_id(number: int, text: str) -> str:
+    words = re.sub(r"[^\w\s-]", "", text).split()[:6]
+    return f"w{number:03d}-" + "-".join(words).lower()
+
+
+CASES = [
+    pytest.param(number, actor, text, labels, country, id=_case_id(number, text),
+                 marks=[pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[number])]
+                 if number in KNOWN_FAILURES else [])
+    for number, (actor, text, labels, country) in enumerate(STATEMENTS)
+]
+
+
+@pytest.fixture(scope="module")
+def codebook() -> Codebook:
+    return load_codebook()
+
+
+def predicted_positions(actor: str, text: str, country: str | None, codebook: Codebook) -> dict[str, str]:
+    """What `tracker eval --coder rules` predicts for the statement's speaker, issue by issue."""
+    statement = GoldStatement(id="w", text=text, actor=actor, labels={},
+                              actor_type="government" if country else "other", country=country)
+    context = CodingContext((actor,), default_lexicon(), "en")
+    return summarise(code_with(get_coder("rules"), text, context, codebook), statement.speaker_keys)
+
+
+@pytest.mark.parametrize(("number", "actor", "text", "labels", "country"), CASES)
+def test_written_statement(number: int, actor: str, text: str, labels: dict[str, str], country: str | None,
+                           codebook: Codebook) -> None:
+    expected = {issue: position for issue, position in labels.items() if position in ("support", "oppose")}
+    assert predicted_positions(actor, text, country, codebook) == expected
+
+
+def test_known_failures_are_statements() -> None:
+    assert set(KNOWN_FAILURES) <= set(range(len(STATEMENTS)))

@@ -83,7 +83,7 @@ def _stances(session: Session, **where: object) -> list[Stance]:
 
 def test_code_documents_end_to_end(session: Session, store: dict) -> None:
     codebook = load_codebook(DEFAULT_CODEBOOK)
-    report = code_documents(session, codebook)
+    report = code_documents(session, codebook, coder="rules")
     session.commit()
     assert report.documents_coded == 2
     assert report.uncoded == {"language:de": 1}
@@ -125,10 +125,10 @@ def test_code_documents_end_to_end(session: Session, store: dict) -> None:
 
 def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dict, tmp_path: Path) -> None:
     codebook = load_codebook(DEFAULT_CODEBOOK)
-    code_documents(session, codebook)
+    code_documents(session, codebook, coder="rules")
     session.commit()
     before = [(s.actor_id, s.issue_id, s.position, s.evidence) for s in _stances(session)]
-    again = code_documents(session, codebook)
+    again = code_documents(session, codebook, coder="rules")
     assert again.documents_coded == 0 and again.stances_added == 0
     set_analyst_stance(session, "digital-rights-forum", "control", "oppose", evidence_url="https://drf.example/x",
                        note="confirmed by phone", analyst="ana")
@@ -140,7 +140,7 @@ def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dic
     changed_path.write_text(text)
     changed = load_codebook(changed_path)
     changed.issues = [issue for issue in changed.issues if issue.id != "taxation"]
-    report = code_documents(session, changed)
+    report = code_documents(session, changed, coder="rules")
     session.commit()
     assert report.documents_coded == 2 and report.stances_removed == len(before)
     machine = [s for s in _stances(session) if s.coder_kind != "analyst"]
@@ -196,14 +196,14 @@ def test_a_joint_contribution_speaks_for_every_submitter(session: Session, store
     joint = _document(session, ruritania, "https://itu.example/joint", text)
     joint.meta = {"submitter_actors": ["ruritania", "brazil", "no-such-actor"]}
     session.commit()
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()
     held = {(s.actor_id, s.issue_id, s.position, s.reporter_id) for s in _stances(session, document_id=joint.id)}
     assert held == {(ruritania.id, "control", "support", None), (brazil.id, "control", "support", None)}
 
 
 def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict) -> None:
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     first = set_analyst_stance(session, "brazil", "control", "support", analyst="ana", note="WCIT vote")
     second = set_analyst_stance(session, "BRA", "control", "oppose", evidence_url="https://gov.example/speech",
                                 note="changed position in 2014", analyst="ben")
@@ -225,7 +225,7 @@ def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict)
 def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> None:
     from tracker.analysis.matrix import stance_matrix  # the aggregation the briefing uses
 
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()
     brazil = store["brazil"]
     as_of = datetime(2026, 6, 1, tzinfo=UTC)
@@ -236,7 +236,7 @@ def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> Non
 
 
 def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()
     everything = review_queue(session, max_confidence=1.01)
     assert everything and all(item.reason.startswith("low confidence") for item in everything)
@@ -257,7 +257,7 @@ def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
     assert review_queue(session, max_confidence=0.0) == []
     assert [a.action for a in session.scalars(select(StanceAudit).order_by(StanceAudit.id))] == ["confirm", "reject"]
     # Recoding the document keeps the analyst's verdict on the stance it finds again.
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK), document_ids=[source.document_id])
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), document_ids=[source.document_id], coder="rules")
     session.commit()
     again = [s for s in _stances(session, document_id=source.document_id)
              if (s.actor_id, s.issue_id, s.position, s.evidence_start) ==
@@ -272,7 +272,7 @@ def test_news_media_report_others_but_have_no_stance_of_their_own(session: Sessi
     text = ("We reject any proposal to give governments control over the Internet. "
             "Meanwhile, Brazil wants to bring the domain name system under the control of the ITU.")
     document = _document(session, outlet, "https://news.example/wcit", text)
-    code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()
     rows = _stances(session, document_id=document.id)
     assert [(s.actor.slug, s.position, s.reporter_id) for s in rows] == [("brazil", "support", outlet.id)]
@@ -289,7 +289,7 @@ def test_cigi_paper_attributes_the_dispute_to_states(session: Session) -> None:
     document = _document(session, cigi, "https://www.cigionline.org/leadership-turbulent-age", text,
                          published=datetime(2013, 1, 15, tzinfo=UTC))
     session.commit()
-    report = code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    report = code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()
     rows = session.execute(
         select(Actor.country, Stance.issue_id, Stance.position, Stance.evidence, Stance.reporter_id)
@@ -308,3 +308,18 @@ def test_cigi_paper_attributes_the_dispute_to_states(session: Session) -> None:
             assert row.evidence.startswith("They are opposed by the United States")
     assert not _stances(session, actor_id=cigi.id)
     assert set(report.actors_created) == {"brazil", "china", "india", "russia", "united-states"}
+
+
+def test_the_default_ensemble_codes_the_store_and_reads_other_languages(session: Session, store: dict) -> None:
+    """The default coder: the rules' readings kept, the model's where they are silent, German read too."""
+    report = code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+    session.commit()
+    assert report.coder == "ensemble" and report.uncoded == {}
+    stances = _stances(session)
+    assert stances and {s.coder for s in stances} == {"ensemble"}
+    assert {s.coder_kind for s in stances} <= {"rule", "model"}
+    forum = [s for s in stances if s.document_id == store["forum"].id and s.actor_id == store["forum"].actor_id]
+    assert ("control", "oppose") in {(s.issue_id, s.position) for s in forum}
+    german = [s for s in stances if s.document_id == store["german"].id]
+    assert german and all(s.coder_kind == "model" for s in german)
+    assert "rules silent" in german[0].note

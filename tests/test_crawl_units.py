@@ -92,6 +92,27 @@ def test_html_main_text_and_metadata() -> None:
     assert result.published_at == datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
+def test_blockquotes_are_kept_as_quotes() -> None:
+    """A blockquote paragraph is stored in quotation marks (quotes inside it nested as single ones), so the
+    attribution step can give it to the speaker the lead-in names; ordinary paragraphs are left as they were."""
+    html = (
+        '<html lang="en"><head><title>Minister rejects fees</title></head><body><article><h1>Minister rejects '
+        "fees</h1><p>Kenya's ICT minister, Ana Ortiz, was blunt on Tuesday:</p>"
+        '<blockquote><p>"Fair share" is a <em>misleading</em> name.</p><p>We will never accept network fees.</p>'
+        "</blockquote><blockquote>Encryption must be protected.</blockquote>"
+        "<p>The talks resume in Geneva next week, with delegations from forty countries expected.</p>"
+        "</article></body></html>"
+    )
+    lines = extract(html.encode(), HTML, "https://news.example/fees", html=html).text.splitlines()
+    assert lines[1:] == [
+        "Kenya's ICT minister, Ana Ortiz, was blunt on Tuesday:",
+        "“‘Fair share’ is a misleading name.”",
+        "“We will never accept network fees.”",
+        "“Encryption must be protected.”",
+        "The talks resume in Geneva next week, with delegations from forty countries expected.",
+    ]
+
+
 def test_pdf_and_docx(tmp_path: Path) -> None:
     make_pdf(tmp_path / "a.pdf", "A title", "First paragraph of the paper, which goes on for a while.", "Ann")
     pdf = extract((tmp_path / "a.pdf").read_bytes(), PDF, "https://x/a.pdf")

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from tracker.coding.attribution import ActorLexicon, country_common_name, slugify
 from tracker.models import Actor
 
+# News media report others' positions: their own voice is not coded as a stance (their editorials are the
+# exception a person can record with `tracker code set`), and they never hold a position they report.
+REPORTING_KINDS = frozenset({"media"})
+
 
 class StoreActors:
     """Recognises registry actors (names, aliases) and countries; resolves lexicon keys to Actor rows."""
@@ -29,6 +33,8 @@ class StoreActors:
                 self._by_country[actor.country] = actor  # states are also recognised by country names
             for name in [actor.name, *(actor.aliases or [])]:
                 self.lexicon.add(f"actor:{actor.slug}", name, actor.name)
+            if actor.kind in REPORTING_KINDS:
+                self.lexicon.reporters.add(f"actor:{actor.slug}")
         self.lexicon.finalise()
 
     def names_of(self, actor: Actor) -> list[str]:

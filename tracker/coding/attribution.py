@@ -125,6 +125,8 @@ class ActorLexicon:
 
     entries: list[tuple[str, re.Pattern[str], int]] = field(default_factory=list)  # key, pattern, name length
     labels: dict[str, str] = field(default_factory=dict)
+    reporters: set[str] = field(default_factory=set)  # keys of news media: they report positions, never hold them
+    people: set[str] = field(default_factory=set)  # names of people a text introduced with their affiliation
 
     def add(self, key: str, name: str, label: str | None = None) -> None:
         name = name.strip()
@@ -142,6 +144,17 @@ class ActorLexicon:
         demonyms = "|".join(re.escape(d) for d in sorted(DEMONYMS, key=len, reverse=True))
         lexicon._demonym = re.compile(rf"(?<![\w-])({demonyms})\s+(?:{GOVERNMENT_HEADS})\b")  # type: ignore[attr-defined]
         return lexicon
+
+    def extended(self, names: dict[str, str], *, people: bool = True) -> ActorLexicon:
+        """A copy that also knows `names` (name -> actor key): the people a text names with their affiliation, or
+        (`people=False`) more names of actors."""
+        copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters),
+                            self.people | set(names) if people else set(self.people))
+        if hasattr(self, "_demonym"):
+            copy._demonym = self._demonym  # type: ignore[attr-defined]
+        for name, key in names.items():
+            copy.add(key, name, self.labels.get(key, key))
+        return copy.finalise()
 
     def finalise(self) -> ActorLexicon:
         self.entries.sort(key=lambda entry: entry[2], reverse=True)
@@ -182,7 +195,7 @@ class SpeakerNames:
         speaker = cls()
         seen: set[str] = set()
         for raw in names:
-            for name in _name_variants(raw):
+            for name in name_variants(raw):
                 if name.lower() not in seen and len(name) >= 2:
                     seen.add(name.lower())
                     speaker.patterns.append(_name_pattern(name))
@@ -200,7 +213,7 @@ ORG_WORDS = re.compile(
 )
 
 
-def _name_variants(raw: str) -> list[str]:
+def name_variants(raw: str) -> list[str]:
     """Names, acronyms, surnames and role titles from a free-text actor description.
 
     "Ryan Heath (spokesperson for ...)" -> "Ryan Heath", "Heath"; "European Data Protection Board" -> "EDPB";

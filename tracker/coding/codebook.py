@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,14 @@ def _compile(pattern: str) -> re.Pattern[str]:
         return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+
+
+def _valid_pattern(value: str) -> str:
+    _compile(value)
+    return value
+
+
+Pattern = Annotated[str, Field(min_length=2), AfterValidator(_valid_pattern)]  # a regex, checked on load
 
 
 class Target(BaseModel):
@@ -92,6 +100,12 @@ class Codebook(BaseModel):
     description: str = ""
     shared_targets: list[SharedTarget] = Field(
         default_factory=list, description="generic goods such as 'the open Internet', bound to nearby issues"
+    )
+    parties: list[Pattern] = Field(
+        default_factory=list,
+        description="names of the bodies that take part in governance ('ICANN', 'the ITU'), beside the general "
+                    "words for parties the coder knows ('governments', 'companies'): removing one from a process "
+                    "is about its place, not about the process",
     )
     issues: list[IssueSpec] = Field(min_length=1)
 
@@ -151,10 +165,11 @@ class CompiledTarget:
 class CompiledCodebook:
     targets: list[CompiledTarget] = field(default_factory=list)
     anchors: dict[str, list[re.Pattern[str]]] = field(default_factory=dict)
+    parties: tuple[str, ...] = ()  # the codebook's party names, as regular expressions
 
     @classmethod
     def build(cls, codebook: Codebook) -> CompiledCodebook:
-        compiled = cls()
+        compiled = cls(parties=tuple(codebook.parties))
         for issue in codebook.issues:
             compiled.anchors[issue.id] = [_compile(a) for a in issue.anchors]
             for target in issue.targets:

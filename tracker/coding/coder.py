@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "5"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+RULES_VERSION = "6"  # bump when the rules change, so that `tracker code` recodes what older rules coded
 SPEAKER_KEY = "speaker"
 POSITION = {1: "support", -1: "oppose"}
 

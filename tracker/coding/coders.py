@@ -120,7 +120,8 @@ def reads(coder: Coder, language: str | None) -> bool:
 
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
     """A coder's stances after the attribution step every coder shares: quoted and reported voices to their owner."""
-    from tracker.coding.voices import attribute_voices
+    from tracker.coding.voices import attribute_voices, with_named_people
 
+    context = with_named_people(text, context)  # "Ana Ortiz, Kenya's minister, ...": later "Ortiz said" is Kenya
     stances = coder.code(text, context, codebook)
     return attribute_voices(stances, text, context.speaker_names, context.lexicon)

@@ -106,9 +106,7 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"(?: to)?", "-"),
     # Keeping something away: "protect users from X" (not a later, coordinated "... and to preserve Y").
     CueSpec(r"(?:protect|shield|safeguard|defend|keep|free)\w* (?:[\w'-]+ ){0,3}from", "-", local=True),
-    CueSpec(rf"{_v('deserve')}|(?:far |much )?better than (?:any|the|all) (?:other |available )?"
-            r"(?:alternatives?|options?)"
-            r"|the best (?:available )?(?:option|model|system)", "+", post="+"),
+    CueSpec(rf"{_v('deserve')}|the best (?:available )?(?:option|model|system)", "+", post="+"),
     CueSpec(r"compromis\w* on|give up on|giving up on|gave up on", "-", local=True),
     CueSpec(r"pleased|glad|happy|delighted|proud|grateful|satisfied|encouraged|(?:re)?affirm(?:s|ed|ing)?"
             r"|(?:recogni[sz]\w* |stress\w* |underline\w* )?the (?:value|importance|benefits?) of", "+"),
@@ -137,16 +135,13 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
             r"|(?:be )?(?:paid|borne) by (?:consumers|users|citizens|viewers|customers|subscribers)"
             r"|passed on to (?:[\w-]+ ){0,3}(?:consumers|users|customers|businesses)|rais\w* prices|"
             r"hit\w* (?:[\w-]+ ){0,4}(?:hardest|hard)|higher (?:\w+ )?(?:prices|bills)"
-            r"|a solution in search of a problem|(?:is |are )?(?:not justified|unjustified)|makes no sense"
-            r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for|(?:there is )?no such thing as"
+            r"|(?:is |are )?(?:not justified|unjustified)|makes no sense"
+            r"|no evidence (?:that|of|for)|(?:a )?(?:recipe|licence|license) for"
             r"|(?:the )?(?:tool of choice|safe haven|haven|playground|breeding ground) for (?:[\w-]+ ){0,2}"
             r"(?:crime|criminals|terrorists|terrorism|paedophiles|pedophiles|abusers|predators)"
-            r"|unfairly|discriminat\w*(?: against)?|extract\w* money|extort\w*|(?:cash|money) grab|rent[- ]seeking"
-            r"|(?:would )?(?:be )?(?:a )?double (?:payment|charging|dipping|taxation)|pay(?:ing)? twice"
-            r"|(?:widen|deepen)\w* (?:the )?(?:digital )?divide|serves? the interests of (?:a few"
-            r"|a handful|the few|the powerful|big business|the rich)"
-            r"|(?:make|makes|making|made) (?:it|the internet|everything)? ?(?:[\w-]+,? (?:and )?){0,4}(?:less (?:secure"
-            r"|safe|open|free|reliable|affordable)|slower|more expensive|unaffordable)|(?:has|have) no business",
+            r"|unfairly|discriminat\w*(?: against)?"
+            r"|(?:make|makes|making|made) (?:it|the [\w-]+|everything)? ?(?:[\w-]+,? (?:and )?){0,4}(?:less (?:secure"
+            r"|safe|open|free|reliable|affordable)|slower|more expensive|unaffordable)",
             "-", post="-"),
     # A purpose justifies the act before it: "sites were blocked to protect national security". Countering
     # something also acts on it: "monitoring to combat illegal content" is for removing that content.
@@ -160,9 +155,9 @@ ATTITUDE_CUES: tuple[CueSpec, ...] = (
     # The subject is the victim: "free speech will suffer" harms free speech (it is no judgement OF it).
     CueSpec(r"(?:will |would |could |to )?(?:suffer|be (?:harmed|hurt|damaged|lost|undermined|eroded|threatened"
             r"|endangered|at risk|in danger|silenced|stifled))|pay the price|lose out", None, post="victim"),
-    CueSpec(r"(?:will |would )?(?:help )?(?:fund|finance|pay for|broaden the tax base)"
+    CueSpec(r"(?:will |would )?(?:help )?(?:fund|finance|pay for)"
             r"|(?:raise|raises|raised|raising|generate|generates|generating|bring in|brings in) (?:\w+ )?revenues?"
-            r"|works? (?:best|well)|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:the )?(?:internet|network|web|it) "
+            r"|works? (?:best|well)|(?:has |have )?(?:kept|keeps|keep|made|makes) (?:it|the [\w-]+) "
             r"(?:[\w-]+,? (?:and )?)"
             r"{0,3}?(?:stable|secure|open|resilient|safe|free|running)", None, post="+"),
     # Worry: against what follows, but FOR a good that follows ("concerns about privacy" values privacy).

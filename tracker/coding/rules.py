@@ -57,6 +57,7 @@ coder can name ("by many governments", "by critics") holds the position, so it i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -473,6 +474,7 @@ def analyse_sentence(
 ) -> SentenceAnalysis:
     text = normalise(sentence.text)
     compiled = codebook.compiled()
+    parties = parties_of(compiled.parties)
     targets = find_targets(text, compiled, anchor_text, nearby_issues)
     frame = find_speech_frame(text, speaker, lexicon)
     if frame is not None:
@@ -528,7 +530,7 @@ def analyse_sentence(
         hedge = HEDGE_FACTOR if (C.HEDGES.search(body) or hedged_sentence and clause.kind != "main") else 1.0
         produced = False
         heads = _heads(text, c_targets)
-        moved = _moved(text, heads, c_cues) | _left(text, heads)
+        moved = _moved(text, heads, c_cues) | _left(text, heads, parties)
         disavowed_end: int | None = None
         for target in heads:
             if target.start in moved:
@@ -545,7 +547,7 @@ def analyse_sentence(
                 post_cues = [c for c in c_cues if target.end <= c.start < nxt]
             pre = _reset_at_coordination(text, pre)
             pre = [c for c in pre if not (c.effect_pre == "flip" or c.spec.local) or _flip_reaches(
-                text, c, target, c_targets, c_cues,
+                text, c, target, c_targets, parties, c_cues,
                 lists=any(a.effect_pre in ("+", "-") for a in pre if a.end <= c.start))]
             pre = _within_reach(text, pre, target)
             if holder_cue is not None and not by_agents:
@@ -740,10 +742,11 @@ def _moved(text: str, heads: list[TargetHit], cues: list[CueHit]) -> set[int]:
                                                            for c in sources)}
 
 
-def _left(text: str, heads: list[TargetHit]) -> set[int]:
+def _left(text: str, heads: list[TargetHit], parties: Parties) -> set[int]:
     """Where the targets that a party is removed from begin: "remove governments from the multistakeholder process"
     is about governments' place (a codebook target when it names one), not for or against the process."""
-    return {t.start for t in heads if not t.valence and PLACE_LEFT.search(text, max(0, t.start - 160), t.start)}
+    return {t.start for t in heads
+            if not t.valence and parties.place_left.search(text, max(0, t.start - 160), t.start)}
 
 
 def _reset_at_coordination(text: str, pre: list[CueHit]) -> list[CueHit]:
@@ -821,7 +824,8 @@ def _apply_outcome(text: str, start: int, end: int, chain: Chain) -> None:
 
 
 def _flip_reaches(
-    text: str, cue: CueHit, target: TargetHit, targets: list[TargetHit], cues: Iterable[CueHit] = (),
+    text: str, cue: CueHit, target: TargetHit, targets: list[TargetHit], parties: Parties,
+    cues: Iterable[CueHit] = (),
     *, lists: bool = False,
 ) -> bool:
     """A harm or removal (or a local attitude: "free from", "refrain from") acts on its own object: not past a
@@ -837,7 +841,7 @@ def _flip_reaches(
     between = text[cue.end : target.start]
     if cue.spec.source and DESTINATION.search(between):
         return False  # "away from X to Y": Y is where it goes, with its own polarity
-    if not cue.spec.source and EXPULSION.fullmatch(cue.text) and PARTY_FROM.match(between):
+    if not cue.spec.source and EXPULSION.fullmatch(cue.text) and parties.from_.match(between):
         return False  # "remove governments from the process": the party loses its place, the process nothing
     if ALTERNATIVE.fullmatch(cue.text):
         between = ALTERNATIVE_PREPOSITION.sub("", between)  # "managed by governments instead of by ICANN"
@@ -857,16 +861,33 @@ ALTERNATIVE = re.compile(r"instead of|rather than", re.IGNORECASE)
 # Removing a party from where it takes part: the flip acts on the party, not on the body or process it leaves.
 EXPULSION = re.compile(r"(?:remov|exclud|expel|eject|oust|sidelin|bar|ban|kick|shut|push|lock|keep|kept)\w*(?: out)?",
                        re.IGNORECASE)
-PARTY = (r"(?:countr(?:y|ies)|states?|governments?|nations?|nation-states|delegations?|members?|authorities"
-         r"|regulators?|companies|firms?|corporations|businesses|operators?|industry|stakeholders?|users|society"
-         r"|sector|community|communities|actors?|players?|ICANN|ITU|UN|United Nations|experts?|engineers"
-         r"|organi[sz]ations?|bodies)")
-PARTY_FROM = re.compile(rf"\s*(?:[\w'-]+\s+){{0,3}}?{PARTY}(?:\s+out)?\s+(?:from|out of)\s", re.IGNORECASE)
-# The place a party leaves: "remove governments from X", "governments should be kept out of X".
-PLACE_LEFT = re.compile(
-    rf"(?:(?<![\w-])(?:{EXPULSION.pattern}){PARTY_FROM.pattern}|(?<![\w-]){PARTY}\s+(?:[\w'-]+\s+){{0,4}}?"
-    r"(?:excluded|removed|expelled|ejected|ousted|sidelined|barred|banned|kicked|shut|pushed|locked|kept)"
-    r"(?:\s+out)?\s+(?:from|out of|in)\s)\s*(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+# General words for the parties that take part in a process; the codebook adds the domain's bodies by name
+# (`parties`: "ICANN", "the ITU").
+PARTY_NOUNS = (r"countr(?:y|ies)|states?|governments?|nations?|nation-states|delegations?|members?|authorities"
+               r"|regulators?|companies|firms?|corporations|businesses|operators?|industry|stakeholders?|users|society"
+               r"|sector|community|communities|actors?|players?|experts?|engineers|organi[sz]ations?|bodies")
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Where a party is removed from a place: "remove governments from X" (`from_`, after the removal verb) and the
+    place it leaves ("remove governments from X", "governments should be kept out of X": `place_left`)."""
+
+    from_: re.Pattern[str]
+    place_left: re.Pattern[str]
+
+
+@functools.lru_cache(maxsize=8)
+def parties_of(names: tuple[str, ...]) -> Parties:
+    party = "(?:" + "|".join((PARTY_NOUNS, *names)) + ")"
+    party_from = rf"\s*(?:[\w'-]+\s+){{0,3}}?{party}(?:\s+out)?\s+(?:from|out of)\s"
+    place_left = re.compile(
+        rf"(?:(?<![\w-])(?:{EXPULSION.pattern}){party_from}|(?<![\w-]){party}\s+(?:[\w'-]+\s+){{0,4}}?"
+        r"(?:excluded|removed|expelled|ejected|ousted|sidelined|barred|banned|kicked|shut|pushed|locked|kept)"
+        r"(?:\s+out)?\s+(?:from|out of|in)\s)\s*(?:[\w'-]+\s+){0,2}$", re.IGNORECASE)
+    return Parties(re.compile(party_from, re.IGNORECASE), place_left)
+
+
 ALTERNATIVE_PREPOSITION = re.compile(r"^\s*(?:by|with|through|via|under)\s+", re.IGNORECASE)
 DESTINATION = re.compile(r"\b(?:to|into|towards?|onto|in favou?r of)\b", re.IGNORECASE)
 LIST_SEPARATOR = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|as well as|such as|including|in particular"

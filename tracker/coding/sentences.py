@@ -2,7 +2,9 @@
 
 A deliberately plain splitter: sentence-final punctuation followed by a capital, a quote or a digit ends a
 sentence unless the word before it is a known abbreviation or an initial ("U.S.", "Dr.", "H. Con. Res.");
-a blank line (a paragraph break) always ends one. Quotes closing after the full stop stay with their sentence.
+a line break always ends one: extracted text keeps one paragraph, heading or list item per line (PDF lines are
+reflowed first), so a lead-in ending in a colon and the quote set below it are two sentences, and a headline is
+not glued to the first sentence. Quotes closing after the full stop stay with their sentence.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ABBREVIATIONS = frozenset({
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
 _NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-Þ]")
 MAX_SENTENCE = 1000  # characters; longer stretches are cut at a space
-_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+_PARAGRAPH = re.compile(r"[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from tracker.coding.actors import StoreActors
+from tracker.coding.actors import REPORTING_KINDS, StoreActors
 from tracker.coding.codebook import Codebook, load_codebook, sync_issues
 from tracker.coding.coder import SPEAKER_KEY, CodedStance
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
@@ -23,9 +23,6 @@ from tracker.models import Actor, Document, DocumentCoding, JobRun, Stance
 
 log = logging.getLogger(__name__)
 
-# News media report others' positions: their own voice is not coded as a stance (their editorials are the
-# exception a person can record with `tracker code set`).
-REPORTING_KINDS = frozenset({"media"})
 
 
 def coding_version(codebook: Codebook, coder: Coder) -> str:

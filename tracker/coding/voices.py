@@ -1,133 +1,432 @@
 """Whose voice a sentence is: the attribution step every coder's stances go through.
 
-A coder reads positions; it marks the text's own voice as the holder "speaker". But a news report is full of
-other voices: a quote in its own sentence or paragraph belongs to the speaker named in the sentence that
-introduces it ("The minister was blunt on Tuesday:" / "Ms Ortiz told reporters:") or that follows it ("That was
-the verdict of ..."), and a sentence with a speech frame of its own (", he added") to the person it points at.
-Such stances go to that speaker when the lexicon or the speaker's own names recognise them, and to nobody when the
-voice is a person the tracker cannot name (so an outlet or a publisher never holds what it only reports).
+A coder reads positions and marks the text's own voice as the holder "speaker". A news report is full of other
+voices, and a stance in a quote belongs to whoever the report says is speaking, never to the outlet reporting it.
+How newsrooms attribute quotes (read in reports on WCIT-12, network fees, Hungary's Internet tax, Uganda's
+social-media tax, the IANA transition and encryption; each pattern is handled here and tested in
+tests/test_coding_voices.py):
+
+- **After the quote, in the same sentence**: '"...," Kramer said.', '"...," delegation leader Ambassador Terry
+  Kramer told reporters at a press conference on Thursday.', inverted '"...," said US Ambassador Terry Kramer.' or
+  '"...," said Balazs Nemes, one of the founders of the protest group.', '"...," commented Verizon.',
+  '"...," he added.'
+- **Before the quote**: 'Ms Ortiz said on Tuesday: "..."', 'Gulyás stated that: "..."', 'He added that users
+  were "..."', and a frame inside the quote: 'Internet policy, he said, "should not be determined by ..."'.
+- **A lead-in sentence or paragraph** naming the speaker, the quote below it (often a blockquote, which extraction
+  keeps in quotation marks): 'The US was explicit in refusing to sign:', 'Kenya's ICT minister was blunt.',
+  'Ortiz put it bluntly on Tuesday:'.
+- **A sentence after the quote** naming its speaker: 'That was the verdict of the Internet Society.', 'So said
+  ...'.
+- **A quote running on** over several sentences or paragraphs ('"A. B," Kramer said. "C."'; each paragraph of a
+  long quote opens with a quotation mark and only the last one closes): every part is the same speaker's.
+- **According to**: 'according to the Uganda Communications Commission' (unless it is an outlet: "..., according
+  to The East African" only says who reported it).
+- **Pronouns and short names**: 'she said' and 'he added' point back to the last voice named; 'Ortiz said' and
+  'the minister said' to the person introduced earlier with an affiliation ('Ana Ortiz, Kenya's ICT minister,',
+  'Access Now director Jane Roe', 'Jane Roe, the head of Access Now,'), who speaks for that actor (a minister for
+  the state).
+- **Quotation marks**: "...", “...”, „...“, «...», and ‘...’ (British style; an apostrophe is no quote).
+
+A stance in such a sentence goes to the voice when it is an actor the registry or the country names recognise (a
+stance for each actor it names), stays the speaker's when the voice is the speaker's own (a press release quoting
+its own director), and goes to nobody when the voice cannot be named ("a spokesperson", "critics", a person with
+no stated affiliation) or is a news outlet. A stance a coder gave to an actor named inside the quote ('"Brazil
+wants the ITU to run the Internet," Kramer said') is kept; one given to a holder the quote does not name (a coder's
+own guess at the frame or pronoun) is given to the voice instead. An outlet never holds a position.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tracker.coding.attribution import ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from tracker.coding.attribution import PERSON_NAME, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from tracker.coding.clauses import CONCESSIVE_START, find_speech_frame
 from tracker.coding.coder import SPEAKER_KEY, CodedStance
 from tracker.coding.cues import SPEECH_VERBS
 from tracker.coding.sentences import Sentence, split_sentences
 
-# Quotation marks of the languages the tracker reads, opening -> closing.
-QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "«": "»", "「": "」", "『": "』", "‘": "’"}
-_QUOTED = re.compile("|".join(
-    rf"{re.escape(o)}[^{re.escape(o)}{re.escape(c)}]{{12,}}?{re.escape(c)}" for o, c in QUOTE_PAIRS.items()
-))
-# "... told reporters:" / "... put it bluntly:" / "She said:": an introduction before a colon or at the end.
-_SPEECH = rf"(?:{SPEECH_VERBS}|put it|was blunt|were blunt|spoke|speaking|wrote|in a statement|in a post)"
-_FRAME_BEFORE = re.compile(rf"^(?P<who>.{{2,120}}?)\s+(?:\w+\s+){{0,3}}?(?:{_SPEECH})\b[^.!?\"“”«»]{{0,80}}[:,.]?\s*$",
-                           re.IGNORECASE)
-_FRAME_INLINE = re.compile(rf"[,”\"»]\s*(?P<who>[^,.;:\"“”]{{2,80}}?)\s+(?:{SPEECH_VERBS})\b"
-                           rf"|[,”\"»]\s*(?:{SPEECH_VERBS})\s+(?P<who2>[^,.;:\"“”]{{2,80}})", re.IGNORECASE)
-_ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;:]{2,80})", re.IGNORECASE)
-_FOLLOWING = re.compile(r"^(?:that|this|so|such)\s+(?:was|is)\s+(?:the\s+)?(?:view|verdict|word|message|argument|"
-                        r"position|line)\s+of\s+(?P<who>.{2,80}?)[.!]?$", re.IGNORECASE)
+if TYPE_CHECKING:
+    from tracker.coding.coders import CodingContext
+
+# Opening quotation mark -> the marks that close it.
+QUOTE_CLOSERS = {'"': '"', "“": "”\"", "„": "“”", "«": "»", "‹": "›", "‘": "’", "‚": "‘’", "「": "」", "『": "』"}
+MARKS = re.compile("[" + re.escape("".join(QUOTE_CLOSERS) + "".join(QUOTE_CLOSERS.values())) + "\n]")
+VOICE_FACTOR = 0.9  # a reported position is a little less sure than the speaker's own
+QUOTED = 0.5  # share of a sentence inside quotation marks that makes it a quote
+
+_WORD = re.compile(r"\w")
+APPOSITION = re.compile(r",\s*([^,;:\"]{2,100}?)\s*(?:,|[.!?]?\s*$)")
+ACCORDING = re.compile(r"\baccording to (?P<who>[^,.;:\"]{2,80})", re.IGNORECASE)
+# A lead-in that introduces what follows: a colon, a speech verb, or a newsroom phrase for speaking.
+LEAD_IN = re.compile(rf"(?<![\w-])(?:{SPEECH_VERBS}|was blunt|were blunt|did not mince (?:\w+ )?words"
+                     r"|put it|puts it|spoke|speaking|in a statement|in a post|in a letter|in an interview"
+                     r"|had this to say|had a message|was clear|were clear|was explicit|were explicit)(?![\w-])",
+                     re.IGNORECASE)
+LEAD_SUBJECT = re.compile(r"^(?P<who>.{2,160}?)\s+(?:\w+ly\s+)?(?:was|were|is|are|has|have|had|did|does|put|puts"
+                          r"|spoke|struck|sounded|took|gave|offered|went)\b", re.IGNORECASE)
+FOLLOWING = re.compile(r"^\W*(?:(?:that|this|such|those|these)\s+(?:was|is|were|are)\s+(?:also\s+)?(?:the\s+)?"
+                       r"(?:\w+\s+)?(?:view|verdict|words?|message|argument|position|line|assessment|warning"
+                       r"|conclusion|response|reply|reaction)\s+(?:of|from)|so\s+(?:said|says))\s+"
+                       r"(?P<who>[^.;!?]{2,120})", re.IGNORECASE)
+ROLE = re.compile(r"(?<![\w-])(?:minister|secretary|president|prime minister|chancellor|commissioner|ambassador"
+                  r"|delegate|director|head|chief|chair(?:man|woman|person)?|ceo|founder|co-founder|spokes(?:man"
+                  r"|woman|person)|officer|official|adviser|advisor|executive|manager|lead|leader|counsel|envoy"
+                  r"|representative|negotiator|researcher|analyst|reporter|correspondent|editor|mp|senator"
+                  r"|governor|mayor|regulator|administrator)(?![\w-])", re.IGNORECASE)
+HONORIFIC = re.compile(r"(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+$")
+# After a name: ", Kenya's ICT minister," / ", director of Access Now, said".
+ROLE_AFTER = re.compile(rf",\s+(?P<role>[^,;:\"“”()]{{3,100}}?)(?=,|\s+(?:{SPEECH_VERBS})\b|\s+(?:was|is|has|had)\b"
+                        r"|[.;:]|$)")
+# Before a name: "Kenya's ICT minister Ana Ortiz", "Access Now director Jane Roe", "US Ambassador Terry Kramer".
+ROLE_BEFORE = re.compile(r"(?P<role>(?:[\w'’.-]+\s+){0,5}?[\w'’.-]+),?\s+$")
+NOT_A_PERSON = re.compile(r"^(?:the|a|an|this|that|these|those|in|on|at|for|but|and|as|if|when|while)\b"
+                          r"|\b(?:of|and|for|the)\b", re.IGNORECASE)
 
 
-def _quoted_share(sentence: Sentence, text: str) -> float:
-    """How much of a sentence lies inside quotation marks (0-1)."""
-    inside = 0
-    for match in _QUOTED.finditer(text, max(0, sentence.start - 2000), min(len(text), sentence.end + 2000)):
-        inside += max(0, min(match.end(), sentence.end) - max(match.start(), sentence.start))
+@dataclass(frozen=True)
+class QuoteSpan:
+    start: int
+    end: int
+
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """Stretches of `text` inside quotation marks, marks included.
+
+    A quote still open at a line break goes on into the next paragraph when that paragraph opens with the same mark
+    (the convention for a quote over several paragraphs); otherwise it ends with its paragraph.
+    """
+    spans: list[QuoteSpan] = []
+    opener: str | None = None
+    start = 0
+    resume = 0  # a paragraph that goes on with the same quote: its opening mark is not a new quote
+    for match in MARKS.finditer(text):
+        i, char = match.start(), match.group(0)
+        if i < resume:
+            continue
+        if opener is None:
+            if char in QUOTE_CLOSERS and _opens(text, i):
+                opener, start = char, i
+        elif char in QUOTE_CLOSERS[opener] and _closes(text, i):
+            spans.append(QuoteSpan(start, i + 1))
+            opener = None
+        elif char == "\n":
+            j = i
+            while j < len(text) and text[j].isspace():
+                j += 1
+            if j < len(text) and text[j] == opener:
+                resume = j + 1  # the next paragraph goes on with the same quote
+            else:
+                spans.append(QuoteSpan(start, i))
+                opener = None
+    if opener is not None:
+        spans.append(QuoteSpan(start, len(text)))
+    return [s for s in spans if s.end - s.start >= 4]
+
+
+def _opens(text: str, i: int) -> bool:
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if after.isspace() and text[i] not in "«‹":
+        return False
+    if text[i] in "\"‘‚":
+        return not _WORD.match(before)  # not an apostrophe or a closing straight quote after a word
+    return True
+
+
+def _closes(text: str, i: int) -> bool:
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if text[i] in "’'":
+        return not _WORD.match(after)  # "don’t" is an apostrophe
+    return True
+
+
+def _quoted_share(sentence: Sentence, spans: Sequence[QuoteSpan]) -> float:
+    inside = sum(max(0, min(s.end, sentence.end) - max(s.start, sentence.start)) for s in spans)
     return inside / max(1, sentence.end - sentence.start)
 
 
-def _who(match: re.Match[str] | None) -> str | None:
-    if match is None:
-        return None
-    return next((g for g in (match.groupdict().get("who"), match.groupdict().get("who2")) if g), None)
+def _masked(sentence: Sentence, spans: Sequence[QuoteSpan]) -> str:
+    """The sentence with each quote's words blanked out ("xxxx") and straight marks, offsets kept: a speech frame
+    is looked for only in the reporter's words, never inside what is quoted."""
+    chars = list(sentence.text)
+    for span in spans:
+        a, b = max(span.start, sentence.start) - sentence.start, min(span.end, sentence.end) - sentence.start
+        if a >= b:
+            continue
+        for k in range(a, b):
+            chars[k] = " " if chars[k] == "\n" else "x"
+        if span.start >= sentence.start:
+            chars[a] = '"'
+        if span.end <= sentence.end:
+            chars[b - 1] = '"'
+    return "".join(chars)
 
 
-def _unquoted(text: str) -> str:
-    return _QUOTED.sub(" ", text).strip()
+# --- people a text names with their affiliation -------------------------------------------------------------
 
 
-def _frame_of(sentence: Sentence, text: str, quoted: bool) -> str | None:
-    """The holder phrase a sentence's own speech frame names, if any."""
-    outside = _unquoted(sentence.text) if quoted else sentence.text
-    who = _who(_FRAME_INLINE.search(sentence.text)) or _who(_ACCORDING.search(outside))
-    if who is None and quoted and outside:
-        who = _who(_FRAME_BEFORE.match(outside)) or _who(re.match(rf"^(?P<who>.{{2,80}}?)\s+(?:{SPEECH_VERBS})\b",
-                                                                     outside, re.IGNORECASE))
-    return who
+def named_people(text: str, lexicon: ActorLexicon) -> dict[str, str]:
+    """Names (full name, surname, "the <role>") -> actor key, for the people `text` introduces with an affiliation.
+
+    "Ana Ortiz, Kenya's ICT minister, said ..." makes "Ana Ortiz", "Ortiz" and "the minister" stand for Kenya in
+    the rest of the text; "Access Now director Jane Roe" makes "Jane Roe" and "Roe" Access Now. A role held by
+    people of different actors ("the minister" of two states) is left out, as is anyone with no named affiliation.
+    """
+    people: dict[str, str] = {}
+    roles: dict[str, set[str]] = {}
+    for match in PERSON_NAME.finditer(text):
+        name = match.group(0).strip()
+        if NOT_A_PERSON.search(name) or ROLE.search(name) or lexicon.find(name):
+            continue
+        after = ROLE_AFTER.match(text, match.end())
+        before_text = HONORIFIC.sub("", text[max(0, match.start() - 80) : match.start()])
+        before = ROLE_BEFORE.search(before_text)
+        for role in (after.group("role") if after else None, before.group("role") if before else None):
+            role_word = ROLE.search(role) if role else None
+            if role is None or role_word is None or before is not None and role == before.group("role") and \
+                    not ROLE.search(role.split()[-1]):
+                continue  # a role before a name ends with the role word: "Access Now director Jane Roe"
+            mentions = lexicon.find(role)
+            if not mentions:
+                continue
+            key = mentions[0].key
+            people.setdefault(name, key)
+            people.setdefault(name.split()[-1], key)
+            roles.setdefault(f"the {role_word.group(0).lower()}", set()).add(key)
+            break
+    for role, keys in roles.items():
+        if len(keys) == 1:
+            people.setdefault(role, next(iter(keys)))
+    return people
 
 
-def _introduction(previous: Sentence | None) -> str | None:
-    """A lead-in that names whoever the next sentence quotes: 'The minister told reporters:'."""
-    if previous is None:
-        return None
-    body = previous.text.strip()
-    if body.endswith(":"):
-        match = _FRAME_BEFORE.match(body) or re.match(r"^(?P<who>.{2,120}?)\s+\w+", body)
-        return _who(match)
-    return None
+def with_named_people(text: str, context: CodingContext) -> CodingContext:
+    """The coding context with the people the text introduces added to its lexicon (see `named_people`)."""
+    if context.lexicon is None:
+        return context
+    people = named_people(text, context.lexicon)
+    if not people:
+        return context
+    return dataclasses.replace(context, lexicon=context.lexicon.extended(people))
 
 
-def _voice(phrase: str, speaker: SpeakerNames, lexicon: ActorLexicon | None,
-           last_named: HolderRef | None) -> HolderRef:
+# --- voices ---------------------------------------------------------------------------------------------------
+
+
+def _resolve(phrase: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
     holder = resolve_holder(phrase, speaker, lexicon)
-    if holder.kind == "pronoun" and last_named is not None:
-        return last_named
+    if holder.kind == "nonagent":
+        return None
+    if holder.kind == "actors" and lexicon is not None and set(holder.keys) <= lexicon.reporters:
+        return HolderRef("unknown", holder.text)  # an outlet only says who reported it
+    if holder.kind == "actors" and lexicon is not None and lexicon.reporters & set(holder.keys):
+        return HolderRef("actors", holder.text, tuple(k for k in holder.keys if k not in lexicon.reporters))
     return holder
 
 
+def _own_frame(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
+    """Who a sentence's own words say is speaking: a speech frame, or "according to X"."""
+    frame = find_speech_frame(masked, speaker, lexicon)
+    conceded = CONCESSIVE_START.match(masked)
+    if frame is not None and conceded and "," in masked[frame.np_end :]:
+        frame = None  # "Although the government says X, Y": only the conceded clause is the government's
+    if frame is not None:
+        phrase = masked[frame.np_start : frame.np_end]
+        apposition = APPOSITION.match(masked, frame.np_end)
+        if apposition is not None:
+            phrase += ", " + apposition.group(1)  # '"...," said Jane Roe, director of Access Now.'
+        holder = _resolve(phrase, speaker, lexicon)
+        if holder is not None:
+            return holder
+    according = ACCORDING.search(masked)
+    if according is not None:
+        return _resolve(according.group("who"), speaker, lexicon)
+    return None
+
+
+def _lead_in(sentence: Sentence, masked: str, speaker: SpeakerNames,
+             lexicon: ActorLexicon | None) -> HolderRef | None:
+    """The speaker a lead-in names ("The minister was blunt on Tuesday:"), in the sentence before a quote."""
+    body = masked.strip()
+    if not (body.endswith(":") or LEAD_IN.search(body)):
+        return None
+    own = _own_frame(body, speaker, lexicon)
+    if own is not None:
+        return own
+    subject = LEAD_SUBJECT.match(body)
+    return _resolve(subject.group("who") if subject else body.rstrip(":."), speaker, lexicon)
+
+
+def _same_sentence_lead(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
+    """ 'X was blunt: "..."': a lead-in before a colon in the quote's own sentence."""
+    match = re.match(r'^(?P<lead>[^"]{2,160}?):\s*"', masked)
+    if match is None:
+        return None
+    lead = match.group("lead")
+    subject = LEAD_SUBJECT.match(lead)
+    return _resolve(subject.group("who") if subject else lead, speaker, lexicon)
+
+
+PERSONAL = re.compile(r"^\W*(?:she|he|her|him|his)\b", re.IGNORECASE)
+
+
+def _is_person(phrase: str, lexicon: ActorLexicon | None) -> bool:
+    """ "Ana Ortiz", "the minister", "Kenya's ICT minister": a phrase that "she" or "he" can point back to (not
+    "the United States" or "the Internet Society", whose capitals look like a name)."""
+    if ROLE.search(phrase) or PERSONAL.match(phrase):
+        return True
+    if lexicon is not None and any(re.search(rf"\b{re.escape(name)}\b", phrase) for name in lexicon.people):
+        return True
+    return bool(PERSON_NAME.search(phrase)) and not (lexicon is not None and lexicon.find(phrase))
+
+
+def _subject(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
+    """Who a sentence with no voice of its own is about, when it names somebody first: the antecedent of a later
+    "she said" ("Ana Ortiz, Kenya's ICT minister, spoke after the meeting. '...,' she said.")."""
+    subject = LEAD_SUBJECT.match(masked.strip())
+    if subject is None:
+        return None
+    holder = _resolve(subject.group("who"), speaker, lexicon)
+    if holder is None or holder.kind == "pronoun" or holder.kind == "unknown" and not PERSON_NAME.search(holder.text):
+        return None
+    return holder
+
+
+def _overlaps(sentences: Sequence[Sentence], spans: Sequence[QuoteSpan]) -> list[list[QuoteSpan]]:
+    """The quotes each sentence overlaps (both lists are in text order; quotes do not overlap each other)."""
+    out: list[list[QuoteSpan]] = []
+    first = 0
+    for sentence in sentences:
+        while first < len(spans) and spans[first].end <= sentence.start:
+            first += 1
+        found = []
+        for span in spans[first:]:
+            if span.start >= sentence.end:
+                break
+            found.append(span)
+        out.append(found)
+    return out
+
+
 def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> dict[int, HolderRef]:
-    """Sentence start offset -> the voice of each sentence that quotes or reports someone (others are the text's)."""
+    """Sentence start offset -> whose voice the sentence is, for each sentence that quotes or reports someone."""
     sentences = split_sentences(text)
+    spans = quote_spans(text)
+    overlapping = _overlaps(sentences, spans)
+    masked = [_masked(s, overlapping[i]) for i, s in enumerate(sentences)]
+    quoted = [_quoted_share(s, overlapping[i]) >= QUOTED for i, s in enumerate(sentences)]
+    touches = [bool(found) for found in overlapping]
+    own = [_own_frame(m, speaker, lexicon) for m in masked]
+    starts = [s.start for s in sentences]
+    # A quote's speaker is named by the frame of the sentence where it ends ('"A. B," X said.'), or where it
+    # begins, or by an attribution in the sentence after it ('"A. B." That was the verdict of X.').
+    span_voice: dict[QuoteSpan, HolderRef] = {}
+    for span in spans:
+        at_end = bisect.bisect_right(starts, span.end - 1) - 1
+        at_start = bisect.bisect_right(starts, span.start) - 1
+        after = bisect.bisect_left(starts, span.end)
+        voice = own[at_end] if at_end >= 0 else None
+        if voice is None and at_start >= 0:
+            voice = own[at_start]
+        if voice is None and after < len(sentences) and not touches[after]:
+            following = FOLLOWING.match(sentences[after].text)
+            voice = _resolve(following.group("who"), speaker, lexicon) if following else None
+        if voice is not None:
+            span_voice[span] = voice
     voices: dict[int, HolderRef] = {}
-    last_named: HolderRef | None = None
+    last: HolderRef | None = None  # the last voice or subject named, for "they" and "it"
+    last_person: HolderRef | None = None  # the last person named, for "she" and "he"
+    previous: HolderRef | None = None  # the voice of the sentence before, if it quoted someone
     for i, sentence in enumerate(sentences):
-        quoted = _quoted_share(sentence, text) >= 0.5
-        phrase = _frame_of(sentence, text, quoted)
-        if phrase is None and quoted:
-            phrase = _introduction(sentences[i - 1] if i else None)
-            if phrase is None and i + 1 < len(sentences):
-                phrase = _who(_FOLLOWING.match(sentences[i + 1].text.strip()))
-            if phrase is None and last_named is not None and i and _quoted_share(sentences[i - 1], text) >= 0.5:
-                voices[sentence.start] = last_named  # a quote running on over several sentences
-                continue
-        if phrase is None:
-            continue
-        holder = _voice(phrase, speaker, lexicon, last_named)
-        if holder.kind in ("speaker", "actors", "unknown"):
-            voices[sentence.start] = holder
-            if holder.kind != "unknown":
-                last_named = holder
+        voice = own[i]
+        if voice is None and quoted[i]:
+            voice = next((span_voice[q] for q in overlapping[i] if q in span_voice), None)
+            if voice is None:
+                voice = _same_sentence_lead(masked[i], speaker, lexicon)
+            if voice is None and i and not quoted[i - 1]:
+                voice = _lead_in(sentences[i - 1], masked[i - 1], speaker, lexicon)
+            if voice is None and i + 1 < len(sentences):
+                following = FOLLOWING.match(sentences[i + 1].text)
+                voice = _resolve(following.group("who"), speaker, lexicon) if following else None
+            if voice is None:
+                voice = previous  # a quote running on
+        if voice is not None and voice.kind == "pronoun":
+            antecedent = last_person if PERSONAL.match(voice.text) else last
+            voice = antecedent or HolderRef("speaker", voice.text)
+        named = voice if voice is not None else _subject(masked[i], speaker, lexicon)
+        if named is not None:
+            last = named
+            if _is_person(named.text, lexicon):
+                last_person = named
+        if voice is not None:
+            voices[sentence.start] = voice
+        previous = voice if touches[i] else None
     return voices
+
+
+def _in_quotes(key: str, sentence_start: int, sentence_end: int, text: str, spans: Sequence[QuoteSpan],
+               lexicon: ActorLexicon | None) -> bool:
+    """Whether actor `key` is named inside a quote of the sentence (a third party the quoted speaker talks of)."""
+    if lexicon is None:
+        return False
+    for span in spans:
+        a, b = max(span.start, sentence_start), min(span.end, sentence_end)
+        if a < b and any(m.key == key for m in lexicon.find(text[a:b])):
+            return True
+    return False
 
 
 def attribute_voices(stances: Sequence[CodedStance], text: str, speaker_names: Sequence[str],
                      lexicon: ActorLexicon | None) -> list[CodedStance]:
-    """The text's-own-voice stances of quoted or reported sentences, given to whoever speaks them.
+    """Stances given to whoever speaks the sentence they rest on, and none to a news outlet.
 
-    A stance whose sentence is someone else's voice goes to that actor (several: one stance each); to nobody when
-    that someone cannot be named. Stances a coder already gave to a named holder are kept as they are.
+    The speaker's stances in a quoted or reported sentence go to its voice (one stance per actor it names), or to
+    nobody when the voice cannot be named. Stances a coder gave to an actor stay, unless the sentence is someone's
+    voice and the actor is not named inside its quotes (the coder's guess at the frame). No stance is held by an
+    outlet (`ActorLexicon.reporters`).
     """
-    if not any(s.holder == SPEAKER_KEY for s in stances):
-        return list(stances)
+    reporters = lexicon.reporters if lexicon is not None else set()
     speaker = SpeakerNames.from_names(list(speaker_names))
     voices = sentence_voices(text, speaker, lexicon)
+    spans = quote_spans(text) if voices else []
+    labels = lexicon.labels if lexicon is not None else {}
     out: list[CodedStance] = []
     for stance in stances:
-        voice = voices.get(stance.start) if stance.holder == SPEAKER_KEY else None
-        if voice is None or voice.kind == "speaker":
+        voice = voices.get(stance.start)
+        if stance.holder in reporters:
+            continue
+        if voice is None or voice.kind == "speaker" and stance.holder == SPEAKER_KEY:
             out.append(stance)
+            continue
+        quoting = any(q.start < stance.end and stance.start < q.end for q in spans)
+        if stance.holder != SPEAKER_KEY and (not quoting or stance.holder in voice.keys or _in_quotes(
+                stance.holder, stance.start, stance.end, text, spans, lexicon)):
+            out.append(stance)
+            continue
+        if voice.kind == "speaker":
+            out.append(dataclasses.replace(stance, holder=SPEAKER_KEY, holder_label="speaker",
+                                           trace=f"{stance.trace}; voice of the speaker"))
         elif voice.kind == "actors":
-            labels = lexicon.labels if lexicon is not None else {}
+            factor = VOICE_FACTOR if stance.holder == SPEAKER_KEY else 1.0
             out.extend(dataclasses.replace(stance, holder=key, holder_label=labels.get(key, key),
-                                           confidence=round(stance.confidence * 0.9, 3),
+                                           confidence=round(stance.confidence * factor, 3),
                                            trace=f"{stance.trace}; voice of {voice.text}")
-                       for key in voice.keys)
-        # an unknown voice ("a spokesperson", a person not in the registry): nobody's stance
+                       for key in voice.keys if key not in reporters)
+        # an unknown voice ("a spokesperson", a person not in the registry, an outlet): nobody's stance
+    return _unique(out)
+
+
+def _unique(stances: list[CodedStance]) -> list[CodedStance]:
+    seen: set[tuple[str, str, str, int]] = set()
+    out = []
+    for stance in stances:
+        key = (stance.holder, stance.issue_id, stance.position, stance.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(stance)
     return out

@@ -1,0 +1,60 @@
+"""Reported speech end to end: a news outlet's pages crawled by the real spiders, then coded.
+
+The outlet (kind media) quotes Kenya's minister, the head of an NGO and a firm, in the ways newsrooms attribute
+quotes (a lead-in and a blockquote, a quote then "she said", a colon, a surname, "according to"), and two voices
+nobody can name. Each position must land on the actor quoted, with the outlet as its reporter; the outlet holds
+none, and the unnamed voices give nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+
+from tests.sites import FixtureSite, build_news_site
+from tests.test_crawl import add_source, crawl_settings
+from tracker.coding import code_documents, load_codebook
+from tracker.config import DEFAULT_CODEBOOK
+from tracker.crawl import run_crawl
+from tracker.db import session_factory
+from tracker.models import Actor, Document, Stance
+
+
+def test_an_outlets_quotes_go_to_the_people_it_quotes(engine: Engine, database_url: str, tmp_path: Path) -> None:
+    with FixtureSite(build_news_site(tmp_path / "site")) as site, session_factory(engine)() as session:
+        outlet = Actor(slug="example-times", name="The Example Times", kind="media")
+        session.add_all([outlet, Actor(slug="kenya", name="Kenya", kind="state", country="KEN"),
+                         Actor(slug="access-now", name="Access Now", kind="ngo"),
+                         Actor(slug="meta", name="Meta", kind="firm", aliases=["Meta Platforms"])])
+        session.flush()
+        add_source(session, site, "example-times", outlet, "listing", "/press/index.html", item_links="a.story")
+        session.commit()
+        report = run_crawl(crawl_settings(database_url), trigger="test")
+        assert [(s.source, s.documents_new) for s in report.sources] == [("example-times", 2)]
+
+        texts = list(session.scalars(select(Document.text)))
+        assert any("“Network fees are a dangerous idea." in text for text in texts)  # the blockquote, as a quote
+        code_documents(session, load_codebook(DEFAULT_CODEBOOK))
+        session.commit()
+
+        holder, reporter = aliased(Actor), aliased(Actor)
+        rows = session.execute(
+            select(holder.slug, Stance.issue_id, Stance.position, reporter.slug, Stance.evidence)
+            .join(holder, holder.id == Stance.actor_id).outerjoin(reporter, reporter.id == Stance.reporter_id)
+        ).all()
+    positions = {(r[0], r[1], r[2], r[3]) for r in rows}
+    assert positions == {
+        ("kenya", "taxation", "oppose", "example-times"),  # a lead-in and a blockquote
+        ("access-now", "taxation", "oppose", "example-times"),  # a quote, then "she said"
+        ("meta", "taxation", "oppose", "example-times"),  # "put it plainly in its submission:" and a blockquote
+        ("access-now", "surveillance", "oppose", "example-times"),  # "Roe said", and the quote running on
+        ("kenya", "surveillance", "support", "example-times"),  # according to the ministry
+        ("meta", "surveillance", "oppose", "example-times"),  # "was explicit:" and a blockquote
+    }
+    assert {r[4] for r in rows if r[0] == "kenya" and r[1] == "taxation"} == {
+        "“Network fees are a dangerous idea.", "We will never accept them.”"}
+    evidence = " ".join(r[4] for r in rows)
+    assert "long overdue" not in evidence and "fantasy" not in evidence  # the unnamed voices give nothing
+    assert "Backdoors make everyone less safe." in evidence  # the second sentence of Roe's quote is hers too
