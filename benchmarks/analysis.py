@@ -107,7 +107,7 @@ def build(url: str, actors: int, issues: int, stances: int, seed: int = 7) -> No
                 "score": side * 0.7, "confidence": round(rng.uniform(0.4, 0.99), 2),
                 "evidence": f"Stakeholder {a:03d} said it stands {position} proposal {i:02d}: statement {n}.",
                 "document_id": rng.randrange(documents) + 1, "stated_at": stated, "coder_kind": kind,
-                "coder": "rules-v1", "codebook_version": "2026.3",
+                "coder": "analyst:bench" if kind == "analyst" else "ensemble", "codebook_version": "2026.3",
                 "review_status": rng.choice(("pending",) * 8 + ("confirmed", "rejected")),
                 "created_at": stated,
             })

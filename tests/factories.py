@@ -116,7 +116,7 @@ class StoreBuilder:
             actor_id=actor.id, issue_id=issue, position=position, score=score, confidence=confidence,
             evidence=evidence, document_id=document.id if document else None,
             url=url or (document.url if document else None), stated_at=stated_at, coder_kind=coder_kind,
-            coder="analyst:test" if coder_kind == "analyst" else "rules-v1", codebook_version=CODEBOOK_VERSION,
+            coder="analyst:test" if coder_kind == "analyst" else "ensemble", codebook_version=CODEBOOK_VERSION,
             review_status=review_status, created_at=created_at or stated_at or self.now,
             superseded_at=superseded_at,
         ))

@@ -229,7 +229,8 @@ def _age_in_days(session: Session, as_of: datetime) -> ColumnElement[float]:
 has_quote = case((or_(Stance.evidence != "", Stance.note != ""), 1), else_=0)
 
 
-def _pool_stances(session: Session, as_of: datetime, issue: str | None) -> dict[tuple[int, str], _Pool]:
+def _pool_stances(session: Session, as_of: datetime, issue: str | None,
+                  coder: str | None = None) -> dict[tuple[int, str], _Pool]:
     """One pass over the counted stances: plain rows with ages from SQL, no ORM objects, no datetimes.
 
     (Aggregating in SQL was tried: SQLite's GROUP BY and window sorts over 200,000 rows were slower than this.)
@@ -245,6 +246,8 @@ def _pool_stances(session: Session, as_of: datetime, issue: str | None) -> dict[
     )
     if issue is not None:
         query = query.where(Stance.issue_id == issue)
+    if coder is not None:  # one coder's machine stances (several coders may have coded the same documents)
+        query = query.where(or_(Stance.coder_kind == "analyst", Stance.coder == coder))
     pools: dict[tuple[int, str], _Pool] = {}
     inverse_half_life = 1.0 / HALF_LIFE_DAYS
     for sid, actor_id, issue_id, position, score, confidence, age, kind, review, quoted in (
@@ -336,15 +339,19 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
 
 
 def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | None = None, *,
-                  evidence: bool = True) -> StanceMatrix:
+                  evidence: bool = True, coder: str | None = None) -> StanceMatrix:
     """Each actor's position on each issue as of a date (default: now), with the strongest evidence per cell.
 
+    Machine stances count only from `coder` (default: the configured one, `TRACKER_CODER`), since other coders
+    may have coded the same documents for comparison; analysts' codings always count.
     ``evidence=False`` skips loading the quotes (e.g. for last week's picture, which is only compared).
     """
+    from tracker.config import get_settings
+
     as_of = _as_of(as_of)
     issues = load_issues(session, issue)
     all_actors = load_actors(session)
-    pools = _pool_stances(session, as_of, issue)
+    pools = _pool_stances(session, as_of, issue, coder or get_settings().coder)
     cells: dict[tuple[int, str], Cell] = {}
     wanted: dict[int, float] = {}
     plan: dict[tuple[int, str], list[int]] = {}
