@@ -229,10 +229,10 @@ def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> Non
     session.commit()
     brazil = store["brazil"]
     as_of = datetime(2026, 6, 1, tzinfo=UTC)
-    assert stance_matrix(session, as_of).position(brazil.id, "control") == "support"  # the machine's reading
+    assert stance_matrix(session, as_of, coder="rules").position(brazil.id, "control") == "support"  # the machine's reading
     set_analyst_stance(session, "brazil", "control", "oppose", analyst="ana", stated_at=PUBLISHED)
     session.commit()
-    assert stance_matrix(session, as_of).position(brazil.id, "control") == "oppose"
+    assert stance_matrix(session, as_of, coder="rules").position(brazil.id, "control") == "oppose"
 
 
 def test_review_queue_confirm_and_reject(session: Session, store: dict) -> None:
