@@ -7,7 +7,6 @@ what it stored; tests that change a site or kill the crawler get their own store
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import uuid
 from collections import Counter
@@ -21,7 +20,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema_url
-from tests.sites import FEED_ITEMS, FixtureSite, build_sites
+from tests.sites import FEED_ITEMS, FixtureSite
 from tracker import migrate
 from tracker.config import Settings, load_settings
 from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
@@ -92,22 +91,9 @@ def seed_world(session: Session, site: FixtureSite) -> None:
 # Fixtures ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sites(tmp_path_factory.mktemp("sites") / "root")
-
-
 @pytest.fixture(scope="module")
 def site(site_root: Path) -> Iterator[FixtureSite]:
     with FixtureSite(site_root, slow_seconds=3.0) as server:
-        yield server
-
-
-@pytest.fixture
-def own_site(site_root: Path, tmp_path: Path) -> Iterator[FixtureSite]:
-    """A private copy of the sites, free to change."""
-    root = shutil.copytree(site_root, tmp_path / "site")
-    with FixtureSite(root, doc_delay=0.05) as server:
         yield server
 
 

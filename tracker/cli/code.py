@@ -39,15 +39,17 @@ def code(
         return
     from datetime import UTC, datetime
 
-    from tracker.coding import code_documents, load_codebook
+    from tracker.coding import load_codebook
+    from tracker.coding.batches import code_store
     from tracker.coding.coder import record_coding_run
     from tracker.db import session_scope
     from tracker.store import open_existing_store
 
     book = load_codebook(codebook)
     started = datetime.now(UTC)
-    with session_scope(open_existing_store()) as session:
-        report = code_documents(session, book, document_ids=document or None)
+    engine = open_existing_store()
+    report = code_store(engine, book, document_ids=document or None)
+    with session_scope(engine) as session:
         record_coding_run(session, report, started)
     console.print(
         f"codebook {report.codebook_version}: {report.documents_coded} documents coded, "
