@@ -71,6 +71,7 @@ class StorePipeline:
         self.standalone = self.run_id is None
         self.source_id: int | None = None
         self.actor_id: int | None = None
+        self.unrecorded: list[ErrorItem] = []  # errors the busy store refused; recorded when the spider closes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -96,7 +97,10 @@ class StorePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None or self.source_id is None:
             return
-        with session_scope(self.engine) as session:
+        for item in self.unrecorded:
+            self._write(lambda session, error: crawl_runs.record_error(
+                session, self.run_id, error.source_id, error.url, error.reason), item)
+        with session_scope(self.engine, write=True) as session:
             crawl_runs.save_counts(session, self.run_id, self.source_id, self._counts())
             crawl_runs.mark_source_finished(session, self.run_id, self.source_id, reason)
             if self.standalone:
@@ -175,8 +179,11 @@ class StorePipeline:
         if self.run_id is not None:
             try:
                 self._write(self._record_error, item)
-            except SQLAlchemyError:
-                log.exception("could not record the error for %s: %s", item.url, item.reason)
+            except SQLAlchemyError as exc:
+                if not is_busy(exc):
+                    raise
+                log.error("store busy: the error for %s is recorded when the source ends", item.url)
+                self.unrecorded.append(item)
         self.crawler.stats.inc_value(STAT["error"])
         emit(self.crawler, "error", source=self.crawler.spider.name, url=item.url, reason=item.reason)
 

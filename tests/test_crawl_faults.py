@@ -4,19 +4,26 @@ store, time limits and signals, and failures that must not pass silently."""
 from __future__ import annotations
 
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from tests.conftest import sqlite_only
 from tests.sites import FixtureSite
-from tests.test_crawl import add_source, crawl_settings
+from tests.test_crawl import add_slow_listing, add_source, crawl_settings
 from tracker.crawl import ProgressEvent, run_crawl
+from tracker.crawl_runs import due_sources
 from tracker.db import session_factory
-from tracker.models import Actor, Document
+from tracker.models import Actor, CrawlRun, CrawlRunSource, Document
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPH = (
@@ -30,7 +37,8 @@ PARAGRAPH = (
 def tracker_env(database_url: str, **values: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(COLUMNS="200", TRACKER_DATABASE_URL=database_url, TRACKER_ALLOW_PRIVATE_ADDRESSES="true",
-               TRACKER_AUTOTHROTTLE="false", TRACKER_DOWNLOAD_DELAY="0", **values)
+               TRACKER_AUTOTHROTTLE="false", TRACKER_DOWNLOAD_DELAY="0")
+    env.update(values)
     return env
 
 
@@ -93,3 +101,124 @@ def test_coding_a_large_store_never_blocks_a_crawl(engine: Engine, database_url:
     # The crawl's documents committed between the coder's batches, not after its end.
     assert len(stored_while_coding) == 20 and sum(stored_while_coding) >= 10
     assert count(engine, Document.url.like("https://itu.example/%"), Document.coded_version.is_(None)) == 0
+
+
+def hold_write_lock(database_url: str) -> sqlite3.Connection:
+    """Another process's long write transaction, as `tracker code` held before it committed in batches."""
+    path = database_url.removeprefix("sqlite:///").split("?")[0]
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+@sqlite_only
+def test_a_store_locked_past_the_timeout_is_one_line_and_nothing_half_done(
+    engine: Engine, database_url: str, own_site: FixtureSite
+) -> None:
+    with session_factory(engine)() as session:
+        add_source(session, own_site, "news", add_actor(session), "feed", "/news/feed.xml")
+        session.commit()
+    lock = hold_write_lock(database_url)
+    try:
+        result = tracker_process("crawl", env=tracker_env(database_url + "?timeout=0.5"))
+        _out, err = result.communicate(timeout=60)
+    finally:
+        lock.rollback()
+        lock.close()
+    assert result.returncode == 1 and "Traceback" not in err
+    [line] = err.strip().splitlines()
+    assert line.startswith("error: the store is busy: ") and "waited 0.5 s" in line and "database is locked" in line
+    assert count(engine) == 0
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(CrawlRun)) == 0
+
+
+@sqlite_only
+def test_a_document_the_busy_store_refused_is_an_error_of_the_recorded_run(
+    engine: Engine, database_url: str, own_site: FixtureSite
+) -> None:
+    add_slow_listing(engine, own_site)
+    settings = crawl_settings(database_url + "?timeout=0.3", concurrent_per_domain=1, download_delay=0.1)
+    held: list[sqlite3.Connection] = []
+
+    def lock_after_first_document(event: ProgressEvent) -> None:
+        if event.kind == "document" and not held:
+            held.append(hold_write_lock(database_url))
+            threading.Timer(5.0, held[0].rollback).start()  # longer than the three tries of one write (3.9 s)
+
+    report = run_crawl(settings, trigger="test", on_progress=lock_after_first_document)
+    held[0].close()
+    slow = report.source("slow")
+    assert report.status == "partial" and slow.errors_count >= 1
+    assert all("could not store the document: the store stayed busy (database is locked)" in reason
+               for _url, reason in slow.errors)
+    assert slow.documents_new + len(slow.errors) == 20 == count(engine) + len(slow.errors)
+    again = run_crawl(crawl_settings(database_url), trigger="test").source("slow")
+    assert again.documents_new == len(slow.errors) and count(engine) == 20
+
+
+# 2. A source not finished is due again at once -----------------------------------------------------------------
+
+
+def due(engine: Engine) -> list[str]:
+    with session_factory(engine)() as session:
+        return [s.slug for s in due_sources(session, datetime.now(UTC))]
+
+
+def test_the_time_limit_holds_against_a_hung_download(engine: Engine, database_url: str, site_root: Path) -> None:
+    with FixtureSite(site_root, slow_seconds=60) as site, session_factory(engine)() as session:
+        actor = add_actor(session)
+        add_source(session, site, "hung", actor, "document", "/bad/slow")
+        add_source(session, site, "news", actor, "feed", "/news/feed.xml")
+        session.commit()
+        settings = crawl_settings(database_url, download_timeout=120, crawl_time_limit=8)
+        started = time.monotonic()
+        report = run_crawl(settings, trigger="test")
+        elapsed = time.monotonic() - started
+    # The limit, the crawler's own stop, then SIGTERM and SIGKILL a few seconds apart, and the child's start-up.
+    assert elapsed < 8 + 3 + 5 + 6, elapsed
+    assert report.status == "aborted" and "time limit" in (report.message or "")
+    hung = report.source("hung")
+    assert hung.status == "aborted" and "time limit" in (hung.message or "") and hung.documents == 0
+    news = report.source("news")
+    assert news.status == "ok" and news.documents_new == 20, (news.message, news.documents_new, elapsed)
+    assert due(engine) == ["hung"]  # the finished source waits for its period, the stopped one does not
+
+
+def test_a_time_limit_stop_keeps_what_was_stored_and_is_due_again(
+    engine: Engine, database_url: str, own_site: FixtureSite
+) -> None:
+    add_slow_listing(engine, own_site)
+    settings = crawl_settings(database_url, concurrent_per_domain=1, download_delay=1.0, crawl_time_limit=8)
+    report = run_crawl(settings, trigger="test")
+    slow = report.source("slow")
+    assert report.status == "aborted" and "time limit" in (report.message or "")
+    assert slow.status == "aborted" and "time limit" in (slow.message or "")
+    assert 0 < slow.documents_new == count(engine) < 20
+    assert due(engine) == ["slow"]
+    rerun = run_crawl(crawl_settings(database_url), trigger="test").source("slow")
+    assert rerun.status == "ok" and count(engine) == 20
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_tracker_crawl_records_a_signal(
+    engine: Engine, database_url: str, own_site: FixtureSite, signum: int
+) -> None:
+    add_slow_listing(engine, own_site)
+    crawl = tracker_process("crawl", env=tracker_env(database_url, TRACKER_CONCURRENT_PER_DOMAIN="1",
+                                                      TRACKER_DOWNLOAD_DELAY="0.2"))
+    try:
+        wait_for(lambda: count(engine) > 0 or crawl.poll() is not None)
+        crawl.send_signal(signum)
+        _out, err = crawl.communicate(timeout=60)
+    finally:
+        crawl.kill()
+    assert crawl.returncode != 0 and "Traceback" not in err
+    name = signal.Signals(signum).name
+    with session_factory(engine)() as session:
+        [run] = session.scalars(select(CrawlRun)).all()
+        assert run.status == "aborted" and run.message == f"stopped by {name}" and run.finished_at is not None
+        [row] = session.scalars(select(CrawlRunSource)).all()
+        assert row.status == "aborted" and row.message
+        assert 0 < row.documents_new == count(engine) < 20
+    assert due(engine) == ["slow"]

@@ -175,6 +175,6 @@ def write_retrying(engine: Engine, what: str, write: Callable[[Session], T], *, 
                 raise
             if attempt == attempts:
                 raise busy_error(engine, what) from exc
-            log.warning("store busy: %s, trying again (attempt %d)", what, attempt)
+            log.info("store busy: %s, trying again (attempt %d)", what, attempt)
             time.sleep(attempt)
     raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from tracker import locks
 from tracker.config import Settings
-from tracker.crawl_runs import SUCCESS_STATUSES
+from tracker.crawl_runs import SUCCESS_STATUSES, next_due
 from tracker.db import is_sqlite, session_scope
 from tracker.models import Briefing, CrawlRunSource, Document, JobRun, Source, Stance
 from tracker.scheduler import SCHEDULER_LOCK, next_briefing_time
@@ -139,7 +139,7 @@ def _sources(session: Any, now: datetime) -> list[SourceStatus]:
             success = success.replace(tzinfo=UTC)
         item.last_success_at = success
         if source.enabled:
-            item.due_at = success + timedelta(hours=source.frequency_hours) if success else now
+            item.due_at = next_due(success, source.frequency_hours) if success else now
         result.append(item)
     return result
 
