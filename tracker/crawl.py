@@ -180,7 +180,7 @@ def _run_child(
 
     deadline = time.monotonic() + settings.crawl_time_limit + LIMIT_GRACE_SECONDS
     try:
-        timed_out = _relay(events, on_progress, deadline)
+        timed_out, deadline = _relay(events, on_progress, deadline, settings.crawl_time_limit)
     except BaseException:
         _stop(child)
         raise
@@ -203,19 +203,28 @@ def _run_child(
 
 
 def _relay(
-    events: Queue[ProgressEvent | None], on_progress: Callable[[ProgressEvent], None] | None, deadline: float
-) -> bool:
-    """Pass events on until the child closes stdout; True if the deadline passed first."""
+    events: Queue[ProgressEvent | None], on_progress: Callable[[ProgressEvent], None] | None, deadline: float,
+    time_limit: float,
+) -> tuple[bool, float]:
+    """Pass events on until the child closes stdout; whether the deadline passed first, and the deadline.
+
+    The crawler's own limit (CLOSESPIDER_TIMEOUT) runs from its first source's start, so the deadline moves with
+    it: a slow start-up (a loaded machine) must not have the crawler killed before it stops itself.
+    """
+    started = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return True
+            return True, deadline
         try:
             event = events.get(timeout=min(remaining, 1.0))
         except Empty:
             continue
         if event is None:
-            return False
+            return False, deadline
+        if event.kind == "source_started" and not started:
+            started = True
+            deadline = max(deadline, time.monotonic() + time_limit + LIMIT_GRACE_SECONDS)
         if on_progress:
             on_progress(event)
 
