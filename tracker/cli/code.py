@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from tracker.cli.app import TrackerTyper, app, console
+from tracker.display import NAME_CHARS, printable
 
 if TYPE_CHECKING:
     from tracker.coding import CodedStance
@@ -125,8 +126,8 @@ def review(
         return
     table = Table("id", "actor", "issue", "position", "conf.", "why", "evidence", title=f"{len(items)} to review")
     for item in items:
-        table.add_row(str(item.stance_id), item.actor, item.issue_id, item.position, f"{item.confidence:.2f}",
-                      item.reason, escape((item.evidence or "")[:160]))  # crawled text: no markup
+        table.add_row(str(item.stance_id), escape(printable(item.actor, NAME_CHARS)), item.issue_id, item.position,
+                      f"{item.confidence:.2f}", item.reason, escape(printable(item.evidence, 160)))  # crawled text
     console.print(table)
 
 
