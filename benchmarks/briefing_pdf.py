@@ -4,7 +4,7 @@ took the PDF from 3 s to 3 minutes).
     python benchmarks/briefing_pdf.py [--repeat 3]
 
 Builds two SQLite stores with the test suite's realistic dispute (tests/factories.py), one of them with a
-100,000-character title, a 3,000-character actor name, a 50,000-character quote and a 100,000-character error
+100,000-character title, a 300-character actor name, a 50,000-character quote and a 100,000-character error
 message (no spaces in any), and prints the seconds WeasyPrint takes to print each briefing to PDF (best of
 --repeat), the ratio, and the page counts. The target: hostile within 2x of normal.
 """

@@ -299,12 +299,12 @@ LONG_TOKEN = "W" * 100_000  # one crawled "word" with no break opportunity
 
 
 def add_hostile_text(session: Session, dispute: Dispute) -> dict[str, str]:
-    """Crawled text that once stalled the PDF and overflowed the page: a 100,000-character title, a 3,000-character
+    """Crawled text that once stalled the PDF and overflowed the page: a 100,000-character title, a 300-character
     actor name, a 50,000-character quote and error message without a space, ANSI escapes in a name. Committed."""
     b = StoreBuilder(session, dispute.now)
     hostile = {
         "title": LONG_TOKEN,
-        "name": "Delegation" + "X" * 2_990,
+        "name": "Delegation" + "X" * 290,  # the column's 300: PostgreSQL refuses more
         "quote": "Q" * 50_000,
         "message": "E" * 100_000,
         "ansi": "Evil \x1b[31mRed\x1b[0m Corp\x1b]0;pwned\x07",

@@ -23,7 +23,7 @@ from tests.test_crawl import add_slow_listing, add_source, crawl_settings
 from tracker.crawl import ProgressEvent, run_crawl
 from tracker.crawl_runs import due_sources
 from tracker.db import session_factory
-from tracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document
+from tracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPH = (
@@ -274,3 +274,25 @@ def test_failures_that_used_to_pass_silently_are_recorded_with_a_reason(
     assert status.returncode == 0, err
     for slug in ("not-a-feed", "html-sitemap", "away", "chunked"):
         assert f"source {slug} failed: {reason(slug)[:40]}" in out
+
+
+# 4. Crawled text reaches the terminal without its control characters --------------------------------------------
+
+
+def test_terminal_output_strips_control_characters(engine: Engine, database_url: str) -> None:
+    evil = "Evil \x1b[31mRed\x1b[0m Corp\x1b]0;pwned\x07 \u202ereversed"
+    with session_factory(engine)() as session:
+        actor = Actor(slug="evil", name=evil + " " + "X" * 250, kind="firm", in_registry=False)
+        session.add(actor)
+        session.flush()
+        session.add(Source(slug="evil-news", actor_id=actor.id, kind="feed", url="https://evil.example/feed"))
+        session.commit()
+    env = tracker_env(database_url)
+    for args in (["actors", "list"], ["query", "SELECT name FROM actors"], ["status"]):
+        listing = tracker_process(*args, env=env)
+        out, err = listing.communicate(timeout=60)
+        assert listing.returncode == 0, err
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, args
+    listing = tracker_process("actors", "list", env=env)
+    out, _err = listing.communicate(timeout=60)
+    assert "Evil" in out and "Red" in out and "X" * 200 not in out.replace("\n", "").replace("│", "").replace(" ", "")
