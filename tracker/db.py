@@ -83,8 +83,6 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # The driver's own transaction handling would begin transactions late and never IMMEDIATE; we emit BEGIN.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -93,7 +91,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(conn: Connection) -> None:
-    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN_OPTION, '')}".rstrip())
+    """A writer's transaction starts with the write lock. Others keep the driver's way: reads outside a
+    transaction, BEGIN before the first write, so a reading session never holds a snapshot a write then conflicts
+    with."""
+    if conn.get_execution_options().get(_BEGIN_OPTION):
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options()[_BEGIN_OPTION]}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
