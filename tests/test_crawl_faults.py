@@ -127,7 +127,8 @@ def test_a_store_locked_past_the_timeout_is_one_line_and_nothing_half_done(
         lock.close()
     assert result.returncode == 1 and "Traceback" not in err
     [line] = err.strip().splitlines()
-    assert line.startswith("error: the store is busy: ") and "waited 0.5 s" in line and "database is locked" in line
+    assert line.lower().startswith("error: the store is busy: ")
+    assert "waited 0.5 s" in line and "database is locked" in line
     assert count(engine) == 0
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 0
