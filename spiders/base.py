@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
 from spiders.items import DocumentItem, ErrorItem, Hints
+from spiders.resolver import REFUSED, AddressRefused
 from tracker.models import Source
 from tracker.source_options import OPTIONS_BY_KIND
-from tracker.urls import host_of, in_domains, strip_tracking
+from tracker.urls import host_of, in_domains, strip_tracking, within_source
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,14 @@ class SourceSpec:
         return cls(source.id, source.slug, source.kind, source.url, list(source.allowed_domains), dict(source.options))
 
 
-def describe_failure(failure: Failure, timeout: float | None = None) -> str:
+def describe_failure(failure: Failure, timeout: float | None = None, maxsize: int | None = None) -> str:
     """A reason a person can act on, for the crawl report."""
     exc = failure.value
+    if isinstance(exc, AddressRefused):
+        return str(exc)
+    request = getattr(failure, "request", None)
+    if isinstance(exc, DNSLookupError | CannotResolveHostError) and request and host_of(request.url) in REFUSED:
+        return REFUSED[host_of(request.url)]
     if isinstance(exc, HttpError):
         return f"HTTP {exc.response.status}"
     if isinstance(exc, TimeoutError | TCPTimedOutError):
@@ -49,10 +57,14 @@ def describe_failure(failure: Failure, timeout: float | None = None) -> str:
         return "DNS lookup failed"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    text = str(exc).strip() or type(exc).__name__
+    text = str(exc).strip()
     if "max download size" in text or "larger than download max size" in text:
         return f"over the size limit: {text}"
-    return text
+    if isinstance(exc, DownloadCancelledError | CancelledError) and not text:
+        # Scrapy cancels a download that streams past DOWNLOAD_MAXSIZE (no Content-Length to refuse it by).
+        limit = f" ({maxsize} bytes, max_page_bytes)" if maxsize else ""
+        return f"download cancelled: the page grew past the size limit{limit}, or the crawl was stopping"
+    return text or type(exc).__name__
 
 
 class SourceSpider(scrapy.Spider):
@@ -87,11 +99,15 @@ class SourceSpider(scrapy.Spider):
 
     # Following links -----------------------------------------------------------------------------------------
 
+    def contains(self, url: str) -> bool:
+        """Within the source: a host in allowed_domains, with the scheme and port of the source's URL."""
+        return within_source(url, self.spec.url, self.allowed_domains)
+
     def _allowed(self, url: str) -> str | None:
         """The URL (tracking parameters dropped) if it may be fetched: in the allowed domains and under max_pages."""
         if not url.startswith(("http://", "https://")):
             return None
-        if not in_domains(url, self.allowed_domains):
+        if not self.contains(url):
             self.logger.debug("not following %s: outside %s", url, self.allowed_domains)
             return None
         if self.requests_made >= self.options.max_pages:
@@ -136,7 +152,8 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[ErrorItem]:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else None
-        yield ErrorItem(self.spec.id, url, describe_failure(failure, self.settings.getfloat("DOWNLOAD_TIMEOUT")))
+        yield ErrorItem(self.spec.id, url, describe_failure(
+            failure, self.settings.getfloat("DOWNLOAD_TIMEOUT"), self.settings.getint("DOWNLOAD_MAXSIZE")))
 
     def error(self, url: str | None, reason: str) -> ErrorItem:
         return ErrorItem(self.spec.id, url, reason)

@@ -30,6 +30,7 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "CLOSESPIDER_TIMEOUT": settings.crawl_time_limit,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "TWISTED_DNS_RESOLVER": "spiders.resolver.PublicAddressResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "spiders.middlewares.AddressGuardMiddleware": 50,
             "spiders.middlewares.ConditionalRequestMiddleware": 560,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import ipaddress
 from typing import Any
 from urllib.parse import urljoin
 
@@ -11,19 +11,20 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from spiders.resolver import refusal
 from tracker.urls import canonical_url, host_of, is_public_address
 
 
 class AddressGuardMiddleware:
-    """Refuses loopback, private, link-local and reserved addresses unless TRACKER_ALLOW_PRIVATE_ADDRESSES.
+    """Refuses non-http(s) URLs, and IP addresses that are loopback, private, link-local or reserved unless
+    TRACKER_ALLOW_PRIVATE_ADDRESSES.
 
     A feed or a redirect must not be able to turn the crawler against the network it runs in. Host names are
-    resolved once per crawl and every address they resolve to must be public.
+    checked by the resolver the connections use (spiders.resolver), on the very addresses connected to.
     """
 
     def __init__(self, allow_private: bool) -> None:
         self.allow_private = allow_private
-        self._verdicts: dict[str, str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -32,31 +33,18 @@ class AddressGuardMiddleware:
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if not request.url.startswith(("http://", "https://")):
             raise IgnoreRequest(f"blocked: only http(s) URLs are fetched, not {request.url[:100]!r}")
-        if self.allow_private:
-            return None
         host = host_of(request.url)
-        if host not in self._verdicts:
-            self._verdicts[host] = self._blocked_address(host)
-        blocked = self._verdicts[host]
-        if blocked is not None:
-            raise IgnoreRequest(
-                f"blocked: {host} is a private, loopback or link-local address ({blocked}); "
-                "set allow_private_addresses to crawl it"
-            )
+        if not self.allow_private and _is_ip(host) and not is_public_address(host):
+            raise IgnoreRequest(refusal(host, host))
         return None
 
-    @staticmethod
-    def _blocked_address(host: str) -> str | None:
-        """The first non-public address the host resolves to, or None when all are public."""
-        try:
-            infos = socket.getaddrinfo(host.strip("[]"), None, proto=socket.IPPROTO_TCP)
-        except (OSError, UnicodeError):
-            return None  # unresolvable: the download fails with a DNS error, reported as such
-        for info in infos:
-            address = str(info[4][0])
-            if not is_public_address(address):
-                return address
-        return None
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 class ConditionalRequestMiddleware:
@@ -87,10 +75,18 @@ class ConditionalRequestMiddleware:
 
 
 class RedirectLoopMiddleware:
-    """Reports a redirect loop as such (Scrapy's duplicate filter would otherwise drop it without a word).
+    """Reports a redirect loop, and a redirect out of the source, as such (Scrapy's duplicate filter and offsite
+    middleware would otherwise drop them without a word).
 
     Sits after RedirectMiddleware (a higher number), so it sees the redirect response first.
     """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        return cls(crawler)
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
         location = response.headers.get(b"Location")
@@ -99,4 +95,12 @@ class RedirectLoopMiddleware:
             chain = [*request.meta.get("redirect_urls", []), request.url]
             if target in chain:
                 raise IgnoreRequest("redirect loop: " + " -> ".join([*chain, target]))
+            spider = spider or self.crawler.spider
+            contains = getattr(spider, "contains", None)
+            if contains is not None and not contains(target):
+                raise IgnoreRequest(
+                    f"redirected to {target[:300]}, outside the source (allowed_domains "
+                    f"{', '.join(spider.allowed_domains)}, with the scheme and port of its URL): not followed; "
+                    "fix the source's url, or add the host to allowed_domains if it belongs to the source"
+                )
         return response

@@ -8,19 +8,22 @@ the run the launcher opened (TRACKER_RUN_ID); run by `scrapy crawl`, they open a
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from spiders.extensions import PAGES
 from spiders.items import DocumentItem, ErrorItem
 from spiders.progress import emit
 from tracker import crawl_runs
-from tracker.db import make_engine, session_factory, session_scope
+from tracker.db import busy_timeout, is_busy, make_engine, session_factory, session_scope, writer
 from tracker.documents import FetchedDocument, store_document, touch_document, validators_for_source
 from tracker.errors import NotFoundError
 from tracker.extract import ExtractionError, extract, media_type_of, to_utc
@@ -29,6 +32,9 @@ from tracker.submitters import SubmitterResolver
 from tracker.urls import canonical_url
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+BUSY_ATTEMPTS = 3  # each waits the busy timeout for SQLite's write lock (coding commits every few documents)
 
 _ENGINES: dict[str, Engine] = {}
 STAT = {"new": "tracker/documents_new", "changed": "tracker/documents_changed",
@@ -59,11 +65,13 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.engine = engine_for(crawler.settings.get("TRACKER_DATABASE_URL"))
-        self.transaction = session_factory(self.engine).begin  # one transaction per document or error
+        # One transaction per document or error, holding SQLite's write lock from its start (no snapshot conflicts).
+        self.transaction = session_factory(writer(self.engine)).begin
         self.run_id: int | None = crawler.settings.getint("TRACKER_RUN_ID") or None
         self.standalone = self.run_id is None
         self.source_id: int | None = None
         self.actor_id: int | None = None
+        self.unrecorded: list[ErrorItem] = []  # errors the busy store refused; recorded when the spider closes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -89,7 +97,10 @@ class StorePipeline:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.run_id is None or self.source_id is None:
             return
-        with session_scope(self.engine) as session:
+        for item in self.unrecorded:
+            self._write(lambda session, error: crawl_runs.record_error(
+                session, self.run_id, error.source_id, error.url, error.reason), item)
+        with session_scope(self.engine, write=True) as session:
             crawl_runs.save_counts(session, self.run_id, self.source_id, self._counts())
             crawl_runs.mark_source_finished(session, self.run_id, self.source_id, reason)
             if self.standalone:
@@ -108,27 +119,42 @@ class StorePipeline:
         if not isinstance(item, DocumentItem):
             return item
         try:
-            outcome = self._store_document(item)
+            outcome = self._write(self._store_document, item)
         except SQLAlchemyError as exc:
             log.exception("could not store %s", item.url)
-            self._store_error(ErrorItem(item.source_id, item.url, f"could not store the document: {exc}"))
+            reason = (f"could not store the document: the store stayed busy (database is locked) for "
+                      f"{BUSY_ATTEMPTS} x {busy_timeout(self.engine):g} s" if is_busy(exc)
+                      else f"could not store the document: {exc}")
+            self._store_error(ErrorItem(item.source_id, item.url, reason))
             raise DropItem(f"not stored: {item.url}") from exc
         self.crawler.stats.inc_value(STAT[outcome])
         emit(self.crawler, "document", source=self.crawler.spider.name, url=item.url, outcome=outcome)
         return item
 
-    def _store_document(self, item: DocumentItem) -> str:
-        with self.transaction() as session:
-            if item.not_modified:
-                found = touch_document(session, canonical_url(item.url))
-                outcome = "unchanged" if found else "error"
-                if not found:
-                    reason = "HTTP 304 for a page not in the store"
-                    crawl_runs.record_error(session, self.run_id, item.source_id, item.url, reason)
-            else:
-                outcome = store_document(session, self._fetched(session, item))
-            # The counts commit with the document they count; the stats follow once the commit succeeded.
-            crawl_runs.save_counts(session, self.run_id, item.source_id, self._counts(pending=outcome))
+    def _write(self, write: Callable[[Session, Any], T], item: Any) -> T:
+        """Run `write` in its own transaction, again when SQLite's write lock stayed taken past the busy timeout."""
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                with self.transaction() as session:
+                    return write(session, item)
+            except SQLAlchemyError as exc:
+                if not is_busy(exc) or attempt == BUSY_ATTEMPTS:
+                    raise
+                log.warning("store busy: writing %s again (attempt %d)", getattr(item, "url", item), attempt)
+                time.sleep(attempt)
+        raise AssertionError("unreachable")
+
+    def _store_document(self, session: Session, item: DocumentItem) -> str:
+        if item.not_modified:
+            found = touch_document(session, canonical_url(item.url))
+            outcome = "unchanged" if found else "error"
+            if not found:
+                reason = "HTTP 304 for a page not in the store"
+                crawl_runs.record_error(session, self.run_id, item.source_id, item.url, reason)
+        else:
+            outcome = store_document(session, self._fetched(session, item))
+        # The counts commit with the document they count; the stats follow once the commit succeeded.
+        crawl_runs.save_counts(session, self.run_id, item.source_id, self._counts(pending=outcome))
         return outcome
 
     def _fetched(self, session: Any, item: DocumentItem) -> FetchedDocument:
@@ -151,11 +177,19 @@ class StorePipeline:
 
     def _store_error(self, item: ErrorItem) -> None:
         if self.run_id is not None:
-            with self.transaction() as session:
-                crawl_runs.record_error(session, self.run_id, item.source_id, item.url, item.reason)
-                crawl_runs.save_counts(session, self.run_id, item.source_id, self._counts(pending="error"))
+            try:
+                self._write(self._record_error, item)
+            except SQLAlchemyError as exc:
+                if not is_busy(exc):
+                    raise
+                log.error("store busy: the error for %s is recorded when the source ends", item.url)
+                self.unrecorded.append(item)
         self.crawler.stats.inc_value(STAT["error"])
         emit(self.crawler, "error", source=self.crawler.spider.name, url=item.url, reason=item.reason)
+
+    def _record_error(self, session: Session, item: ErrorItem) -> None:
+        crawl_runs.record_error(session, self.run_id, item.source_id, item.url, item.reason)
+        crawl_runs.save_counts(session, self.run_id, item.source_id, self._counts(pending="error"))
 
     def _counts(self, pending: str | None = None) -> dict[str, int]:
         stats = self.crawler.stats

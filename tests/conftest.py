@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from tests.sites import FixtureSite, build_sites
 from tracker import migrate
 from tracker.db import make_engine, normalise_url, session_factory
 
@@ -70,6 +72,20 @@ def engine(empty_engine: Engine) -> Engine:
 def session(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture sites, built once (tests/sites.py)."""
+    return build_sites(tmp_path_factory.mktemp("sites") / "root")
+
+
+@pytest.fixture
+def own_site(site_root: Path, tmp_path: Path) -> Iterator[FixtureSite]:
+    """A private copy of the sites, free to change, served on 127.0.0.1."""
+    root = shutil.copytree(site_root, tmp_path / "site")
+    with FixtureSite(root, doc_delay=0.05) as server:
+        yield server
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

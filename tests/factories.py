@@ -293,3 +293,30 @@ def build_dispute(session: Session, now: datetime | None = None, with_eval: bool
         b.eval_run(0.812, now - timedelta(days=20))
     session.commit()
     return dispute
+
+
+LONG_TOKEN = "W" * 100_000  # one crawled "word" with no break opportunity
+
+
+def add_hostile_text(session: Session, dispute: Dispute) -> dict[str, str]:
+    """Crawled text that once stalled the PDF and overflowed the page: a 100,000-character title, a 300-character
+    actor name, a 50,000-character quote and error message without a space, ANSI escapes in a name. Committed."""
+    b = StoreBuilder(session, dispute.now)
+    hostile = {
+        "title": LONG_TOKEN,
+        "name": "Delegation" + "X" * 290,  # the column's 300: PostgreSQL refuses more
+        "quote": "Q" * 50_000,
+        "message": "E" * 100_000,
+        "ansi": "Evil \x1b[31mRed\x1b[0m Corp\x1b]0;pwned\x07",
+    }
+    speaker = b.actor("long-name", hostile["name"], "ngo")
+    ansi = b.actor("ansi-corp", hostile["ansi"], "firm")
+    doc = b.document(speaker, hostile["title"], "A statement.", published_at=dispute.week_start + timedelta(days=2))
+    b.stance(speaker, "control", "oppose", evidence=hostile["quote"], document=doc, confidence=0.99,
+             stated_at=doc.published_at)
+    b.stance(ansi, "control", "support", evidence="We support it.", stated_at=doc.published_at)
+    source = b.source(speaker)
+    b.crawl(dispute.week_start + timedelta(days=3), {source: {"status": "failed", "message": hostile["message"],
+                                                            "errors_count": 1}}, status="failed")
+    session.commit()
+    return hostile

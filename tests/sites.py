@@ -3,7 +3,8 @@
 The static part lives in tests/fixtures/sites (with __BASE__ standing for the server's URL); `build_sites`
 adds what is easier generated: a feed of 20 items and its pages, PDF and DOCX contributions, a corrupt PDF.
 Dynamic paths: /bad/flaky (500 once, then 200), /bad/slow (answers after `slow_seconds`), /bad/loop (a redirect
-loop), /bad/huge.html (over any small size limit), /redirect/NAME (301 to /listing/NAME.html), /slow/index.html
+loop), /bad/huge.html and /bad/huge-chunked.html (over any small size limit, with and without a Content-Length),
+/away?to=URL (302 to URL), /redirect/NAME (301 to /listing/NAME.html), /slow/index.html
 (a listing of 20 documents that each take `doc_delay` seconds). `build_news_site` writes a news outlet's pages
 quoting a minister, an NGO head, a firm and unnamed voices in the ways newsrooms attribute quotes.
 """
@@ -20,7 +21,7 @@ from collections import Counter
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 FEED_ITEMS = 20
@@ -185,6 +186,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._redirect(302, "/bad/loop-2" if path == "/bad/loop" else "/bad/loop")
         if path == "/bad/huge.html":
             return self._send_huge(site.huge_bytes)
+        if path == "/bad/huge-chunked.html":
+            return self._send_huge(site.huge_bytes, chunked=True)
+        if path == "/away":  # a redirect to wherever ?to= says
+            return self._redirect(302, parse_qs(urlsplit(self.path).query)["to"][0])
         if path == "/slow/index.html":
             links = "".join(f'<li><a class="doc" href="/slow/doc-{n}.html">Doc {n}</a></li>' for n in range(1, 21))
             return self._send(200, f"<html><body><ul>{links}</ul></body></html>".encode(), "text/html")
@@ -227,17 +232,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _send_huge(self, size: int) -> None:
+    def _send_huge(self, size: int, *, chunked: bool = False) -> None:
+        """A page of `size` bytes, announced by Content-Length or, chunked, discovered only while it streams."""
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(size))
+        self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(size))
         self.end_headers()
         chunk = b"<p>" + b"x" * 65530 + b"</p>"
         sent = 0
         while sent < size:
             part = chunk[: size - sent]
-            self.wfile.write(part)
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
             sent += len(part)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
 
 
 class FixtureHTTPServer(ThreadingHTTPServer):

@@ -14,12 +14,15 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from weasyprint import HTML
+from weasyprint.formatting_structure.boxes import LineBox
 
 from tests.conftest import sqlite_only
-from tests.factories import HOSTILE_QUOTE, StoreBuilder, build_dispute
+from tests.factories import HOSTILE_QUOTE, LONG_TOKEN, StoreBuilder, add_hostile_text, build_dispute
 from tracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
 from tracker.db import session_factory
-from tracker.models import Briefing, Coalition
+from tracker.display import NAME_CHARS
+from tracker.models import Actor, Briefing, Coalition, Document
 
 WEEK = "2026-W46"
 TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -110,6 +113,25 @@ def test_untrusted_text_is_escaped(rendered: tuple) -> None:
     assert hrefs and all(h.startswith("https://") for h in hrefs)  # no javascript: links from crawled URLs
     documents = doc.get_element_by_id("new-documents")
     assert not documents.xpath(".//b") and "Cuba <b>statement</b> on ITU oversight" in text(documents)
+
+
+def test_hostile_long_text_is_clipped_where_shown_and_kept_whole(engine: Engine, tmp_path: Path) -> None:
+    with session_factory(engine)() as session:
+        hostile = add_hostile_text(session, build_dispute(session))
+    result = render_briefing(engine, WEEK, out_dir=tmp_path, now=LATER)
+    raw = result.html_path.read_text()
+    assert LONG_TOKEN[:1000] not in raw and hostile["quote"][:1000] not in raw and hostile["message"][:1000] not in raw
+    assert hostile["name"][:NAME_CHARS - 1] + "…" in raw and hostile["name"][:200] not in raw
+    assert len(raw) < 600_000
+    reader = PdfReader(str(result.pdf_path))
+    assert len(reader.pages) <= 20
+    # Laid out by the same renderer: no line of text reaches past the page's right edge.
+    for page in HTML(filename=str(result.html_path)).render().pages:
+        lines = [box for box in page._page_box.descendants() if isinstance(box, LineBox)]
+        assert lines and all(box.position_x + box.width <= page.width + 1 for box in lines)
+    with session_factory(engine)() as session:  # the store keeps the text whole
+        assert session.scalar(select(Actor.name).where(Actor.slug == "long-name")) == hostile["name"]
+        assert LONG_TOKEN in session.scalars(select(Document.title)).all()
 
 
 def test_pdf_headline_pages_and_footer(rendered: tuple) -> None:

@@ -229,7 +229,8 @@ def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> Non
     session.commit()
     brazil = store["brazil"]
     as_of = datetime(2026, 6, 1, tzinfo=UTC)
-    assert stance_matrix(session, as_of, coder="rules").position(brazil.id, "control") == "support"  # the machine's reading
+    # the machine's reading
+    assert stance_matrix(session, as_of, coder="rules").position(brazil.id, "control") == "support"
     set_analyst_stance(session, "brazil", "control", "oppose", analyst="ana", stated_at=PUBLISHED)
     session.commit()
     assert stance_matrix(session, as_of, coder="rules").position(brazil.id, "control") == "oppose"

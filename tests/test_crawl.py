@@ -7,7 +7,6 @@ what it stored; tests that change a site or kill the crawler get their own store
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import uuid
 from collections import Counter
@@ -21,7 +20,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema_url
-from tests.sites import FEED_ITEMS, FixtureSite, build_sites
+from tests.sites import FEED_ITEMS, FixtureSite
 from tracker import migrate
 from tracker.config import Settings, load_settings
 from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
@@ -92,22 +91,9 @@ def seed_world(session: Session, site: FixtureSite) -> None:
 # Fixtures ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def site_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sites(tmp_path_factory.mktemp("sites") / "root")
-
-
 @pytest.fixture(scope="module")
 def site(site_root: Path) -> Iterator[FixtureSite]:
     with FixtureSite(site_root, slow_seconds=3.0) as server:
-        yield server
-
-
-@pytest.fixture
-def own_site(site_root: Path, tmp_path: Path) -> Iterator[FixtureSite]:
-    """A private copy of the sites, free to change."""
-    root = shutil.copytree(site_root, tmp_path / "site")
-    with FixtureSite(root, doc_delay=0.05) as server:
         yield server
 
 
@@ -465,14 +451,3 @@ def test_unknown_source_ids_are_named_with_the_valid_ones(engine: Engine, databa
         run_crawl(crawl_settings(database_url), ["listing", "nope"])
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 0
-
-
-def test_time_limit_stops_the_crawl_gracefully(engine: Engine, database_url: str, own_site: FixtureSite) -> None:
-    add_slow_listing(engine, own_site)
-    # A download delay spaces the requests (Scrapy 2.19 bursts past the per-domain limit without one).
-    settings = crawl_settings(database_url, concurrent_per_domain=1, download_delay=0.15, crawl_time_limit=1.5)
-    report = run_crawl(settings, trigger="test")
-    slow = report.source("slow")
-    # Requests already handed to the downloader still complete; the run is partial and says why.
-    assert report.status == "partial" and slow.message == "stopped: closespider_timeout"
-    assert slow.status == "ok" and slow.documents_new > 0

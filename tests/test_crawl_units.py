@@ -25,7 +25,7 @@ from tracker.extract import (
 )
 from tracker.models import Actor, CrawlRunSource, Document, Source
 from tracker.submitters import SubmitterResolver, country_code
-from tracker.urls import canonical_url, in_domains, is_public_address, strip_tracking
+from tracker.urls import canonical_url, in_domains, is_public_address, strip_tracking, within_source
 
 # URLs ----------------------------------------------------------------------------------------------------------
 
@@ -56,6 +56,17 @@ def test_domains_and_addresses() -> None:
                     "::ffff:127.0.0.1"):
         assert not is_public_address(private), private
     assert is_public_address("8.8.8.8") and is_public_address("2606:4700::1111")
+
+
+def test_a_source_is_its_scheme_host_and_port() -> None:
+    source, domains = "http://127.0.0.1:8001/listing.html", ["127.0.0.1"]
+    assert within_source("http://127.0.0.1:8001/doc.html", source, domains)
+    assert not within_source("http://127.0.0.1:8002/doc.html", source, domains)  # another service, same host
+    assert not within_source("https://127.0.0.1:8001/doc.html", source, domains)
+    assert within_source("https://www.itu.int/doc", "http://www.itu.int/", ["itu.int"])  # moved to https
+    assert within_source("http://www.itu.int:80/doc", "https://www.itu.int/", ["itu.int"])
+    assert not within_source("https://www.itu.int:8443/doc", "https://www.itu.int/", ["itu.int"])
+    assert not within_source("https://evil.example/doc", "https://www.itu.int/", ["itu.int"])
 
 
 # Extraction ----------------------------------------------------------------------------------------------------

@@ -522,6 +522,48 @@ def test_runaway_query_is_stopped(store: Store) -> None:
     assert run_query(store.engine, "SELECT COUNT(*) FROM actors").rows == [(7,)]  # the store still answers
 
 
+SERVER_ADMINISTRATION = [
+    "SELECT pg_terminate_backend(pg_backend_pid())",
+    "SELECT pg_catalog.PG_CANCEL_BACKEND(1)",
+    'SELECT "pg_terminate_backend"(1)',
+    "SELECT lo_import('/etc/hostname')",
+    "SELECT pg_read_file('/etc/hostname')",
+    "SELECT * FROM pg_ls_dir('.')",
+    "SELECT query_to_xml('select pg_terminate_backend(1)', true, true, '')",
+    "SELECT set_config('default_transaction_read_only', 'off', false)",
+    "SELECT pg_advisory_lock(1)",
+    "SELECT pg_sleep(30)",
+    'SELECT U&"\\0070g_terminate_backend"(1)',
+]
+
+
+def test_server_administration_is_refused_on_postgresql(store: Store) -> None:
+    """The test server's role is a superuser: the database alone would run every one of these."""
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite has no server to administer")
+    for sql in SERVER_ADMINISTRATION:
+        with pytest.raises(ReadOnlyError, match="refused") as refused:
+            run_query(store.engine, sql)
+        assert "read-only role" in str(refused.value) or "Unicode-escaped" in str(refused.value), sql
+    # Reading the catalogue, and words that only look alike, still work.
+    assert run_query(store.engine, "SELECT COUNT(*) > 0 FROM pg_stat_activity").rows == [(True,)]
+    assert run_query(store.engine, "SELECT 'hello_lo' AS greeting -- pg_sleep(1)").rows == [("hello_lo",)]
+
+
+def test_one_huge_value_cannot_outrun_the_time_limit_on_sqlite(store: Store) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL's statement_timeout interrupts function calls")
+    started = time.monotonic()
+    for sql in ("SELECT length(randomblob(1000000000))", "SELECT length(zeroblob(2000000000))",
+                "SELECT length(replace(hex(zeroblob(40000000)), '0', '00'))"):
+        with pytest.raises(QueryError, match="over 64 MB"):
+            run_query(store.engine, sql, timeout=2)
+    with pytest.raises(QueryError, match=r"printf\(\) and format\(\) are refused"):
+        run_query(store.engine, "SELECT length(printf('%.*c', 1000000000, 'x'))", timeout=2)
+    assert time.monotonic() - started < 2 * 4
+    assert run_query(store.engine, "SELECT length(zeroblob(1000000)) AS n").rows == [(1000000,)]
+
+
 def test_check_statement_reads_past_comments_and_strings() -> None:
     assert check_statement("-- stances\nSELECT ';' AS semi, \"a;b\" FROM t; -- done") == "select"
     assert check_statement("/* x; y */ WITH a AS (SELECT 1) SELECT * FROM a;") == "with"

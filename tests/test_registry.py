@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.coding.codebook import CodebookError, load_codebook
+from tracker.coding.evaluate import load_gold
 from tracker.config import DEFAULT_REGISTRY
-from tracker.errors import RegistryError
+from tracker.crawl_runs import begin_run, due_sources, finish_run, mark_source_finished
+from tracker.errors import RegistryError, TrackerError
 from tracker.models import Actor, Bloc, Document, Source
 from tracker.registry import load_registry, sync_registry
 
@@ -86,10 +90,89 @@ def test_listing_without_selector_is_refused(tmp_path: Path) -> None:
     assert "item_links: Field required" in message
 
 
-def test_unknown_references_and_duplicates(tmp_path: Path) -> None:
-    assert "unknown actor 'efff'" in error_of(tmp_path, REGISTRY.replace('actor = "eff"', 'actor = "efff"'))
-    assert "unknown bloc(s) g77" in error_of(tmp_path, REGISTRY.replace('blocs = ["brics"]', 'blocs = ["g77"]'))
-    assert "duplicate actors id(s): eff" in error_of(tmp_path, REGISTRY.replace('id = "brazil"', 'id = "eff"'))
+def test_unknown_references_and_duplicates_name_their_line(tmp_path: Path) -> None:
+    message = error_of(tmp_path, REGISTRY.replace('actor = "eff"', 'actor = "efff"'))
+    assert "registry.toml, line 19: sources[0] (id = 'eff-updates'), field 'actor'" in message
+    assert "unknown actor 'efff'" in message
+    message = error_of(tmp_path, REGISTRY.replace('blocs = ["brics"]', 'blocs = ["g77"]'))
+    assert "line 6: actors[0] (id = 'brazil'), field 'blocs'" in message and "unknown bloc(s) g77" in message
+    message = error_of(tmp_path, REGISTRY.replace('id = "brazil"', 'id = "eff"'))
+    assert "line 14: actors[1] (id = 'eff'), field 'id': duplicate actors id(s): eff" in message
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300", "nan", "0", "-1"])
+def test_frequency_must_be_finite_and_sane(tmp_path: Path, value: str) -> None:
+    text = REGISTRY.replace('url = "https://www.eff.org/rss/updates.xml"',
+                            f'url = "https://www.eff.org/rss/updates.xml"\nfrequency_hours = {value}')
+    message = error_of(tmp_path, text)
+    assert "line 19: sources[0] (id = 'eff-updates'), field 'frequency_hours'" in message
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ('{ item_links = "article h2 a[", next_page = "a.next" }', "not a valid CSS selector"),
+        ('{ item_links = "a", next_page = "a:nth-child(x)" }', "not a valid CSS selector"),
+        ('{ item_links = "//a[@class=", selector_type = "xpath" }', "not a valid XPath expression"),
+    ],
+)
+def test_selectors_compile_at_validation(tmp_path: Path, options: str, problem: str) -> None:
+    message = error_of(tmp_path, REGISTRY.replace('options = { item_links = "article h2 a", next_page = "a.next" }',
+                                                  f"options = {options}"))
+    assert "line 25: sources[1] (id = 'itamaraty-news'), field 'options'" in message and problem in message
+
+
+def test_regexes_compile_at_validation(tmp_path: Path) -> None:
+    text = REGISTRY + """
+[[sources]]
+id = "brazil-sitemap"
+actor = "brazil"
+kind = "sitemap"
+url = "https://www.gov.br/sitemap.xml"
+options = { url_pattern = "/press/(" }
+
+[[sources]]
+id = "itu-council"
+actor = "brazil"
+kind = "itu_contributions"
+url = "https://www.itu.int/md/S26-CL-C/en"
+options = { submitter_header = "source|[submitter" }
+"""
+    message = error_of(tmp_path, text)
+    assert "line 32: sources[2] (id = 'brazil-sitemap'), field 'options'" in message
+    assert "url_pattern: not a valid regular expression (missing )" in message
+    assert "line 39: sources[3] (id = 'itu-council'), field 'options'" in message
+    assert "submitter_header: not a valid regular expression" in message
+
+
+def test_files_that_are_not_utf8_text_say_so(tmp_path: Path) -> None:
+    registry = tmp_path / "registry.toml"
+    registry.write_bytes(REGISTRY.replace("Brasil", "Brasília").encode("latin-1"))
+    with pytest.raises(RegistryError, match=r"registry.toml: not UTF-8 text \(byte \d+\); save the registry as UTF-8"):
+        load_registry(registry)
+    binary = tmp_path / "codebook.yaml"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(CodebookError, match=r"codebook.yaml: not UTF-8 text"):
+        load_codebook(binary)
+    gold = tmp_path / "gold.jsonl"
+    gold.write_bytes(b'{"text": "caf\xe9"}\n')
+    with pytest.raises(TrackerError, match=r"gold.jsonl: not UTF-8 text"):
+        load_gold(gold)
+
+
+def test_a_stored_frequency_beyond_any_date_stops_no_crawl(session: Session, tmp_path: Path) -> None:
+    """A store synced before frequencies were checked: that source is never due, the others still are."""
+    sync_registry(session, load_registry(write(tmp_path, REGISTRY)))
+    eff = session.scalar(select(Source).where(Source.slug == "eff-updates"))
+    assert eff is not None
+    eff.frequency_hours = float("inf")
+    run = begin_run(session, list(session.scalars(select(Source))), trigger="test")
+    for row in run.sources:
+        mark_source_finished(session, run.id, row.source_id, "finished")
+    finish_run(session, run.id)
+    session.commit()
+    later = datetime.now(UTC) + timedelta(days=2)
+    assert [s.slug for s in due_sources(session, later)] == ["itamaraty-news"]
 
 
 def test_toml_syntax_error_names_line(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
 from tracker.analysis.shifts import WEEK
 from tracker.config import Settings, get_settings
 from tracker.db import session_scope
+from tracker.display import MESSAGE_CHARS, NAME_CHARS, clip
 from tracker.errors import TrackerError
 from tracker.models import Actor, Briefing, CrawlRun, CrawlRunSource, Document, Issue, JobRun, Source, Stance
 
@@ -296,7 +297,7 @@ def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: i
     switched = [c for c in shifts.changed if c.switched]
     softened = len(shifts.changed) - len(switched)
     if switched:
-        moves = [f"{c.actor.name} moved from “{issues[c.issue_id].label(c.before or '')}” to "
+        moves = [f"{clip(c.actor.name, NAME_CHARS)} moved from “{issues[c.issue_id].label(c.before or '')}” to "
                  f"“{issues[c.issue_id].label(c.after or '')}”" for c in switched]
         points.append(f"{len(moves)} actor{'s' if len(moves) != 1 else ''} switched sides: {_names(moves, sep='; ')}.")
     if softened:
@@ -305,7 +306,7 @@ def summarise(analysis: CoalitionAnalysis, shifts: Shifts, docs: int, stances: i
     if not shifts.changed:
         points.append("No actor changed sides this week.")
     if shifts.new_actors:
-        points.append(f"New to the dispute: {_names(a.name for a in shifts.new_actors)}.")
+        points.append(f"New to the dispute: {_names(clip(a.name, NAME_CHARS) for a in shifts.new_actors)}.")
     for change in shifts.coalition_changes:
         if change.kind == "split":
             points.append(f"The coalition “{change.before[0]}” split into {len(change.after)}.")
@@ -384,6 +385,8 @@ def template_environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = _date
     env.filters["web_link"] = web_link
+    env.filters["clip"] = clip  # crawled text is clipped where shown; the store keeps it whole
+    env.globals.update(name_chars=NAME_CHARS, message_chars=MESSAGE_CHARS)
     env.globals["stylesheet"] = Markup(resources.files("reports").joinpath("static/briefing.css").read_text("utf-8"))
     return env
 

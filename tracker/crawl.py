@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from queue import Empty, Queue
 from typing import Any
@@ -32,14 +33,17 @@ from tracker.crawl_runs import (
     finish_run,
     select_sources,
 )
-from tracker.db import session_scope
+from tracker.db import write_retrying
 from tracker.store import open_store
 
-__all__ = ["CrawlReport", "ProgressEvent", "SourceReport", "due_sources", "run_crawl"]
+__all__ = ["CrawlInterrupted", "CrawlReport", "ProgressEvent", "SourceReport", "due_sources", "run_crawl"]
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_SECONDS = 20.0
+# The crawler stops itself at the time limit (CLOSESPIDER_TIMEOUT); past it by LIMIT_GRACE_SECONDS it gets SIGTERM,
+# and STOP_GRACE_SECONDS later SIGKILL: a crawl ends within about 8 s of its limit, whatever its downloads do.
+LIMIT_GRACE_SECONDS = 3.0
+STOP_GRACE_SECONDS = 5.0
 STDERR_TAIL_LINES = 30
 
 
@@ -52,6 +56,14 @@ class ProgressEvent:
     source: str | None = None
     url: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+class CrawlInterrupted(KeyboardInterrupt):
+    """SIGTERM or SIGINT reached the process running the crawl; the run is recorded as aborted first."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signal_name = signal.Signals(signum).name
 
 
 @dataclass
@@ -75,25 +87,55 @@ def run_crawl(
     """
     engine = open_store(settings)
     try:
-        with session_scope(engine) as session:
+        def begin(session: Any) -> tuple[int, list[str]]:
             abort_stale_runs(session)
             sources = select_sources(session, source_slugs)
-            run_id = begin_run(session, sources, trigger=trigger).id
-            slugs = [s.slug for s in sources]
+            return begin_run(session, sources, trigger=trigger).id, [s.slug for s in sources]
+
+        run_id, slugs = write_retrying(engine, "starting the crawl", begin)
         if on_progress:
             on_progress(ProgressEvent("run_started", detail={"run_id": run_id, "sources": slugs}))
         outcome = _ChildOutcome(None)
-        try:
-            if slugs:
-                outcome = _run_child(settings, run_id, slugs, on_progress, scrapy_overrides or {})
-        except BaseException:
-            with session_scope(engine) as session:
-                finish_run(session, run_id, status="aborted", message="interrupted")
-            raise
-        with session_scope(engine) as session:
-            return finish_run(session, run_id, status=outcome.status, message=outcome.message)
+        with _signals_interrupt():
+            try:
+                if slugs:
+                    outcome = _run_child(settings, run_id, slugs, on_progress, scrapy_overrides or {})
+            except BaseException as exc:
+                reason = f"stopped by {exc.signal_name}" if isinstance(exc, CrawlInterrupted) else "interrupted"
+                write_retrying(engine, "recording the crawl's end",
+                               lambda session: finish_run(session, run_id, status="aborted", message=reason))
+                raise
+            return write_retrying(engine, "recording the crawl's end",
+                                  lambda session: finish_run(session, run_id, status=outcome.status,
+                                                             message=outcome.message))
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM (and SIGINT) raise CrawlInterrupted in the main thread, once, so the crawl records its end.
+
+    Elsewhere (the scheduler's worker threads) the daemon's own handlers stop crawls through its stop event.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised: list[int] = []
+
+    def interrupt(signum: int, _frame: Any) -> None:
+        if raised:
+            log.warning("already stopping the crawl; %s ignored", signal.Signals(signum).name)
+            return
+        raised.append(signum)
+        raise CrawlInterrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _run_child(
@@ -136,9 +178,9 @@ def _run_child(
     if on_progress:
         on_progress(ProgressEvent("child_started", detail={"pid": child.pid}))
 
-    deadline = time.monotonic() + settings.crawl_time_limit + STOP_GRACE_SECONDS
+    deadline = time.monotonic() + settings.crawl_time_limit + LIMIT_GRACE_SECONDS
     try:
-        timed_out = _relay(events, on_progress, deadline)
+        timed_out, deadline = _relay(events, on_progress, deadline, settings.crawl_time_limit)
     except BaseException:
         _stop(child)
         raise
@@ -161,19 +203,28 @@ def _run_child(
 
 
 def _relay(
-    events: Queue[ProgressEvent | None], on_progress: Callable[[ProgressEvent], None] | None, deadline: float
-) -> bool:
-    """Pass events on until the child closes stdout; True if the deadline passed first."""
+    events: Queue[ProgressEvent | None], on_progress: Callable[[ProgressEvent], None] | None, deadline: float,
+    time_limit: float,
+) -> tuple[bool, float]:
+    """Pass events on until the child closes stdout; whether the deadline passed first, and the deadline.
+
+    The crawler's own limit (CLOSESPIDER_TIMEOUT) runs from its first source's start, so the deadline moves with
+    it: a slow start-up (a loaded machine) must not have the crawler killed before it stops itself.
+    """
+    started = False
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return True
+            return True, deadline
         try:
             event = events.get(timeout=min(remaining, 1.0))
         except Empty:
             continue
         if event is None:
-            return False
+            return False, deadline
+        if event.kind == "source_started" and not started:
+            started = True
+            deadline = max(deadline, time.monotonic() + time_limit + LIMIT_GRACE_SECONDS)
         if on_progress:
             on_progress(event)
 

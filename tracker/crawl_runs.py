@@ -100,9 +100,21 @@ def due_sources(session: Session, now: datetime) -> list[Source]:
     for source, at in rows:
         if at is not None and at.tzinfo is None:  # aggregates bypass the column type on some backends
             at = at.replace(tzinfo=now.tzinfo)
-        if at is None or at + timedelta(hours=source.frequency_hours) <= now:
+        due_at = next_due(at, source.frequency_hours)
+        if at is None or (due_at is not None and due_at <= now):
             due.append(source)
     return due
+
+
+def next_due(last_success: datetime | None, frequency_hours: float) -> datetime | None:
+    """When a source is due again; None when never (a frequency beyond any date, stored before the registry
+    refused such values): one bad row must not stop the crawl of every other source."""
+    if last_success is None:
+        return None
+    try:
+        return last_success + timedelta(hours=frequency_hours)
+    except (OverflowError, ValueError):
+        return None
 
 
 def begin_run(session: Session, sources: list[Source], *, trigger: str) -> CrawlRun:
@@ -126,6 +138,15 @@ def record_error(session: Session, run_id: int, source_id: int | None, url: str 
     session.add(CrawlError(run_id=run_id, source_id=source_id, url=(url or "")[:2000] or None, reason=reason))
 
 
+# Scrapy's close reasons for a spider stopped before the end, as a person reads them.
+STOP_REASONS = {
+    "closespider_timeout": "stopped at the crawl time limit",
+    "shutdown": "stopped by a signal before it finished",
+    "cancelled": "stopped before it finished",
+}
+STOPPED = "stopped"
+
+
 def mark_source_finished(session: Session, run_id: int, source_id: int, reason: str) -> None:
     """The crawler is done with a source; `reason` is Scrapy's close reason ('finished' when it ran to the end)."""
     row = session.scalar(
@@ -133,7 +154,7 @@ def mark_source_finished(session: Session, run_id: int, source_id: int, reason: 
     )
     if row is not None:
         row.finished_at = utcnow()
-        row.message = None if reason == "finished" else f"stopped: {reason}"
+        row.message = None if reason == "finished" else STOP_REASONS.get(reason, f"{STOPPED}: {reason}")
 
 
 def _yielded_before(session: Session, run_id: int, source_id: int) -> bool:
@@ -149,10 +170,12 @@ def _yielded_before(session: Session, run_id: int, source_id: int) -> bool:
 
 
 def finish_run(session: Session, run_id: int, *, status: str | None = None, message: str | None = None) -> CrawlReport:
-    """Settle each source's status (ok, failed, suspicious) and the run's (ok, partial, failed, aborted).
+    """Settle each source's status (ok, failed, suspicious, aborted) and the run's (ok, partial, failed, aborted).
 
     `status` forces the run's outcome when the crawler process did not end normally; sources it had not
-    finished are then failed with that message.
+    finished are then aborted (a stopped crawl) or failed (a crashed one) with that message. A source stopped
+    before its end (time limit, signal) is `aborted` and due again at once; a failed source carries its last
+    error as its message, so `tracker status` can say why.
     """
     run = session.get(CrawlRun, run_id)
     if run is None:
@@ -162,21 +185,27 @@ def finish_run(session: Session, run_id: int, *, status: str | None = None, mess
         documents = row.documents_new + row.documents_changed + row.documents_unchanged
         if row.finished_at is None:
             row.finished_at = now
-            row.status = "failed"
+            row.status = "aborted" if status == "aborted" else "failed"
             row.message = row.message or message or "the crawler stopped before this source finished"
+            continue
+        if (row.message or "").startswith(STOPPED):
+            row.status = "aborted"
             continue
         row.suspicious = documents == 0 and _yielded_before(session, run_id, row.source_id)
         if documents == 0 and row.errors_count > 0:
             row.status = "failed"
+            row.message = row.message or _last_error(session, run_id, row.source_id)
         elif row.suspicious:
             row.status = "suspicious"
             row.message = row.message or "yielded documents in earlier runs, none now: check the source"
         else:
             row.status = "ok"
+    statuses = {row.status for row in run.sources}
     if status is None:
-        statuses = {row.status for row in run.sources}
-        incomplete = any(row.errors_count or (row.message or "").startswith("stopped") for row in run.sources)
-        if statuses <= {"ok"} and not incomplete:
+        if "aborted" in statuses:
+            status = "aborted"
+            message = message or next(r.message for r in run.sources if r.status == "aborted")
+        elif statuses <= {"ok"} and not any(row.errors_count for row in run.sources):
             status = "ok"
         elif run.sources and statuses == {"failed"}:
             status = "failed"
@@ -186,6 +215,14 @@ def finish_run(session: Session, run_id: int, *, status: str | None = None, mess
     run.message = message or run.message
     session.flush()
     return build_report(session, run)
+
+
+def _last_error(session: Session, run_id: int, source_id: int) -> str | None:
+    reason = session.scalar(
+        select(CrawlError.reason).where(CrawlError.run_id == run_id, CrawlError.source_id == source_id)
+        .order_by(CrawlError.id.desc()).limit(1)
+    )
+    return reason[:500] if reason else None
 
 
 def build_report(session: Session, run: CrawlRun) -> CrawlReport:

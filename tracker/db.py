@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, TrackerError
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+BUSY_ATTEMPTS = 3
+_BEGIN_OPTION = "sqlite_begin"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 URL_HELP = "use sqlite:///path/to/store.db or postgresql://user@host/dbname"
 
@@ -58,6 +65,10 @@ def database_error_message(exc: BaseException, url: str | None = None) -> str | 
             "and that the database exists (createdb NAME, then `tracker db upgrade`)")
 
 
+class StoreBusyError(TrackerError):
+    """SQLite: another process held the store's write lock for longer than the busy timeout."""
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain postgresql:// URLs."""
     parsed = parse_database_url(url)
@@ -74,38 +85,76 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _begin_sqlite(conn: Connection) -> None:
+    """A writer's transaction starts with the write lock. Others keep the driver's way: reads outside a
+    transaction, BEGIN before the first write, so a reading session never holds a snapshot a write then conflicts
+    with."""
+    if conn.get_execution_options().get(_BEGIN_OPTION):
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options()[_BEGIN_OPTION]}")
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the store's connection settings: SQLite gets foreign keys, WAL and a busy timeout."""
+    """An engine with the store's connection settings: SQLite gets foreign keys, WAL and a busy timeout.
+
+    SQLite's busy timeout is SQLITE_BUSY_TIMEOUT_SECONDS unless the URL sets one (`sqlite:///x.db?timeout=5`).
+    """
     url = normalise_url(url)
     if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:":
-            folder = Path(database).parent
+        parsed = make_url(url)
+        if parsed.database and parsed.database != ":memory:":
+            folder = Path(parsed.database).parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ConfigError(f"cannot create the store's folder {folder} ({exc.strerror}): choose a writable "
                                   "path in TRACKER_DATABASE_URL") from exc
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        connect_args = {} if "timeout" in parsed.query else {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def busy_timeout(engine: Engine) -> float:
+    """Seconds a SQLite write waits for another process's write lock."""
+    return float(engine.url.query.get("timeout", SQLITE_BUSY_TIMEOUT_SECONDS))  # type: ignore[arg-type]
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (the write lock was not free within the busy timeout)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def busy_error(engine: Engine, what: str) -> StoreBusyError:
+    return StoreBusyError(
+        f"the store is busy: {what} waited {busy_timeout(engine):g} s for another process's write to the "
+        f"SQLite store (database is locked); try again, or use PostgreSQL for heavy concurrent work"
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def writer(engine: Engine) -> Engine:
+    """The engine whose transactions take SQLite's write lock at BEGIN (IMMEDIATE), waiting the busy timeout.
+
+    A deferred transaction that reads and then writes fails at once ("database is locked") when another process
+    committed in between (WAL snapshots); one that starts with the write lock never does. PostgreSQL: unchanged.
+    """
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if is_sqlite(engine) else engine
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    session = session_factory(engine)()
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error; `write`: take SQLite's write lock at once."""
+    session = session_factory(writer(engine) if write else engine)()
     try:
         yield session
         session.commit()
@@ -114,3 +163,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def write_retrying(engine: Engine, what: str, write: Callable[[Session], T], *, attempts: int = BUSY_ATTEMPTS) -> T:
+    """`write` in its own write transaction, tried again while SQLite's write lock stays taken past the busy
+    timeout; then StoreBusyError, one line naming `what` was waiting."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine, write=True) as session:
+                return write(session)
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if attempt == attempts:
+                raise busy_error(engine, what) from exc
+            log.info("store busy: %s, trying again (attempt %d)", what, attempt)
+            time.sleep(attempt)
+    raise AssertionError("unreachable")

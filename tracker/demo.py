@@ -17,7 +17,8 @@ from datetime import time as day_time
 from pathlib import Path
 
 from tracker.briefing import BriefingResult, render_briefing, week_of
-from tracker.coding import CodingReport, code_documents, load_codebook
+from tracker.coding import CodingReport, load_codebook
+from tracker.coding.batches import code_store
 from tracker.config import Settings, load_settings
 from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
 from tracker.db import session_scope
@@ -123,8 +124,7 @@ def run_demo(
     engine = open_store(settings)
     try:
         step("coding stances")
-        with session_scope(engine) as session:
-            coding = code_documents(session, load_codebook(settings.codebook), coder=settings.coder)
+        coding = code_store(engine, load_codebook(settings.codebook), coder=settings.coder)
         as_of = datetime.combine(sample_as_of(), day_time(), tzinfo=UTC)
         now = max(datetime.now(UTC), as_of)
         briefings = []

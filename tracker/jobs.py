@@ -319,7 +319,8 @@ class _CrawlerWatch:
 
 def code_body(ctx: JobContext) -> JobOutcome:
     """Code every document not yet coded under the current codebook."""
-    from tracker.coding import code_documents, load_codebook
+    from tracker.coding import load_codebook
+    from tracker.coding.batches import code_store
 
     try:
         lock = locks.acquire(ctx.engine, "code")
@@ -328,8 +329,8 @@ def code_body(ctx: JobContext) -> JobOutcome:
     with lock:
         codebook = load_codebook(ctx.settings.codebook)
         started = time.monotonic()
-        with session_scope(ctx.engine) as session:
-            report = code_documents(session, codebook, coder=ctx.settings.coder)
+        # short transactions: a crawl never waits long
+        report = code_store(ctx.engine, codebook, coder=ctx.settings.coder, stop=ctx.stop)
     details = report.as_dict() | {"seconds": round(time.monotonic() - started, 3)}
     message = (f"coded {report.documents_coded} documents with codebook {report.codebook_version}: "
                f"{report.stances_added} stances added, {report.stances_removed} replaced")

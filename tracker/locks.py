@@ -29,9 +29,10 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tracker.config import Settings
-from tracker.db import is_sqlite, session_scope
+from tracker.db import is_sqlite, session_scope, write_retrying
 from tracker.errors import TrackerError
 from tracker.models import Lock, utcnow
 
@@ -123,13 +124,15 @@ def acquire(engine: Engine, name: str) -> StoreLock:
         who = f" by {holder.describe()}" if holder else ""
         raise LockHeld(f"the {name!r} lock is held{who}; another {name} is running on this store")
     token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    def record_holder(session: Session) -> None:
+        # The previous holder may have died without removing its row: the real lock is ours, so is the row.
+        session.execute(delete(Lock).where(Lock.name == name))
+        now = utcnow()
+        session.add(Lock(name=name, holder=token, hostname=socket.gethostname(), pid=os.getpid(),
+                         acquired_at=now, heartbeat_at=now))
+
     try:
-        with session_scope(engine) as session:
-            # The previous holder may have died without removing its row: the real lock is ours, so is the row.
-            session.execute(delete(Lock).where(Lock.name == name))
-            now = utcnow()
-            session.add(Lock(name=name, holder=token, hostname=socket.gethostname(), pid=os.getpid(),
-                             acquired_at=now, heartbeat_at=now))
+        write_retrying(engine, f"taking the {name} lock", record_holder)
     except BaseException:
         held.release()
         raise

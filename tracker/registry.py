@@ -33,6 +33,7 @@ from tracker.models import ACTOR_KINDS, SOURCE_KINDS, Actor, Bloc, Source
 from tracker.source_options import OPTIONS_BY_KIND
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+MAX_FREQUENCY_HOURS = 366 * 24
 
 
 class _Entry(BaseModel):
@@ -80,7 +81,10 @@ class SourceEntry(_Entry):
     kind: str
     url: str
     allowed_domains: list[str] = Field(default_factory=list)
-    frequency_hours: float = Field(default=24.0, gt=0)
+    frequency_hours: float = Field(
+        default=24.0, gt=0, le=MAX_FREQUENCY_HOURS, allow_inf_nan=False,
+        description="hours between crawls: more than 0, at most a year",
+    )
     enabled: bool = True
     verified: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
@@ -110,7 +114,8 @@ class SourceEntry(_Entry):
             return model.model_validate(value).model_dump(exclude_defaults=True)
         except ValidationError as exc:
             raise ValueError(
-                "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                "; ".join(f"{'.'.join(map(str, e['loc'])) or 'options'}: {e['msg'].removeprefix('Value error, ')}"
+                          for e in exc.errors())
             ) from None
 
     @model_validator(mode="after")
@@ -127,22 +132,35 @@ class Registry(BaseModel):
     actors: list[ActorEntry] = Field(default_factory=list)
     sources: list[SourceEntry] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _references(self) -> Registry:
+    def reference_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Duplicate ids and references to unknown entries, each with its location (section, index, field)."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         for section in ("blocs", "actors", "sources"):
-            entries = getattr(self, section)
-            dupes = [k for k, n in Counter(e.id for e in entries).items() if n > 1]
-            if dupes:
-                raise ValueError(f"duplicate {section} id(s): {', '.join(sorted(dupes))}")
+            seen: Counter[str] = Counter()
+            for index, entry in enumerate(getattr(self, section)):
+                seen[entry.id] += 1
+                if seen[entry.id] == 2:
+                    problems.append(((section, index, "id"), f"duplicate {section} id(s): {entry.id}"))
         bloc_ids = {b.id for b in self.blocs}
         actor_ids = {a.id for a in self.actors}
-        for actor in self.actors:
+        for index, actor in enumerate(self.actors):
             unknown = [b for b in actor.blocs if b not in bloc_ids]
             if unknown:
-                raise ValueError(f"actor {actor.id!r} names unknown bloc(s) {', '.join(unknown)}")
-        for source in self.sources:
+                problems.append((("actors", index, "blocs"),
+                                 f"actor {actor.id!r} names unknown bloc(s) {', '.join(unknown)}"))
+        for index, source in enumerate(self.sources):
             if source.actor not in actor_ids:
-                raise ValueError(f"source {source.id!r} names unknown actor {source.actor!r}")
+                problems.append((("sources", index, "actor"),
+                                 f"source {source.id!r} names unknown actor {source.actor!r}"))
+        return problems
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Registry:
+        if (info.context or {}).get("references") is False:
+            return self  # load_registry reports them itself, each with its line
+        problems = self.reference_problems()
+        if problems:
+            raise ValueError("; ".join(message for _loc, message in problems))
         return self
 
 
@@ -175,15 +193,22 @@ def load_registry(path: Path | str) -> Registry:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RegistryError(f"cannot read registry {path}: {exc.strerror}; check TRACKER_REGISTRY") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text (byte {exc.start}); save the registry as UTF-8") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: not valid TOML: {exc}") from exc
     try:
-        return Registry.model_validate(raw)
+        registry = Registry.model_validate(raw, context={"references": False})
     except ValidationError as exc:
         problems = [_describe_error(path, text, raw, err) for err in exc.errors()]
         raise RegistryError("invalid registry, nothing was written:\n  " + "\n  ".join(problems)) from exc
+    references = registry.reference_problems()
+    if references:
+        problems = [_describe_error(path, text, raw, {"loc": loc, "msg": message}) for loc, message in references]
+        raise RegistryError("invalid registry, nothing was written:\n  " + "\n  ".join(problems))
+    return registry
 
 
 @dataclass

@@ -13,9 +13,9 @@ from sqlalchemy.engine import make_url
 
 from tracker import locks
 from tracker.config import Settings
-from tracker.crawl_runs import SUCCESS_STATUSES
+from tracker.crawl_runs import SUCCESS_STATUSES, next_due
 from tracker.db import is_sqlite, session_scope
-from tracker.models import Briefing, CrawlRunSource, Document, JobRun, Source, Stance
+from tracker.models import Briefing, CrawlError, CrawlRunSource, Document, JobRun, Source, Stance
 from tracker.scheduler import SCHEDULER_LOCK, next_briefing_time
 
 RECENT_FAILURES = timedelta(days=7)
@@ -134,12 +134,17 @@ def _sources(session: Any, now: datetime) -> list[SourceStatus]:
             item.last_crawl_at = row.finished_at or row.started_at
             item.last_status = "running" if row.status == "running" and run_status == "running" else row.status
             item.last_message, item.last_new, item.last_errors = row.message, row.documents_new, row.errors_count
+            if item.last_message is None and row.status == "failed":  # runs recorded before failures had one
+                item.last_message = session.scalar(
+                    select(CrawlError.reason).where(CrawlError.run_id == row.run_id,
+                                                    CrawlError.source_id == source.id)
+                    .order_by(CrawlError.id.desc()).limit(1))
         success = last_ok.get(source.id)
         if success is not None and success.tzinfo is None:  # aggregates bypass the column type on SQLite
             success = success.replace(tzinfo=UTC)
         item.last_success_at = success
         if source.enabled:
-            item.due_at = success + timedelta(hours=source.frequency_hours) if success else now
+            item.due_at = next_due(success, source.frequency_hours) if success else now
         result.append(item)
     return result
 

@@ -15,6 +15,7 @@ import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.display import clip
 from tracker.models import Actor
 
 _PARENS = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
@@ -111,7 +112,9 @@ class SubmitterResolver:
             display = getattr(country, "common_name", None) or country.name
             actor = Actor(slug=self._free_slug(display), name=display, kind="state", country=code, aliases=[name])
         else:
-            actor = Actor(slug=self._free_slug(name), name=name, kind=guess_kind(name, default_kind), aliases=[])
+            # A crawled name longer than the column (300) would fail the document's transaction on PostgreSQL.
+            stored = clip(name, Actor.__table__.c.name.type.length or len(name))
+            actor = Actor(slug=self._free_slug(name), name=stored, kind=guess_kind(name, default_kind), aliases=[])
         actor.in_registry = False
         self.session.add(actor)
         self.session.flush()

@@ -45,6 +45,36 @@ def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is given) of an absolute URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range or not a number
+        return scheme, host_of(url), -1
+    return scheme, host_of(url), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def within_source(url: str, source_url: str, domains: list[str]) -> bool:
+    """Whether a source may fetch `url`: a host in its domains, and the scheme and port of the source's URL.
+
+    A source on a default port (http://host/ or https://host/) also covers the other scheme's default port, as
+    sites move between http and https; another port on the same host is another service, never the source.
+    """
+    if not in_domains(url, domains):
+        return False
+    scheme, _host, port = origin(url)
+    source_scheme, _source_host, source_port = origin(source_url)
+    if (scheme, port) == (source_scheme, source_port):
+        return True
+    on_default = DEFAULT_PORTS.get(source_scheme) == source_port
+    return on_default and scheme in DEFAULT_PORTS and DEFAULT_PORTS[scheme] == port
+
+
 def in_domains(url: str, domains: list[str]) -> bool:
     """True when the URL's host is one of the domains or a subdomain of one (an empty list allows nothing)."""
     host = host_of(url)

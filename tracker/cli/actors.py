@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tracker.cli.app import TrackerTyper, app, console
+from tracker.display import NAME_CHARS, printable
 
 ACTOR_KINDS = ("state", "igo", "firm", "ngo", "technical", "academic", "media", "individual")  # = models.ACTOR_KINDS
 
@@ -20,6 +21,7 @@ def list_actors(
 ) -> None:
     """Actors with their kind, country and blocs."""
     from rich.table import Table
+    from rich.text import Text
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
@@ -37,7 +39,7 @@ def list_actors(
     with session_scope(open_existing_store(read_only=True)) as session:
         actors = session.scalars(query).all()
         rows = [
-            (a.slug, a.name, a.kind, a.country or "", ", ".join(sorted(b.slug for b in a.blocs)),
+            (a.slug, printable(a.name, NAME_CHARS), a.kind, a.country or "", ", ".join(sorted(b.slug for b in a.blocs)),
              "registry" if a.in_registry else "found in text")
             for a in actors
         ]
@@ -46,5 +48,5 @@ def list_actors(
         return
     table = Table("id", "name", "kind", "country", "blocs", "origin", title=f"{len(rows)} actors")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # crawled names: plain text, never markup
     console.print(table)

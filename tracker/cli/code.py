@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from tracker.cli.app import TrackerTyper, app, console
+from tracker.display import NAME_CHARS, printable
 
 if TYPE_CHECKING:
     from tracker.coding import CodedStance
@@ -48,15 +49,17 @@ def code(
         return
     from datetime import UTC, datetime
 
-    from tracker.coding import code_documents, load_codebook
+    from tracker.coding import load_codebook
+    from tracker.coding.batches import code_store
     from tracker.coding.store_coding import record_coding_run
     from tracker.db import session_scope
     from tracker.store import open_existing_store
 
     book = load_codebook(codebook)
     started = datetime.now(UTC)
-    with session_scope(open_existing_store()) as session:
-        report = code_documents(session, book, document_ids=document or None, coder=_coder_name(coder))
+    engine = open_existing_store()
+    report = code_store(engine, book, document_ids=document or None, coder=_coder_name(coder))
+    with session_scope(engine) as session:
         record_coding_run(session, report, started)
     console.print(
         f"{report.coder} coder, codebook {report.codebook_version}: {report.documents_coded} documents coded, "
@@ -150,8 +153,8 @@ def review(
         return
     table = Table("id", "actor", "issue", "position", "conf.", "why", "evidence", title=f"{len(items)} to review")
     for item in items:
-        table.add_row(str(item.stance_id), item.actor, item.issue_id, item.position, f"{item.confidence:.2f}",
-                      item.reason, escape((item.evidence or "")[:160]))  # crawled text: no markup
+        table.add_row(str(item.stance_id), escape(printable(item.actor, NAME_CHARS)), item.issue_id, item.position,
+                      f"{item.confidence:.2f}", item.reason, escape(printable(item.evidence, 160)))  # crawled text
     console.print(table)
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from tracker.cli.app import app, console
+from tracker.display import MESSAGE_CHARS, printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -73,12 +74,12 @@ def print_report(report: CrawlReport) -> None:
     console.print(summary_table(report))
     errors = [(s.source, url, reason) for s in report.sources for url, reason in s.errors]
     for source, url, reason in errors[:MAX_ERRORS_SHOWN]:
-        detail = f"{source}: {url or '-'}: {reason}"  # crawled text: printed as is, never as markup
+        detail = printable(f"{source}: {url or '-'}: {reason}", 2 * MESSAGE_CHARS)  # crawled: no markup, no escapes
         console.print(f"  [red]error[/] {escape(detail)}", highlight=False)
     if len(errors) > MAX_ERRORS_SHOWN:
         console.print(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more (table crawl_errors, run {report.run_id})")
     if report.message:
-        console.print(report.message, highlight=False, markup=False)
+        console.print(printable(report.message, MESSAGE_CHARS), highlight=False, markup=False)
 
 
 @app.command("crawl")

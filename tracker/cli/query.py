@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from tracker.cli.app import app, console, err_console
+from tracker.display import printable
 
 if TYPE_CHECKING:
     from tracker.queries.readonly import QueryResult
@@ -40,7 +41,8 @@ def _print_table(result: QueryResult) -> None:
     title = f"{len(result.rows)} rows ({result.elapsed:.2f} s)"
     table = Table(*result.columns, title=title, title_justify="left")
     for row in result.rows:
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))  # Text: crawled text is not markup
+        # Text: crawled text is not markup; printable: nor terminal control sequences.
+        table.add_row(*(Text("" if v is None else printable(v)) for v in row))
     console.print(table)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from tracker.cli.app import app, console
+from tracker.display import MESSAGE_CHARS, printable
 
 if TYPE_CHECKING:
     from tracker.status import StoreStatus
@@ -46,6 +47,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
 
 def print_status(report: StoreStatus) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     scheduler = f"running on {report.scheduler.describe()}" if report.scheduler else "not running"
     crawl = f"running on {report.crawl.describe()}" if report.crawl else "idle"
@@ -64,7 +66,8 @@ def print_status(report: StoreStatus) -> None:
 
     jobs = Table("job", "last run (UTC)", "status", "last ok", "message", title="jobs", title_justify="left")
     for job in report.jobs:
-        jobs.add_row(job.job, _when(job.started_at), job.status, _when(job.last_ok_at), job.message or "")
+        jobs.add_row(job.job, _when(job.started_at), job.status, _when(job.last_ok_at),
+                     Text(printable(job.message, MESSAGE_CHARS)))
     console.print(jobs)
 
     sources = Table("source", "actor", "last crawl", "status", "new", "docs", "next due", "message",
@@ -74,16 +77,17 @@ def print_status(report: StoreStatus) -> None:
         if not s.enabled:
             state += " (disabled)"
         sources.add_row(s.slug, s.actor, _when(s.last_crawl_at), state, str(s.last_new), str(s.documents),
-                        _when(s.due_at), s.last_message or "")
+                        _when(s.due_at), Text(printable(s.last_message, MESSAGE_CHARS)))
     console.print(sources)
 
     if report.failing_sources or report.suspicious_sources or report.recent_failures:
         console.print("[bold]attention[/]")
         for s in report.failing_sources:
-            console.print(f"  source {s.slug} failed: {s.last_message or 'see `tracker sources list`'}",
-                          highlight=False, markup=False)
+            reason = printable(s.last_message, MESSAGE_CHARS) or "no error recorded"
+            console.print(f"  source {s.slug} failed: {reason}", highlight=False, markup=False)
         for s in report.suspicious_sources:
             console.print(f"  source {s.slug} is suspicious: it yielded documents before, none now", highlight=False)
         for job in report.recent_failures:
-            console.print(f"  {_when(job.started_at)} {job.job} {job.status}: {job.message or ''}", highlight=False,
+            console.print(f"  {_when(job.started_at)} {job.job} {job.status}: {printable(job.message, MESSAGE_CHARS)}",
+                          highlight=False,
                           markup=False)

@@ -253,6 +253,8 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CodebookError(f"cannot read codebook {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CodebookError(f"{path}: not UTF-8 text (byte {exc.start}); save the codebook as UTF-8") from exc
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -61,6 +61,8 @@ def load_gold(path: Path | str, codebook: Codebook | None = None) -> list[GoldSt
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise TrackerError(f"cannot read gold file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{path}: not UTF-8 text (byte {exc.start}); save the gold file as UTF-8") from exc
     statements = []
     for number, line in enumerate(lines, 1):
         if not line.strip():

@@ -33,6 +33,7 @@ from tracker.db import is_sqlite, normalise_url
 from tracker.errors import TrackerError
 
 DEFAULT_TIMEOUT = 10.0
+SQLITE_MAX_VALUE_BYTES = 64 * 1024 * 1024  # far above any stored document (max_page_bytes is 10 MB)
 READ_KEYWORDS = frozenset({"select", "with", "values", "table", "explain", "pragma", "show"})
 
 # Pragmas that only report; the ones in the second set also take an argument (a table or index name).
@@ -52,6 +53,28 @@ _SQLITE_DENIED_ACTIONS = frozenset(
     or name in ("SQLITE_INSERT", "SQLITE_UPDATE", "SQLITE_DELETE", "SQLITE_ATTACH", "SQLITE_DETACH",
                 "SQLITE_ALTER_TABLE", "SQLITE_REINDEX", "SQLITE_ANALYZE")
 )
+
+
+# PostgreSQL functions that act on the server rather than read the store: signal or stop sessions, read or write
+# server files, large objects, configuration, replication, backups, locks, notifications, remote connections,
+# and the functions that run SQL given as text (which would hide any of these in a string). A read-only
+# transaction does not stop them, and a superuser may call them all; a role with SELECT only is the real guard
+# (docs/queries.md), this list keeps a store opened as its owner safe from an ad hoc query.
+_ADMIN_FUNCTIONS = re.compile(
+    r"\b(pg_terminate_backend|pg_cancel_backend|pg_signal_backend|pg_reload_conf|pg_rotate_logfile\w*|pg_promote"
+    r"|pg_switch_wal|pg_switch_xlog|pg_create_restore_point|pg_(start|stop)_backup|pg_backup_\w+|pg_wal_replay_\w+"
+    r"|pg_xlog_replay_\w+|pg_log_backend_memory_contexts|pg_log_standby_snapshot|pg_read_file|pg_read_binary_file"
+    r"|pg_ls_\w+|pg_stat_file|pg_file_\w+|pg_logdir_ls|lo_\w+|be_lo_\w+|dblink\w*|set_config|pg_sleep\w*"
+    r"|pg_(try_)?advisory_\w+|pg_notify|pg_logical_\w+|pg_replication_\w+|pg_\w*replication_slot\w*"
+    r"|pg_import_system_collations|pg_nextoid|pg_stat_reset\w*|pg_current_logfile|pg_copy_\w+_slot"
+    r"|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*|schema_to_xml\w*|database_to_xml\w*"
+    r"|query_to_xmlschema|xml_is_well_formed_document)\b",
+    re.IGNORECASE,
+)
+
+# printf('%.*c', 1000000000, 'x') loops a billion times inside one call, where neither the progress handler nor the
+# length limit can stop it; the time limit must hold, so these two are not offered.
+_SQLITE_DENIED_FUNCTIONS = frozenset({"printf", "format"})
 
 
 class QueryError(TrackerError):
@@ -141,6 +164,25 @@ def check_statement(sql: str) -> str:
     return keyword
 
 
+def check_postgres_functions(sql: str) -> None:
+    """Refuse server-administration functions (and Unicode-escaped names, which could spell one) on PostgreSQL."""
+    code = _comments_blanked(sql)
+    match = _ADMIN_FUNCTIONS.search(code)
+    if match:
+        raise ReadOnlyError(
+            f"{match.group(1)} is refused: ad hoc queries read the store and do not administer the server; "
+            "give `tracker query` a read-only role (docs/queries.md)"
+        )
+    if re.search(r"\bU&['\"]", code, re.IGNORECASE):
+        raise ReadOnlyError("Unicode-escaped names and strings (U&'...') are refused in ad hoc queries; "
+                            "write them plainly")
+
+
+def _comments_blanked(sql: str) -> str:
+    """The SQL without its comments; string literals are kept, so a function named inside one is seen too."""
+    return re.sub(r"--[^\n]*|/\*.*?(\*/|$)", " ", sql, flags=re.DOTALL)
+
+
 def bind_names(sql: str) -> set[str]:
     """The `:name` parameters the SQL uses (as SQLAlchemy reads them)."""
     try:
@@ -222,6 +264,8 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str
         return sqlite3.SQLITE_OK
     if action in _SQLITE_DENIED_ACTIONS:
         return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _SQLITE_DENIED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_PRAGMA:
         name = (arg1 or "").lower()
         if name in _READ_PRAGMAS_WITH_ARGUMENT or (name in _READ_PRAGMAS and arg2 is None):
@@ -237,6 +281,9 @@ def _sqlite_connection(url: str, timeout: float) -> Iterator[sqlite3.Connection]
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+        # The progress handler cannot stop one long function call (zeroblob, replace, printf of a huge width...):
+        # bounding every string and blob bounds the memory and the time such a call can take.
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES)
         conn.set_authorizer(_sqlite_authorizer)
         deadline = time.monotonic() + timeout
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
@@ -312,6 +359,12 @@ def _run_sqlite(conn: sqlite3.Connection, sql: str, params: Mapping[str, Any], l
         message = str(exc)
         if "interrupted" in message:
             raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped; narrow it down") from exc
+        if "too big" in message:
+            raise QueryError(f"the query built a value over {SQLITE_MAX_VALUE_BYTES // 2**20} MB and was stopped "
+                             f"({message}); narrow it down") from exc
+        if "not authorized to use function" in message:
+            raise QueryError(f"printf() and format() are refused in ad hoc queries: one call can run past the time "
+                             f"limit ({message})") from exc
         if "readonly" in message or "not authorized" in message or "too many attached" in message:
             raise ReadOnlyError(f"the store is read-only here; the database refused the statement ({message})") \
                 from exc
@@ -376,6 +429,8 @@ def run_query(
     url = store_url(store)
     if text_params and is_sqlite(url):
         params = {k: typed_like_a_literal(v) if isinstance(v, str) else v for k, v in params.items()}
+    if not is_sqlite(url):
+        check_postgres_functions(sql)
     with connect_readonly(url, timeout) as conn:
         runner = _run_sqlite if is_sqlite(url) else _run_postgres
         columns, rows, truncated = runner(conn, sql, params, limit, timeout)
