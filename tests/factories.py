@@ -135,7 +135,9 @@ class StoreBuilder:
     def eval_run(self, macro_f1: float, finished_at: datetime | None = None) -> JobRun:
         at = finished_at or self.now
         return self._add(JobRun(job="eval", started_at=at - timedelta(minutes=2), finished_at=at, status="ok",
-                                trigger="test", details={"macro_f1": macro_f1, "n": 120}))
+                                trigger="test", details={"macro_f1": macro_f1, "n": 120, "coder": "ensemble",
+                                                         "split": "test", "gold_file": "test.jsonl",
+                                                         "measured_at": at.date().isoformat()}))
 
 
 # Camps of the fictional but realistic dispute: (slug, name, kind, country, blocs, control, surveillance, taxation)

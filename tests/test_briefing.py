@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from weasyprint.formatting_structure.boxes import LineBox
 from tests.conftest import sqlite_only
 from tests.factories import HOSTILE_QUOTE, LONG_TOKEN, StoreBuilder, add_hostile_text, build_dispute
 from tracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
+from tracker.coding.evaluate import MEASURED_FILE
 from tracker.db import session_factory
 from tracker.display import NAME_CHARS
 from tracker.models import Actor, Briefing, Coalition, Document
@@ -97,6 +99,7 @@ def test_html_sections_counts_and_links(rendered: tuple) -> None:
 
     methods = text(doc.get_element_by_id("methods"))
     assert "codebook version 2026.3" in methods and "macro-F1 0.81" in methods
+    assert "ensemble coder" in methods and "held-out test split of 120 statements" in methods
 
 
 def test_untrusted_text_is_escaped(rendered: tuple) -> None:
@@ -230,7 +233,11 @@ def test_an_empty_store_renders(engine: Engine, tmp_path: Path) -> None:
     doc = lxml_html.parse(str(result.html_path)).getroot()
     assert "No coalitions yet" in text(doc.get_element_by_id("summary"))
     assert "no map" in text(doc.get_element_by_id("coalitions"))
-    assert "not measured" in text(doc.get_element_by_id("methods"))
+    # No evaluation in the store: the held-out score shipped with the package, named as what it is.
+    published = json.loads(MEASURED_FILE.read_text(encoding="utf-8"))
+    methods = text(doc.get_element_by_id("methods"))
+    assert f"macro-F1 {published['macro_f1']:.2f}" in methods
+    assert f"held-out test split of {published['n']} statements" in methods and "not measured" not in methods
     assert len(PdfReader(str(result.pdf_path)).pages) >= 1
 
 
