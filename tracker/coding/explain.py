@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from tracker.coding.actors import StoreActors
 from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import CodedStance
-from tracker.coding.coders import REGISTRY, CodingContext, code_with, get_coder
-from tracker.coding.store_coding import _co_authors
+from tracker.coding.coders import REGISTRY, code_with, get_coder
+from tracker.coding.store_coding import document_context
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import Stance
 
@@ -29,15 +29,9 @@ def explain_stance(session: Session, stance_id: int, codebook: Codebook | None =
     if document is None:
         raise TrackerError(f"stance {stance_id} was not coded from a document ({stance.coder_kind} coding by "
                            f"{stance.coder}); its note says why: {stance.note or '(none)'}")
-    actors = StoreActors(session)
-    names: list[str] = []
-    for author in [a for a in (document.actor, *_co_authors(document, actors)) if a is not None]:
-        names += actors.names_of(author)
-    if document.author:
-        names.append(document.author)
     known = {c.name for c in REGISTRY.available()}
     coder = get_coder(stance.coder if stance.coder in known else "rules")
-    context = CodingContext(tuple(names), actors.lexicon, document.language)
+    context = document_context(document, StoreActors(session))
     readings = code_with(coder, document.text or "", context, codebook or load_codebook())
     start, end = stance.evidence_start, stance.evidence_end
     if start is None or end is None:

@@ -156,13 +156,7 @@ def _store_stances(
 ) -> int:
     author: Actor | None = document.actor
     co_authors = _co_authors(document, actors)
-    names = actors.names_of(author) if author is not None else []
-    for co_author in co_authors:
-        names += actors.names_of(co_author)
-    if document.author:
-        names.append(document.author)
-    context = CodingContext(tuple(names), actors.lexicon, document.language)
-    stances = code_with(coder, document.text or "", context, codebook)
+    stances = code_with(coder, document.text or "", document_context(document, actors), codebook)
     stated_at = document.published_at or document.fetched_at
     added = 0
     seen: set[tuple[int, str, str, int]] = set()
@@ -194,6 +188,16 @@ def _store_stances(
         ))
         added += 1
     return added
+
+
+def document_context(document: Document, actors: StoreActors) -> CodingContext:
+    """What a coder is told of a stored document: the names of its author(s), the store's actors, its language."""
+    names: list[str] = []
+    for author in [a for a in (document.actor, *_co_authors(document, actors)) if a is not None]:
+        names += actors.names_of(author)
+    if document.author:
+        names.append(document.author)
+    return CodingContext(tuple(names), actors.lexicon, document.language)
 
 
 def _co_authors(document: Document, actors: StoreActors) -> list[Actor]:
