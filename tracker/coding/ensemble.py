@@ -32,7 +32,11 @@ CONFLICT_RULES = ("rules", "model", "confident")
 @dataclass(frozen=True)
 class EnsemblePolicy:
     model_threshold: float = 0.5
-    on_conflict: str = "rules"
+    on_conflict: str = "rules"  # one of CONFLICT_RULES
+
+    def __post_init__(self) -> None:
+        if self.on_conflict not in CONFLICT_RULES:
+            raise ValueError(f"on_conflict must be one of {', '.join(CONFLICT_RULES)}, not {self.on_conflict!r}")
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> EnsemblePolicy:

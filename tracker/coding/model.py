@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from tracker.coding.codebook import Codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon, summarise
+from tracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
 from tracker.coding.rules import find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
 from tracker.config import PACKAGE_DATA
@@ -282,5 +282,3 @@ def speaker_positions(model: StanceModel, texts: Sequence[str], codebook: Codebo
         out.append(found)
     return out
 
-
-__all__ = ["ModelCoder", "StanceModel", "fit_model", "load_model", "save_model", "speaker_positions", "summarise"]
