@@ -2,7 +2,9 @@
 
 Every job, however it ends, leaves one `job_runs` row (ok, failed, skipped or aborted, with a message and details)
 and one structured log line. Jobs that must not overlap take a store lock named after them ("crawl", "code",
-"briefing"): a job that finds its lock held, in this process or another, is recorded as skipped, not queued.
+"briefing", see `holds_lock`): a job that finds its lock held, in this process or another, is recorded as skipped,
+not queued. The commands that do a job's work by hand (`tracker crawl`, `tracker code`, `tracker report`) run it
+here too, so they never run beside the scheduler's own run of the same job.
 A stop event (set on SIGTERM) makes a running crawl stop its crawler process and record itself as aborted;
 the shorter jobs finish their transaction.
 """
@@ -10,6 +12,7 @@ the shorter jobs finish their transaction.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -36,10 +39,15 @@ from tracker.models import Briefing, JobRun
 log = logging.getLogger(__name__)
 
 JOB_NAMES = ("crawl", "code", "analyse", "briefing")
+SCHEDULE_TABLE = "apscheduler_jobs"  # where the scheduler keeps its jobs and their next run times (APScheduler's)
 CRAWLER_STOP_SECONDS = 15.0  # after SIGTERM the crawler closes its spiders; then it is killed
 BUSY_ATTEMPTS = 3
 IDEMPOTENT_JOBS = ("code", "analyse", "briefing")  # safe to run again from the start (a crawl is not retried)
 BUSY_PAUSE_SECONDS = 2.0
+
+
+class JobNotDone(TrackerError):
+    """A job run by a command did not do its work: its lock was held (the message names the holder) or it failed."""
 
 
 @dataclass
@@ -49,6 +57,7 @@ class JobOutcome:
     status: str  # ok | failed | skipped | aborted
     message: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    output: Any = None  # what the body made (a CrawlReport, a BriefingResult...), for the command that ran it
 
 
 @dataclass
@@ -63,6 +72,7 @@ class JobResult:
     finished_at: datetime | None
     message: str | None
     details: dict[str, Any]
+    output: Any = field(default=None, compare=False, repr=False)  # JobOutcome.output; not stored
 
     @property
     def ok(self) -> bool:
@@ -126,10 +136,24 @@ def run_job(
         except BaseException:
             _finish(engine, run_id, JobOutcome("aborted", "interrupted"))
             raise
-        return _finish(engine, run_id, outcome)
+        result = _finish(engine, run_id, outcome)
+        result.output = outcome.output
+        return result
     finally:
         if own_engine:
             engine.dispose()
+
+
+def run_command_job(name: str, settings: Settings, **options: Any) -> JobResult:
+    """A job run by hand (`tracker crawl`, `tracker code`, `tracker report`): recorded and locked like the
+    scheduler's runs; raises JobNotDone (one line: who holds the lock, or what failed) unless the body produced
+    its output. A failed crawl still returns its report, so the command can show what went wrong per source."""
+    result = run_job(name, settings, trigger="cli", **options)
+    if result.status == "skipped":
+        raise JobNotDone(f"{name} skipped: {result.message}")
+    if result.status in ("failed", "aborted") and result.output is None:
+        raise JobNotDone(result.message or f"{name} {result.status}")
+    return result
 
 
 def _run_body(name: str, ctx: JobContext) -> JobOutcome:
@@ -223,30 +247,53 @@ def _result(row: JobRun) -> JobResult:
 
 # Job bodies -----------------------------------------------------------------------------------------------------
 
+JobBody = Callable[[JobContext], JobOutcome]
 
+
+def holds_lock(name: str) -> Callable[[JobBody], JobBody]:
+    """Run the decorated body holding the store lock `name`; if another run holds it, the run is skipped.
+
+    The skipped outcome's message names the holder (host, pid, since when), for job_runs and the command line.
+    """
+
+    def decorate(body: JobBody) -> JobBody:
+        @functools.wraps(body)
+        def locked(ctx: JobContext) -> JobOutcome:
+            try:
+                lock = locks.acquire(ctx.engine, name)
+            except locks.LockHeld as exc:
+                return JobOutcome("skipped", str(exc), {"lock": name})
+            with lock:
+                return body(ctx)
+
+        return locked
+
+    return decorate
+
+
+
+@holds_lock("crawl")
 def crawl_body(ctx: JobContext) -> JobOutcome:
-    """Crawl the sources that are due (or those named), holding the store's crawl lock for the whole crawl."""
+    """Crawl the sources that are due (or those named), holding the store's crawl lock for the whole crawl.
+
+    Options: `sources` (ids) or `all_sources`; `on_progress` (a callable) also sees the crawl's progress events.
+    """
     from tracker.crawl import due_sources, run_crawl
 
+    if ctx.stop.is_set():
+        return JobOutcome("skipped", "not started: the scheduler is stopping")
+    slugs: list[str] | None = ctx.options.get("sources")
+    if not slugs and not ctx.options.get("all_sources"):
+        with session_scope(ctx.engine) as session:
+            slugs = [s.slug for s in due_sources(session, datetime.now(UTC))]
+        if not slugs:
+            return JobOutcome("ok", "no source is due", {"sources": []})
+    watch = _CrawlerWatch(ctx, ctx.options.get("on_progress"))
     try:
-        lock = locks.acquire(ctx.engine, "crawl")
-    except locks.LockHeld as exc:
-        return JobOutcome("skipped", str(exc))
-    with lock:
-        if ctx.stop.is_set():
-            return JobOutcome("skipped", "not started: the scheduler is stopping")
-        slugs: list[str] | None = ctx.options.get("sources")
-        if not slugs and not ctx.options.get("all_sources"):
-            with session_scope(ctx.engine) as session:
-                slugs = [s.slug for s in due_sources(session, datetime.now(UTC))]
-            if not slugs:
-                return JobOutcome("ok", "no source is due", {"sources": []})
-        watch = _CrawlerWatch(ctx)
-        try:
-            report = run_crawl(ctx.settings, slugs or None, trigger=_crawl_trigger(ctx.trigger),
-                               on_progress=watch.on_progress)
-        finally:
-            watch.done()
+        report = run_crawl(ctx.settings, slugs or None, trigger=_crawl_trigger(ctx.trigger),
+                           on_progress=watch.on_progress)
+    finally:
+        watch.done()
     details = {
         "crawl_run": report.run_id,
         "crawl_status": report.status,
@@ -263,10 +310,11 @@ def crawl_body(ctx: JobContext) -> JobOutcome:
     if suspicious:
         summary += f"; suspicious: {', '.join(suspicious)}"
     if watch.stopped:
-        return JobOutcome("aborted", f"stopped on shutdown; {summary}", details)
+        return JobOutcome("aborted", f"stopped on shutdown; {summary}", details, report)
     if report.status in ("failed", "aborted"):
-        return JobOutcome(report.status, summary + (f" ({report.message})" if report.message else ""), details)
-    return JobOutcome("ok", summary, details)
+        return JobOutcome(report.status, summary + (f" ({report.message})" if report.message else ""), details,
+                          report)
+    return JobOutcome("ok", summary, details, report)
 
 
 def _crawl_trigger(trigger: str) -> str:
@@ -280,8 +328,9 @@ class _CrawlerWatch:
     store stays consistent whichever signal ends the crawler.
     """
 
-    def __init__(self, ctx: JobContext) -> None:
+    def __init__(self, ctx: JobContext, also: Callable[[Any], None] | None = None) -> None:
         self.ctx = ctx
+        self.also = also
         self.stop = ctx.stop
         self.pid: int | None = None
         self.stopped = False
@@ -293,6 +342,8 @@ class _CrawlerWatch:
         if event.kind == "child_started":
             self.pid = int(event.detail["pid"])
             self.ctx.note(crawler_pid=self.pid)
+        if self.also is not None:
+            self.also(event)
 
     def done(self) -> None:
         self._done.set()
@@ -317,26 +368,23 @@ class _CrawlerWatch:
                 child.kill()
 
 
+@holds_lock("code")
 def code_body(ctx: JobContext) -> JobOutcome:
-    """Code every document not yet coded under the current codebook."""
+    """Code every document not yet coded under the current codebook (options: `codebook`, `coder`, `documents`)."""
     from tracker.coding import load_codebook
     from tracker.coding.batches import code_store
 
-    try:
-        lock = locks.acquire(ctx.engine, "code")
-    except locks.LockHeld as exc:
-        return JobOutcome("skipped", str(exc))
-    with lock:
-        codebook = load_codebook(ctx.settings.codebook)
-        started = time.monotonic()
-        # short transactions: a crawl never waits long
-        report = code_store(ctx.engine, codebook, coder=ctx.settings.coder, stop=ctx.stop)
+    codebook = load_codebook(ctx.options.get("codebook") or ctx.settings.codebook)
+    started = time.monotonic()
+    # short transactions: a crawl never waits long
+    report = code_store(ctx.engine, codebook, document_ids=ctx.options.get("documents") or None,
+                        coder=ctx.options.get("coder") or ctx.settings.coder, stop=ctx.stop)
     details = report.as_dict() | {"seconds": round(time.monotonic() - started, 3)}
     message = (f"coded {report.documents_coded} documents with codebook {report.codebook_version}: "
                f"{report.stances_added} stances added, {report.stances_removed} replaced")
     if report.uncoded:
         message += f"; not coded: {sum(report.uncoded.values())}"
-    return JobOutcome("ok", message, details)
+    return JobOutcome("ok", message, details, report)
 
 
 def analyse_body(ctx: JobContext) -> JobOutcome:
@@ -352,26 +400,34 @@ def analyse_body(ctx: JobContext) -> JobOutcome:
 
 
 def briefing_body(ctx: JobContext) -> JobOutcome:
-    """Render the briefing for the last complete week (or `week`); with only_if_missing, once per week."""
-    from tracker.briefing import last_complete_week, render_briefing
+    """Render the briefing for the last complete week (or `week`); with only_if_missing, once per week.
 
-    week = ctx.options.get("week") or last_complete_week()
+    Options also: `formats`, `out_dir` and `now` (render_briefing's).
+    """
+    week = ctx.options.get("week")
     if ctx.options.get("only_if_missing"):
+        from tracker.briefing import last_complete_week
+
+        week = week or last_complete_week()
         with session_scope(ctx.engine) as session:
             if session.scalar(select(Briefing.id).where(Briefing.week == week)) is not None:
                 return JobOutcome("ok", f"briefing {week} exists already", {"week": week, "rendered": False})
-    try:
-        lock = locks.acquire(ctx.engine, "briefing")
-    except locks.LockHeld as exc:
-        return JobOutcome("skipped", str(exc))
-    with lock:
-        result = render_briefing(ctx.engine, week, settings=ctx.settings)
+    return _render_briefing(ctx)
+
+
+@holds_lock("briefing")
+def _render_briefing(ctx: JobContext) -> JobOutcome:
+    from tracker.briefing import FORMATS, render_briefing
+
+    options = ctx.options
+    result = render_briefing(ctx.engine, options.get("week"), formats=options.get("formats") or FORMATS,
+                             out_dir=options.get("out_dir"), settings=ctx.settings, now=options.get("now"))
     details = {"week": result.week, "rendered": True, "paths": [str(p) for p in result.paths],
                "headline": result.summary.get("headline")}
-    return JobOutcome("ok", f"briefing {result.week}: {result.summary.get('headline')}", details)
+    return JobOutcome("ok", f"briefing {result.week}: {result.summary.get('headline')}", details, result)
 
 
-BODIES: dict[str, Callable[[JobContext], JobOutcome]] = {
+BODIES: dict[str, JobBody] = {
     "crawl": crawl_body,
     "code": code_body,
     "analyse": analyse_body,

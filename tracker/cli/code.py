@@ -47,20 +47,15 @@ def code(
     """Code every document the coder has not coded under the current codebook and coder versions."""
     if ctx.invoked_subcommand is not None:
         return
-    from datetime import UTC, datetime
-
-    from tracker.coding import load_codebook
-    from tracker.coding.batches import code_store
-    from tracker.coding.store_coding import record_coding_run
-    from tracker.db import session_scope
+    from tracker.config import get_settings
+    from tracker.jobs import run_command_job
     from tracker.store import open_existing_store
 
-    book = load_codebook(codebook)
-    started = datetime.now(UTC)
-    engine = open_existing_store()
-    report = code_store(engine, book, document_ids=document or None, coder=_coder_name(coder))
-    with session_scope(engine) as session:
-        record_coding_run(session, report, started)
+    settings = get_settings()
+    open_existing_store(settings).dispose()
+    # through the job layer: never beside the scheduler's code job (the store's "code" lock), recorded in job_runs
+    result = run_command_job("code", settings, codebook=codebook, coder=coder, documents=document)
+    report = result.output
     console.print(
         f"{report.coder} coder, codebook {report.codebook_version}: {report.documents_coded} documents coded, "
         f"{report.stances_added} stances added, {report.stances_removed} replaced"

@@ -92,17 +92,18 @@ def crawl(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from tracker.config import get_settings
-    from tracker.crawl import run_crawl
-    from tracker.locks import holding
+    from tracker.jobs import run_command_job
     from tracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings).dispose()
-    with holding(settings, "crawl"), Progress(  # never alongside the scheduler's crawl
+    with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), console=console, transient=True,
     ) as progress:
-        report = run_crawl(settings, source or None, trigger="cli", on_progress=CrawlDisplay(progress))
+        # through the job layer: never beside the scheduler's crawl (the store's "crawl" lock), recorded in job_runs
+        report: CrawlReport = run_command_job("crawl", settings, sources=source or None, all_sources=True,
+                                              on_progress=CrawlDisplay(progress)).output
     print_report(report)
     if report.status in ("failed", "aborted"):
         raise typer.Exit(1)

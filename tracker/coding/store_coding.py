@@ -19,7 +19,7 @@ from tracker.coding.codebook import Codebook, load_codebook, sync_issues
 from tracker.coding.coder import SPEAKER_KEY, CodedStance
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
 from tracker.coding.language import detect_language
-from tracker.models import Actor, Document, DocumentCoding, JobRun, Stance
+from tracker.models import Actor, Document, DocumentCoding, Stance
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +122,6 @@ def _code_one(session: Session, document: Document, codebook: Codebook, coder: C
         row = DocumentCoding(document_id=document.id, coder=coder.name)
         session.add(row)
     row.version, row.coded_at, row.status, row.reason, row.stances = version, now, status, reason, added
-
-
-def record_coding_run(session: Session, report: CodingReport, started_at: datetime, trigger: str = "cli") -> JobRun:
-    """Keep what a coding run did in `job_runs` (job "code"), like every other job."""
-    message = (f"{report.documents_coded} documents coded by {report.coder}, {report.stances_added} stances "
-               f"(codebook {report.codebook_version})")
-    run = JobRun(job="code", started_at=started_at, finished_at=datetime.now(UTC), status="ok", trigger=trigger,
-                 message=message, details=report.as_dict())
-    session.add(run)
-    session.flush()
-    return run
 
 
 ReviewKey = tuple[int, str, str, int | None]  # actor, issue, position, evidence offset
