@@ -41,6 +41,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: SQLite locks fall back to msvcrt below
     fcntl = None  # type: ignore[assignment]
 
+SCHEDULER_LOCK = "scheduler"  # held by the running scheduler daemon (the jobs' locks are named after the jobs)
+
 _memory_locks: dict[str, threading.Lock] = {}
 
 

@@ -14,7 +14,6 @@ schedulers (both would run every job), so a scheduler holds the store's "schedul
 from __future__ import annotations
 
 import logging
-import pickle
 import signal
 import threading
 from collections.abc import Callable
@@ -24,26 +23,27 @@ from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, Float, LargeBinary, String, column, inspect, select, table
+from sqlalchemy import Engine, inspect
 
 from tracker import locks
 from tracker.config import Settings
 from tracker.db import make_engine, session_scope
 from tracker.errors import ConfigError, TrackerError
-from tracker.jobs import abort_stale_job_runs, record_skipped, run_job
+from tracker.jobs import SCHEDULE_TABLE, abort_stale_job_runs, record_skipped, run_job
+from tracker.locks import SCHEDULER_LOCK
 from tracker.logs import fields
 from tracker.store import open_store
 
 log = logging.getLogger(__name__)
 
-JOBS_TABLE = "apscheduler_jobs"
+JOBS_TABLE = SCHEDULE_TABLE
 SCHEDULED_JOBS = ("crawl", "code", "briefing")
-SCHEDULER_LOCK = "scheduler"
 STANDBY_POLL_SECONDS = 2.0
 LOCK_CHECK_SECONDS = 30.0  # how often a running scheduler makes sure the store's scheduler lock is still its own
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
@@ -273,34 +273,14 @@ def _install_signal_handlers(stop: threading.Event) -> None:
 # Reading the job store without running a scheduler -------------------------------------------------------------
 
 
-def _jobs_table() -> Any:
-    return table(JOBS_TABLE, column("id", String), column("next_run_time", Float), column("job_state", LargeBinary))
-
-
-def stored_next_run_times(engine: Engine) -> dict[str, datetime | None]:
-    """Next run time per stored job, read from the job table (empty before the first start)."""
+def stored_jobs(engine: Engine) -> dict[str, Job]:
+    """The jobs a scheduler stored in the job table, read through APScheduler's own job store (empty before the
+    first start). A job APScheduler cannot restore is dropped by it and scheduled afresh on the next start."""
     if not inspect(engine).has_table(JOBS_TABLE):
         return {}
-    jobs = _jobs_table()
-    with engine.connect() as conn:
-        rows = conn.execute(select(jobs.c.id, jobs.c.next_run_time)).all()
-    return {job_id: datetime.fromtimestamp(ts, UTC) if ts is not None else None for job_id, ts in rows}
-
-
-def _stored_triggers(engine: Engine) -> dict[str, str]:
-    """Each stored job's trigger as text (the job state is APScheduler's pickle, written by our own scheduler)."""
-    if not inspect(engine).has_table(JOBS_TABLE):
-        return {}
-    jobs = _jobs_table()
-    with engine.connect() as conn:
-        rows = conn.execute(select(jobs.c.id, jobs.c.job_state)).all()
-    triggers = {}
-    for job_id, state in rows:
-        try:
-            triggers[job_id] = str(pickle.loads(state)["trigger"])
-        except Exception:  # noqa: BLE001 - an unreadable state is rescheduled on start, like a changed one
-            triggers[job_id] = "?"
-    return triggers
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
+    store.start(BackgroundScheduler(timezone=UTC), "default")  # a job store restores jobs for a scheduler
+    return {job.id: job for job in store.get_all_jobs()}
 
 
 def describe_trigger(name: str, settings: Settings) -> str:
@@ -315,8 +295,7 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> list[Scheduled
     """The configured jobs with their stored next run times (or when they would run if started now)."""
     engine = open_store(settings)
     try:
-        stored = stored_next_run_times(engine)
-        triggers = _stored_triggers(engine)
+        stored = stored_jobs(engine)
     finally:
         engine.dispose()
     now = now or datetime.now(UTC)
@@ -327,17 +306,9 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> list[Scheduled
         if name not in stored:
             result.append(ScheduledJob(name, describe_trigger(name, settings), upcoming, stored=False,
                                        note="not scheduled yet: starts with `tracker schedule start`"))
-        elif triggers.get(name) != str(trigger):
-            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name],
+        elif str(stored[name].trigger) != str(trigger):
+            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name].next_run_time,
                                        note="configuration changed: rescheduled when the scheduler starts"))
         else:
-            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name]))
+            result.append(ScheduledJob(name, describe_trigger(name, settings), stored[name].next_run_time))
     return result
-
-
-def next_briefing_time(settings: Settings, engine: Engine, now: datetime | None = None) -> tuple[datetime | None, bool]:
-    """When the next briefing is due: (time, whether a scheduler has it stored) for `tracker status`."""
-    stored = stored_next_run_times(engine)
-    if "briefing" in stored:
-        return stored["briefing"], True
-    return cron_trigger(settings.briefing_cron).get_next_fire_time(None, now or datetime.now(UTC)), False

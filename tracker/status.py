@@ -1,5 +1,9 @@
 """What an operator checks on a tracker left running for months: each source's last outcome, failures, suspicious
-sources, the jobs' last runs, whether a scheduler and a crawl are running, the next briefing, the store's size."""
+sources, the jobs' last runs, whether a scheduler and a crawl are running, the next briefing, the store's size.
+
+It reads the store only, and imports neither the scheduler nor APScheduler: the next briefing time is the plain
+timestamp column of the scheduler's job table (`next_briefing_time`).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, Float, String, column, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
 from tracker import locks
 from tracker.config import Settings
 from tracker.crawl_runs import SUCCESS_STATUSES, next_due
 from tracker.db import is_sqlite, session_scope
+from tracker.jobs import SCHEDULE_TABLE
+from tracker.locks import SCHEDULER_LOCK
 from tracker.models import Briefing, CrawlError, CrawlRunSource, Document, JobRun, Source, Stance
-from tracker.scheduler import SCHEDULER_LOCK, next_briefing_time
 
 RECENT_FAILURES = timedelta(days=7)
 FAILURES_SHOWN = 20
@@ -74,6 +79,7 @@ class StoreStatus:
     crawl: locks.LockHolder | None = None
     next_briefing_at: datetime | None = None
     next_briefing_scheduled: bool = False
+    briefing_cron: str = ""  # the configured schedule, for when no scheduler has stored the next time yet
     last_briefing: dict[str, Any] | None = None
 
     @property
@@ -110,8 +116,25 @@ def collect_status(settings: Settings, engine: Engine, now: datetime | None = No
                                     "html_path": briefing.html_path, "pdf_path": briefing.pdf_path}
     status.scheduler = locks.current_holder(engine, SCHEDULER_LOCK)
     status.crawl = locks.current_holder(engine, "crawl")
-    status.next_briefing_at, status.next_briefing_scheduled = next_briefing_time(settings, engine, now)
+    status.briefing_cron = settings.briefing_cron
+    status.next_briefing_at = next_briefing_time(engine)
+    status.next_briefing_scheduled = status.next_briefing_at is not None
     return status
+
+
+def next_briefing_time(engine: Engine) -> datetime | None:
+    """When the scheduler will render the next briefing, as it stored it; None before a scheduler has run.
+
+    APScheduler's SQLAlchemy job store keeps each job's next run time as a UTC timestamp column beside the
+    pickled job, so this reads one number without loading APScheduler (the scheduler itself reads its jobs
+    through APScheduler: `tracker.scheduler.stored_jobs`).
+    """
+    if not inspect(engine).has_table(SCHEDULE_TABLE):
+        return None
+    jobs = table(SCHEDULE_TABLE, column("id", String), column("next_run_time", Float))
+    with engine.connect() as conn:
+        timestamp = conn.execute(select(jobs.c.next_run_time).where(jobs.c.id == "briefing")).scalar()
+    return datetime.fromtimestamp(timestamp, UTC) if timestamp is not None else None
 
 
 def _sources(session: Any, now: datetime) -> list[SourceStatus]:

@@ -53,7 +53,7 @@ def print_status(report: StoreStatus) -> None:
     crawl = f"running on {report.crawl.describe()}" if report.crawl else "idle"
     briefing = _when(report.next_briefing_at) + " UTC"
     if not report.next_briefing_scheduled:
-        briefing += " (once the scheduler runs)"
+        briefing = f"once the scheduler runs (cron {report.briefing_cron}, UTC)"
     elif report.next_briefing_at and report.next_briefing_at < report.generated_at and not report.scheduler:
         briefing += " (overdue: runs when the scheduler starts, if within misfire_grace_time)"
     last = report.last_briefing

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tracker.coding.coders import Coder
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.coding.coders import Coder
 
 
 def _rules() -> Coder:

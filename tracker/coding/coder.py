@@ -50,6 +50,13 @@ class CodedStance:
         return self.confidence if self.position == "support" else -self.confidence
 
 
+def reads(coder: object, language: str | None) -> bool:
+    """Whether a coder (anything with an optional `languages` set) reads text in `language`; a text too short
+    to tell is read. Here, beside CodedStance, so that built-in coders need not import the coder registry."""
+    languages = getattr(coder, "languages", None)
+    return language is None or languages is None or language in languages
+
+
 def _nearby(items: Sequence[object], index: int) -> list[object]:
     return list(items[max(0, index - 1) : index + 2])
 

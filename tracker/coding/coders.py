@@ -112,12 +112,6 @@ def available_coders() -> Sequence[RegisteredCoder]:
     return REGISTRY.available()
 
 
-def reads(coder: Coder, language: str | None) -> bool:
-    """Whether `coder` reads text in `language` (a text too short to tell is read)."""
-    languages = getattr(coder, "languages", None)
-    return language is None or languages is None or language in languages
-
-
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
     """A coder's stances after the attribution step every coder shares: quoted and reported voices to their owner."""
     from tracker.coding.voices import attribute_voices, with_named_people

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.coding.codebook import Codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summarise
-from tracker.coding.coders import reads
+from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, reads, summarise
 from tracker.coding.model import FLOOR, ModelCoder
 
 CONFLICT_RULES = ("rules", "model", "confident")

@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tracker.coding import cues as C
+import tracker.coding.cues as C
 from tracker.coding.attribution import SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
 from tracker.coding.clauses import (
     CONCESSIVE_START,

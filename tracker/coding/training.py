@@ -115,8 +115,8 @@ class Tuning:
 def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict: str = "rules") -> Tuning:
     """Choose the model's threshold, its calibration and the ensemble's threshold on `items` (the dev split,
     never test)."""
-    from tracker.coding.coder import RuleCoder, default_lexicon, summarise
-    from tracker.coding.coders import CodingContext, reads
+    from tracker.coding.coder import RuleCoder, default_lexicon, reads, summarise
+    from tracker.coding.coders import CodingContext
     from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
     from tracker.coding.evaluate import GoldStatement
     from tracker.coding.language import detect_language
