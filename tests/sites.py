@@ -1,4 +1,5 @@
-"""Fixture web sites on a real HTTP server on 127.0.0.1, with the bad cases a crawler meets in the wild.
+"""Fixture web sites on a real HTTP server on 127.0.0.1 (the demo's, `tracker.demo.server`), with the bad cases a
+crawler meets in the wild.
 
 The static part lives in tests/fixtures/sites (with __BASE__ standing for the server's URL); `build_sites`
 adds what is easier generated: a feed of 20 items and its pages, PDF and DOCX contributions, a corrupt PDF.
@@ -11,17 +12,15 @@ quoting a minister, an NGO head, a firm and unnamed voices in the ways newsrooms
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import shutil
-import threading
 import time
-from collections import Counter
+from datetime import UTC, datetime
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from tracker.demo.server import Resource, SiteHandler, SiteHTTPServer, SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 FEED_ITEMS = 20
@@ -158,79 +157,39 @@ def build_news_site(root: Path) -> Path:
     return root
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: FixtureHTTPServer
-    protocol_version = "HTTP/1.1"
+class _Handler(SiteHandler):
+    """The fixture files, plus the dynamic bad cases listed in the module's docstring."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - silence the default access log
-        pass
+    server: SiteHTTPServer
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        path = urlsplit(self.path).path
-        self.server.hits[path] += 1
-        self.server.user_agents.add(self.headers.get("User-Agent", ""))
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._route(path)
-
-    def _route(self, path: str) -> None:
-        site = self.server.site
+    def route(self, path: str) -> None:
+        site: FixtureSite = self.site  # type: ignore[assignment]
         if path == "/bad/flaky":
             if self.server.hits[path] == 1:
-                return self._send(500, b"temporary failure", "text/plain")
+                return self.send(500, Resource(b"temporary failure", "text/plain"))
             text = "This page failed once and then worked, as flaky servers do on a bad day. " * 3
-            return self._send(200, article_html("Recovered page", f"<p>{text}</p>").encode(), "text/html")
+            return self.send(200, _html(article_html("Recovered page", f"<p>{text}</p>")))
         if path == "/bad/slow":
             time.sleep(site.slow_seconds)
-            return self._send(200, article_html("Slow page", "<p>Too late.</p>").encode(), "text/html")
+            return self.send(200, _html(article_html("Slow page", "<p>Too late.</p>")))
         if path in ("/bad/loop", "/bad/loop-2"):
-            return self._redirect(302, "/bad/loop-2" if path == "/bad/loop" else "/bad/loop")
+            return self.redirect(302, "/bad/loop-2" if path == "/bad/loop" else "/bad/loop")
         if path == "/bad/huge.html":
             return self._send_huge(site.huge_bytes)
         if path == "/bad/huge-chunked.html":
             return self._send_huge(site.huge_bytes, chunked=True)
         if path == "/away":  # a redirect to wherever ?to= says
-            return self._redirect(302, parse_qs(urlsplit(self.path).query)["to"][0])
+            return self.redirect(302, parse_qs(urlsplit(self.path).query)["to"][0])
         if path == "/slow/index.html":
             links = "".join(f'<li><a class="doc" href="/slow/doc-{n}.html">Doc {n}</a></li>' for n in range(1, 21))
-            return self._send(200, f"<html><body><ul>{links}</ul></body></html>".encode(), "text/html")
+            return self.send(200, _html(f"<html><body><ul>{links}</ul></body></html>"))
         if path.startswith("/slow/doc-"):
             time.sleep(site.doc_delay)
             n = path.rsplit("-", 1)[1].split(".")[0]
-            return self._send(200, news_item(int(n)).encode(), "text/html")
+            return self.send(200, _html(news_item(int(n))))
         if path.startswith("/redirect/"):
-            return self._redirect(301, f"/listing/{path.rsplit('/', 1)[1]}.html")
-        file = (site.root / path.lstrip("/")).resolve()
-        if site.root not in file.parents or not file.is_file():
-            return self._send(404, b"not found", "text/plain")
-        body = file.read_bytes()
-        if file.suffix in TEMPLATED:
-            body = body.replace(b"__BASE__", site.base_url.encode())
-        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
-        if self.headers.get("If-None-Match") == etag:
-            self.server.not_modified[path] += 1
-            return self._send(304, b"", None, etag=etag)
-        modified = formatdate(file.stat().st_mtime, usegmt=True)
-        self._send(200, body, CONTENT_TYPES.get(file.suffix, "application/octet-stream"), etag=etag, modified=modified)
-
-    def _send(self, status: int, body: bytes, content_type: str | None, *, etag: str | None = None,
-              modified: str | None = None) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        if etag:
-            self.send_header("ETag", etag)
-        if modified:
-            self.send_header("Last-Modified", modified)
-        self.send_header("Content-Length", str(len(body)) if status != 304 else "0")
-        self.end_headers()
-        if status != 304:
-            self.wfile.write(body)
-
-    def _redirect(self, status: int, location: str) -> None:
-        self.send_response(status)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+            return self.redirect(301, f"/listing/{path.rsplit('/', 1)[1]}.html")
+        return super().route(path)  # a file under the site's root, with conditional requests answered by 304
 
     def _send_huge(self, size: int, *, chunked: bool = False) -> None:
         """A page of `size` bytes, announced by Content-Length or, chunked, discovered only while it streams."""
@@ -248,20 +207,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
 
 
-class FixtureHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # a crawl opens many connections at once; the default backlog of 5 drops some
-    site: FixtureSite
-    hits: Counter[str]
-    not_modified: Counter[str]
-    user_agents: set[str]
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Clients hang up (timeouts, size limits, the end of a crawl); that is not worth a traceback."""
+def _html(text: str) -> Resource:
+    return Resource(text.encode(), "text/html")
 
 
-class FixtureSite:
-    """The fixture sites served from `root` on 127.0.0.1 (a free port) until stop()."""
+class FixtureSite(SiteServer):
+    """The fixture sites served from `root` on 127.0.0.1 (a free port) until stop(), on the demo's site server."""
+
+    handler = _Handler
 
     def __init__(self, root: Path, *, slow_seconds: float = 3.0, huge_bytes: int = 2_000_000,
                  doc_delay: float = 0.2, host: str = "127.0.0.1") -> None:
@@ -269,36 +222,14 @@ class FixtureSite:
         self.slow_seconds = slow_seconds
         self.doc_delay = doc_delay
         self.huge_bytes = huge_bytes
-        self.server = FixtureHTTPServer((host, 0), _Handler)
-        self.server.site = self
-        self.server.hits = Counter()
-        self.server.not_modified = Counter()
-        self.server.user_agents = set()
-        self.host = host
-        self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(host)
 
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def hits(self) -> Counter[str]:
-        return self.server.hits
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def start(self) -> FixtureSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> FixtureSite:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def resource(self, path: str) -> Resource | None:
+        file = (self.root / path.lstrip("/")).resolve()
+        if self.root not in file.parents or not file.is_file():
+            return None
+        body = file.read_bytes()
+        if file.suffix in TEMPLATED:
+            body = body.replace(b"__BASE__", self.base_url.encode())
+        return Resource(body, CONTENT_TYPES.get(file.suffix, "application/octet-stream"),
+                        datetime.fromtimestamp(file.stat().st_mtime, UTC))

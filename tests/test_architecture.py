@@ -50,6 +50,18 @@ def test_no_module_imports_itself_through_others() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join([*c, c[0]]) for c in cycles)
 
 
+STAGES = ("spiders", "tracker.crawl", "tracker.coding", "tracker.analysis", "tracker.briefing", "tracker.queries")
+RUNNERS = ("tracker.jobs", "tracker.scheduler", "tracker.status", "tracker.cli", "tracker.demo")
+
+
+def test_the_pipeline_stages_know_nothing_of_what_runs_them() -> None:
+    """Jobs, the scheduler, the CLI and the demo call the stages; a stage never imports them (not even lazily)."""
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
+    upward = [(stage, runner) for stage in STAGES for runner in RUNNERS
+              if graph.chain_exists(importer=stage, imported=runner, as_packages=True)]
+    assert not upward, "stages importing what runs them: " + ", ".join(f"{a} -> {b}" for a, b in upward)
+
+
 def test_the_checker_finds_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "looped"
     package.mkdir()

@@ -18,8 +18,8 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from tests.cli import tracker
-from tracker.demo import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
-from tracker.demo_site import sample_as_of, sample_documents
+from tracker.demo.run import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
+from tracker.demo.site import sample_as_of, sample_documents
 
 CLI = [sys.executable, "-c", "from tracker.cli import main; main()"]
 
@@ -76,9 +76,13 @@ def test_every_sample_document_is_stored_and_coded(demo: Demo) -> None:
         documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         coded_actors = {row[0] for row in db.execute("SELECT DISTINCT actor FROM v_current_stances")}
         runs = db.execute("SELECT status, trigger FROM crawl_runs").fetchall()
+        jobs = db.execute("SELECT job, status, trigger FROM job_runs ORDER BY id").fetchall()
     samples = sample_documents()
     assert documents == len(samples)
     assert runs == [("ok", "demo")]
+    # Each step went through the job layer, like the scheduler's: `tracker status` on the demo store shows them.
+    assert jobs == [("crawl", "ok", "demo"), ("code", "ok", "demo"), ("briefing", "ok", "demo"),
+                    ("briefing", "ok", "demo")]
     speakers = {d.author for d in samples if d.stances}
     assert len(coded_actors & speakers) >= 0.8 * len(speakers), speakers - coded_actors
 

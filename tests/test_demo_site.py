@@ -21,14 +21,14 @@ from parsel import Selector
 from pypdf import PdfReader
 
 from tests.conftest import SHARED
-from tracker.demo_site import (
+from tracker.demo.registry import sample_registry
+from tracker.demo.site import (
     BANNER,
     DATA_DIR,
     STATIC_DIR,
     SampleSiteServer,
     sample_as_of,
     sample_documents,
-    sample_registry,
     serve_sample_site,
 )
 from tracker.source_options import OPTIONS_BY_KIND
@@ -127,7 +127,7 @@ def test_every_page_is_marked_as_sample_data_with_a_real_source(site: SampleSite
 
 
 def test_committed_pdfs_match_the_content_file(site: SampleSiteServer) -> None:
-    """A PDF left stale after editing content.yaml fails here: rebuild with `python -m tracker.demo_site build-pdfs`."""
+    """A PDF left stale after editing content.yaml fails here: rebuild with `python scripts/build_demo_pdfs.py`."""
     for doc in sample_documents():
         if doc.format == "pdf":
             reader = PdfReader(io.BytesIO(site.files[doc.path].body))

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from tracker import locks
 from tracker.config import Settings
-from tracker.db import is_sqlite, make_engine, session_scope
+from tracker.db import is_sqlite, make_engine, session_scope, write_retrying
 from tracker.errors import NotFoundError, TrackerError
 from tracker.logs import fields
 from tracker.models import Briefing, JobRun
@@ -117,13 +117,16 @@ def run_job(
     engine = engine or make_engine(settings.database_url)
     try:
         ctx = JobContext(settings, engine, trigger, stop or threading.Event(), options)
-        with session_scope(engine) as session:
+
+        def open_run(session: Session) -> int:
             abort_stale_job_runs(session)
             row = JobRun(job=name, trigger=trigger, status="running",
                          details={"host": socket.gethostname(), "pid": os.getpid()})
             session.add(row)
             session.flush()
-            run_id = row.id
+            return row.id
+
+        run_id = write_retrying(engine, f"the {name} job", open_run)  # a busy SQLite store: one clear line
         ctx.job_run_id = run_id
         log.info("job started", extra=fields(job=name, job_run=run_id, trigger=trigger))
         try:

@@ -1,9 +1,10 @@
 """`tracker demo`: the whole job once, offline, on the embedded defaults.
 
 Serves the bundled sample site on 127.0.0.1, crawls it with the real spiders into a fresh SQLite store in the
-output folder, codes the stances, and renders the briefings of the sample's last weeks as HTML and PDF. The
-sample's documents are dated in the weeks up to `sample_as_of()`, so the briefings cover those weeks whatever
-today's date is; only the crawl itself (and so source health) happens now.
+output folder, codes the stances, and renders the briefings of the sample's last weeks as HTML and PDF, each step
+through the job layer like the scheduler's (so the demo store's `tracker status` shows them). The sample's
+documents are dated in the weeks up to `sample_as_of()`, so the briefings cover those weeks whatever today's date
+is; only the crawl itself (and so source health) happens now.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_time
 from pathlib import Path
+from typing import Any
 
-from tracker.briefing import BriefingResult, render_briefing, week_of
-from tracker.coding import CodingReport, load_codebook
-from tracker.coding.batches import code_store
+from sqlalchemy import Engine
+
+from tracker.briefing import BriefingResult, week_of
+from tracker.coding import CodingReport
 from tracker.config import Settings, load_settings
-from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
+from tracker.crawl import CrawlReport, ProgressEvent
 from tracker.db import session_scope
-from tracker.demo_site import sample_as_of, sample_registry, serve_sample_site
+from tracker.demo.registry import sample_registry
+from tracker.demo.site import sample_as_of, serve_sample_site
 from tracker.errors import TrackerError
+from tracker.jobs import run_job
 from tracker.registry import load_registry, sync_registry
 from tracker.store import open_store
 
@@ -115,7 +120,7 @@ def run_demo(
             with session_scope(engine) as session:
                 sync_registry(session, load_registry(registry))
             step("crawling the sample site with the real spiders")
-            crawl = run_crawl(settings, trigger="demo", on_progress=on_progress)
+            crawl: CrawlReport = _job(engine, settings, "crawl", all_sources=True, on_progress=on_progress)
         finally:
             engine.dispose()
     if not crawl.totals()["documents_new"]:
@@ -124,14 +129,22 @@ def run_demo(
     engine = open_store(settings)
     try:
         step("coding stances")
-        coding = code_store(engine, load_codebook(settings.codebook), coder=settings.coder)
+        coding: CodingReport = _job(engine, settings, "code")
         as_of = datetime.combine(sample_as_of(), day_time(), tzinfo=UTC)
         now = max(datetime.now(UTC), as_of)
         briefings = []
         for week in briefing_weeks(as_of):
             step(f"analysing coalitions and rendering the briefing for {week}")
-            briefings.append(render_briefing(engine, week, out_dir=settings.reports_dir, settings=settings, now=now))
+            briefings.append(_job(engine, settings, "briefing", week=week, now=now))
     finally:
         engine.dispose()
     return DemoResult(out_dir, settings.database_url, registry, crawl, coding, briefings,
                       time.monotonic() - started)
+
+
+def _job(engine: Engine, settings: Settings, name: str, **options: Any) -> Any:
+    """Run one job on the demo's store and return what it made; DemoError if it made nothing."""
+    result = run_job(name, settings, trigger="demo", engine=engine, **options)
+    if result.output is None:
+        raise DemoError(f"the demo's {name} step {result.status}: {result.message}")
+    return result.output

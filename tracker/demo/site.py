@@ -1,32 +1,27 @@
-"""The bundled sample site that `tracker demo` crawls offline, served over real HTTP on the loopback interface.
+"""The bundled sample site that `tracker demo` crawls offline: its content, the pages rendered from it, its server.
 
-The site's content lives in `tracker/data/demo_site/content.yaml` (restatements of public positions, with links to
-the real sources); HTML pages, feeds, listing pages, the ITU-style contribution table and the ICANN-style
-proceeding are rendered from it when the server starts, because feeds need the server's absolute URLs. The PDF
-documents are committed under `tracker/data/demo_site/static/` (rebuild them with
-`python -m tracker.demo_site build-pdfs` after editing the content). `sample_registry` writes the registry
-that points the real spiders at the served site.
+The content lives in `tracker/data/demo_site/content.yaml` (restatements of public positions, with links to the
+real sources); HTML pages, feeds, listing pages, the ITU-style contribution table and the ICANN-style proceeding
+are rendered from it when the server starts, because feeds need the server's absolute URLs. The PDF documents are
+committed under `tracker/data/demo_site/static/` (rebuild them with `python scripts/build_demo_pdfs.py` after
+editing the content). `tracker.demo.registry` writes the registry that points the real spiders at the served site.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from functools import cache
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import yaml
 
-DATA_DIR = Path(__file__).parent / "data" / "demo_site"
+from tracker.demo.server import Resource, SiteServer
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "demo_site"
 CONTENT_FILE = DATA_DIR / "content.yaml"
 STATIC_DIR = DATA_DIR / "static"
 TEMPLATES_DIR = DATA_DIR / "templates"
@@ -181,18 +176,7 @@ def sample_documents() -> list[SampleDocument]:
 # Rendering -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Resource:
-    body: bytes
-    content_type: str
-    last_modified: datetime | None = None
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body).hexdigest()[:20] + '"'
-
-
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     # Autoescape everything (HTML and XML alike): the content is ours, but keep the habit for crawled-looking text.
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=jinja2.StrictUndefined,
@@ -200,7 +184,7 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def _pages_of(publisher_id: str, docs: list[SampleDocument]) -> list[SampleDocument]:
+def pages_of(publisher_id: str, docs: list[SampleDocument]) -> list[SampleDocument]:
     """A publisher's own channel pages, newest first (as sites list them)."""
     own = [d for d in docs if d.publisher == publisher_id and d.author == publisher_id
            and not d.path.startswith((CONTRIBUTIONS_PATH, PROCEEDINGS_PATH))]
@@ -215,7 +199,7 @@ def _paginate(items: list[Any], per_page: int) -> list[list[Any]]:
     return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
 
 
-def _channel_path(publisher: dict[str, Any], pages: list[SampleDocument]) -> str:
+def channel_path(publisher: dict[str, Any], pages: list[SampleDocument]) -> str:
     base = f"/{publisher['id']}/{publisher['section']}/"
     return {
         "rss": base + "feed.xml",
@@ -233,7 +217,7 @@ class _SiteBuilder:
         self.base_url = base_url.rstrip("/")
         self.content = load_content()
         self.docs = sample_documents()
-        self.env = _environment()
+        self.env = environment()
         self.files: dict[str, Resource] = {}
 
     def render(self, template: str, **context: Any) -> bytes:
@@ -258,7 +242,7 @@ class _SiteBuilder:
         missing = [d.path for d in self.docs if d.path not in self.files]
         if missing:
             raise FileNotFoundError(f"sample PDFs missing under {STATIC_DIR}: {', '.join(missing)}; "
-                                    "run `python -m tracker.demo_site build-pdfs`")
+                                    "run `python scripts/build_demo_pdfs.py`")
         return self.files
 
     def _static(self) -> None:
@@ -274,9 +258,9 @@ class _SiteBuilder:
                            original_context=doc.original_context)
 
     def _publisher(self, raw: dict[str, Any]) -> dict[str, Any]:
-        pages = _pages_of(raw["id"], self.docs)
+        pages = pages_of(raw["id"], self.docs)
         channel = raw["channel"]
-        publisher = dict(raw, channel_path=_channel_path(raw, pages),
+        publisher = dict(raw, channel_path=channel_path(raw, pages),
                          channel_label={"rss": "RSS feed", "atom": "Atom feed", "listing": "listing",
                                         "sitemap": "sitemap", "document": "document"}[channel])
         banner = {"publisher": publisher, "original_url": raw["actor"]["homepage"], "original_context": None}
@@ -352,204 +336,20 @@ def build_sample_site(base_url: str) -> dict[str, Resource]:
 # Serving ---------------------------------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _SiteHTTPServer
-    protocol_version = "HTTP/1.1"
+class SampleSiteServer(SiteServer):
+    """The sample site, rendered for this server's address, served once started (`with serve_sample_site() as s:`)."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self._respond(with_body=True)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._respond(with_body=False)
-
-    def _respond(self, with_body: bool) -> None:
-        path = self.path.split("?", 1)[0].split("#", 1)[0]
-        resource = self.server.files.get(path) or self.server.files.get(path + "/")
-        if resource is None:
-            body = b"<!DOCTYPE html><title>Not found</title><p>Not found on the igtracker sample site.</p>"
-            self._send(HTTPStatus.NOT_FOUND, body if with_body else b"", HTML_TYPE, len(body))
-            return
-        headers = {"ETag": resource.etag}
-        if resource.last_modified is not None:
-            headers["Last-Modified"] = format_datetime(resource.last_modified, usegmt=True)
-        if self._not_modified(resource):
-            self._send(HTTPStatus.NOT_MODIFIED, b"", None, None, headers)
-            return
-        self._send(HTTPStatus.OK, resource.body if with_body else b"", resource.content_type, len(resource.body),
-                   headers)
-
-    def _not_modified(self, resource: Resource) -> bool:
-        tags = self.headers.get("If-None-Match")
-        if tags is not None:
-            return resource.etag in [t.strip() for t in tags.split(",")] or tags.strip() == "*"
-        since = self.headers.get("If-Modified-Since")
-        if since and resource.last_modified is not None:
-            try:
-                return resource.last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-            except (TypeError, ValueError):
-                return False
-        return False
-
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str | None, length: int | None,
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        if content_type:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length or 0) if status != HTTPStatus.NOT_MODIFIED else "0")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Quiet: the demo prints its own progress; requests are the crawler's business."""
-
-
-class _SiteHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    files: dict[str, Resource]
-
-
-class SampleSiteServer:
-    """The sample site served from a background thread; a context manager that stops the server on exit."""
+    not_found = Resource(b"<!DOCTYPE html><title>Not found</title><p>Not found on the igtracker sample site.</p>",
+                         HTML_TYPE)
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _SiteHTTPServer((host, port), _Handler)
-        bound_host, bound_port = self._httpd.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
-        self.host = str(bound_host)
-        self.port = int(bound_port)
-        self.base_url = f"http://{shown}:{self.port}"
+        super().__init__(host, port)
         self.files = build_sample_site(self.base_url)
-        self._httpd.files = self.files
-        self._thread: threading.Thread | None = None
 
-    def url(self, path: str = "/") -> str:
-        return self.base_url + ("" if path.startswith("/") else "/") + path
-
-    def start(self) -> SampleSiteServer:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="sample-site", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> SampleSiteServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def resource(self, path: str) -> Resource | None:
+        return self.files.get(path) or self.files.get(path + "/")
 
 
 def serve_sample_site(host: str = "127.0.0.1", port: int = 0) -> SampleSiteServer:
     """The sample site on host:port (port 0: any free port), serving once entered: `with serve_sample_site() as s:`."""
     return SampleSiteServer(host, port)
-
-
-# Registry --------------------------------------------------------------------------------------------------------
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _toml_table(section: str, entry: dict[str, Any]) -> str:
-    lines = [f"[[{section}]]"]
-    lines += [f"{key} = {_toml_value(value)}" for key, value in entry.items() if value not in (None, [], {})]
-    return "\n".join(lines)
-
-
-def _actor_entry(actor_id: str, actor: dict[str, Any]) -> dict[str, Any]:
-    return {"id": actor_id, "name": actor["name"], "kind": actor["kind"], "country": actor.get("country"),
-            "aliases": actor.get("aliases", []), "blocs": actor.get("blocs", []), "homepage": actor.get("homepage")}
-
-
-def _sources(base_url: str, publisher: dict[str, Any], pages: list[SampleDocument]) -> list[dict[str, Any]]:
-    common = {"actor": publisher["id"], "allowed_domains": ["127.0.0.1"], "frequency_hours": 24}
-    channel, pid = publisher["channel"], publisher["id"]
-    url = base_url + _channel_path(publisher, pages)
-    if channel in FEED_TYPES:
-        return [{"id": f"{pid}-{publisher['section']}", "kind": "feed", "url": url, **common}]
-    if channel == "sitemap":
-        return [{"id": f"{pid}-sitemap", "kind": "sitemap", "url": url, **common}]
-    if channel == "listing":
-        options = {"item_links": LISTING_ITEM_LINKS, "next_page": NEXT_PAGE_LINK}
-        return [{"id": f"{pid}-{publisher['section']}", "kind": "listing", "url": url, **common, "options": options}]
-    return [{"id": f"{pid}-{d.path.rsplit('/', 1)[-1].rsplit('.', 1)[0]}", "kind": "document",
-             "url": base_url + d.path, **common} for d in pages]
-
-
-def sample_registry(base_url: str) -> str:
-    """TOML text of a registry of the sample publishers, with sources pointing at the site served at base_url.
-
-    Besides each publisher's feed, listing, sitemap or documents, the ITU's contribution table and ICANN's
-    proceeding are registered with the specialised source kinds, so their documents go to their submitters.
-    """
-    base_url = base_url.rstrip("/")
-    content = load_content()
-    docs = sample_documents()
-    parts = ["# Registry of the igtracker demo's sample site (generated by tracker.demo_site.sample_registry)."]
-    parts += [_toml_table("blocs", bloc) for bloc in content["blocs"]]
-    actors = [_actor_entry(p["id"], p["actor"]) for p in content["publishers"]]
-    actors += [_actor_entry(a["id"], a) for a in content["actors"]]
-    parts += [_toml_table("actors", actor) for actor in actors]
-    for publisher in content["publishers"]:
-        for source in _sources(base_url, publisher, _pages_of(publisher["id"], docs)):
-            parts.append(_toml_table("sources", source))
-    proceeding = content["icann_proceeding"]
-    parts.append(_toml_table("sources", {
-        "id": "itu-wcit-contributions", "actor": "itu", "kind": "itu_contributions",
-        "url": base_url + CONTRIBUTIONS_PATH, "allowed_domains": ["127.0.0.1"], "frequency_hours": 24,
-        "options": {"table": "table.contributions", "formats": ["pdf"], "next_page": NEXT_PAGE_LINK},
-    }))
-    parts.append(_toml_table("sources", {
-        "id": "icann-public-comment", "actor": "icann", "kind": "icann_proceeding",
-        "url": f"{base_url}{PROCEEDINGS_PATH}{proceeding['slug']}/", "allowed_domains": ["127.0.0.1"],
-        "frequency_hours": 24, "options": {"item": ".submission", "organisation": ".organization::text"},
-    }))
-    return "\n\n".join(parts) + "\n"
-
-
-# Maintenance -----------------------------------------------------------------------------------------------------
-
-
-def build_pdfs(out_dir: Path = STATIC_DIR) -> list[Path]:
-    """Render the PDF documents of the content file with WeasyPrint into out_dir (committed package data)."""
-    from weasyprint import HTML  # imported here: slow to import and only needed by maintainers
-
-    template = _environment().get_template("pdf.html.j2")
-    written = []
-    for doc in sample_documents():
-        if doc.format != "pdf":
-            continue
-        target = out_dir / doc.path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        HTML(string=template.render(page=doc)).write_pdf(target)
-        written.append(target)
-    return written
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["build-pdfs"]:
-        for written_path in build_pdfs():
-            print(written_path, written_path.stat().st_size, "bytes")
-    else:
-        print("usage: python -m tracker.demo_site build-pdfs", file=sys.stderr)
-        sys.exit(2)
