@@ -21,7 +21,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,6 @@ from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tracker.config import Settings
 from tracker.db import is_sqlite, session_scope, write_retrying
 from tracker.errors import TrackerError
 from tracker.models import Lock, utcnow
@@ -139,19 +138,6 @@ def acquire(engine: Engine, name: str) -> StoreLock:
         held.release()
         raise
     return StoreLock(engine, name, token, held)
-
-
-@contextlib.contextmanager
-def holding(settings: Settings, name: str) -> Iterator[StoreLock]:
-    """`with holding(settings, "crawl"):` for commands that keep no engine; raises LockHeld like acquire()."""
-    from tracker.store import open_store  # the locks table must exist: a first command may meet an empty store
-
-    engine = open_store(settings)
-    try:
-        with acquire(engine, name) as lock:
-            yield lock
-    finally:
-        engine.dispose()
 
 
 def current_holder(engine: Engine, name: str) -> LockHolder | None:
