@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+import tracker.stance_changes  # noqa: F401  (its session listeners keep `positions` in step with stance writes)
 from tracker.errors import ConfigError, TrackerError
 
 log = logging.getLogger(__name__)
