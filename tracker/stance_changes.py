@@ -6,7 +6,7 @@ callers, keeps `positions` in step whatever writes the stances: objects added, c
 each flush, bulk ORM statements (`session.execute(delete(Stance)...)`) before they run, and the noted cells are
 pooled again (`tracker.analysis.positions.update_positions`) just before the session commits, in its transaction.
 A reader in the same session settles first (`settle`). Plain SQL on a connection bypasses this: run
-`tracker db positions` (a full re-pool) after such a change.
+`tracker schedule run positions` (every position pooled again) after such a change.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    if getattr(state.statement, "table", None) is not Stance.__table__:
+    mapper = state.bind_mapper  # an ORM statement (insert(Stance)); a Core one names the table
+    target = mapper.class_ if mapper is not None else getattr(state.statement, "table", None)
+    if target is not Stance and target is not Stance.__table__:
         return
     if state.is_insert:
         params: Any = state.parameters or []

@@ -131,6 +131,11 @@ def refresh_positions(session: Session, as_of: datetime | None = None, *, coder:
     return len(rows)
 
 
+def oldest_position(session: Session) -> datetime | None:
+    """The date of the least recently pooled position (None: none kept)."""
+    return session.scalar(select(Position.as_of).order_by(Position.as_of).limit(1))
+
+
 # Reading ---------------------------------------------------------------------------------------------------------
 
 
