@@ -412,19 +412,20 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
         query = (
             select(
                 Stance.id, Stance.evidence, Stance.note, Stance.position,
-                Stance.url, Document.url, Document.title, Stance.stated_at, Stance.created_at, Stance.coder_kind,
+                Stance.url, Document.url, Document.title, func.coalesce(Stance.stated_at, Stance.created_at),
+                Stance.coder_kind,
             )
             .outerjoin(Document, Document.id == Stance.document_id)
             .where(Stance.id.in_(chunk))
         )
-        for sid, evidence, note, position, url, doc_url, title, stated, created, kind in (
+        for sid, evidence, note, position, url, doc_url, title, stated, kind in (
             session.connection().execute(query).fetchall()
         ):
             quote = (evidence or note or "").strip()
             if not quote:
                 continue
             rows[sid] = Evidence(
-                stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated or created,
+                stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated,
                 coder_kind=kind, weight=round(wanted[sid], 4), document_title=title,
             )
     return rows
