@@ -138,6 +138,8 @@ def build(url: str, actors: int, issues: int, stances: int, seed: int = 7) -> No
             for table in ("actors", "blocs", "sources", "documents"):
                 session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM {table}))"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))  # the planner's statistics, as autovacuum (PostgreSQL) would gather them
     engine.dispose()
 
 

@@ -298,6 +298,7 @@ class Stance(Base):
         CheckConstraint("coder_kind IN " + repr(CODER_KINDS), name="coder_kind"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
         Index("ix_stances_actor_issue", "actor_id", "issue_id"),
+        Index("ix_stances_issue_stated", "issue_id", "stated_at"),  # one issue's history over a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

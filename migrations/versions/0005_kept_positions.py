@@ -12,7 +12,8 @@ matrix counts: the configured coder's machine stances and analysts' codings (000
 
 `v_stance_history` marks the stance a current position rests on by the table's `stance_id` (indexed), not by a
 join on the view. Indexes on `stances.created_at` and `stances.superseded_at` serve the reader that moves a kept
-position to another date (the stances said or superseded in between).
+position to another date (the stances said or superseded in between); one on (issue_id, stated_at) an issue's
+history over a period.
 
 The table is filled here by the application's rule as it stands when the migration runs (positions are derived
 data, pooled again daily), for the configured coder (`TRACKER_CODER`, default "ensemble"). Downgrade restores 0003's
@@ -109,6 +110,7 @@ def _create_positions() -> None:
     op.create_index(op.f("ix_positions_stance_id"), "positions", ["stance_id"])
     op.create_index(op.f("ix_stances_created_at"), "stances", ["created_at"])
     op.create_index(op.f("ix_stances_superseded_at"), "stances", ["superseded_at"])
+    op.create_index("ix_stances_issue_stated", "stances", ["issue_id", "stated_at"])
 
 
 def _fill_positions() -> None:
@@ -133,6 +135,7 @@ def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS v_current_stances")
     op.execute(_v0003.current_stances_sql(op.get_bind().dialect.name))
     op.execute(_v0002._STANCE_HISTORY)
+    op.drop_index("ix_stances_issue_stated", table_name="stances")
     op.drop_index(op.f("ix_stances_superseded_at"), table_name="stances")
     op.drop_index(op.f("ix_stances_created_at"), table_name="stances")
     op.drop_index(op.f("ix_positions_stance_id"), table_name="positions")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, DateTime, Float, case, cast, extract, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, DateTime, Float, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFoundError, TrackerError
@@ -352,8 +352,20 @@ def _age_in_days(session: Session, as_of: datetime) -> ColumnElement[float]:
 
 # Whether a stance has a quote to show (cheap test; blank-but-not-empty quotes are skipped when loaded).
 has_quote = case((or_(Stance.evidence != "", Stance.note != ""), 1), else_=0)
-KEYS_PER_QUERY = 400
+KEYS_PER_QUERY = 100  # ORed equalities per query (SQLite limits an expression's depth)
 STREAM_ROWS = 20_000
+
+
+def key_chunks(keys: Iterable[Key]) -> Iterator[list[Key]]:
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        yield ordered[start : start + KEYS_PER_QUERY]
+
+
+def cells_in(keys: list[Key]) -> ColumnElement[bool]:
+    """Stances in these actor x issue cells, as equalities ORed: both databases then search the (actor, issue) index
+    once per cell (SQLite scans the whole table for a row-value IN list)."""
+    return or_(*(and_(Stance.actor_id == actor, Stance.issue_id == issue) for actor, issue in keys))
 
 
 def counted_scope(coder: str | None) -> ColumnElement[bool]:
@@ -383,12 +395,7 @@ def pool_stances(session: Session, as_of: datetime, issue: str | None = None, co
     if issue is not None:
         query = query.where(Stance.issue_id == issue)
     pools: dict[Key, Pool] = {}
-    if keys is None:
-        queries = [query]
-    else:
-        wanted = sorted(set(keys))
-        queries = [query.where(tuple_(Stance.actor_id, Stance.issue_id).in_(wanted[i : i + KEYS_PER_QUERY]))
-                   for i in range(0, len(wanted), KEYS_PER_QUERY)]
+    queries = [query] if keys is None else [query.where(cells_in(chunk)) for chunk in key_chunks(keys)]
     streamed = {"stream_results": True, "yield_per": STREAM_ROWS}
     for part in queries:
         for sid, actor_id, issue_id, position, score, confidence, age, kind, review, quoted in (

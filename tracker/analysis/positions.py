@@ -19,16 +19,15 @@ coder re-keys the table (a full pass); a matrix asked for another coder pools fr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, inspect, or_, select, tuple_
+from sqlalchemy import Connection, and_, delete, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from tracker.analysis.matrix import (
-    KEYS_PER_QUERY,
     NEUTRAL,
     OPPOSE,
     SUPPORT,
@@ -36,6 +35,7 @@ from tracker.analysis.matrix import (
     Pool,
     counted_scope,
     has_quote,
+    key_chunks,
     pool_stances,
 )
 from tracker.models import Position, Stance
@@ -95,12 +95,6 @@ def _upsert(connection: Connection, rows: list[dict[str, Any]]) -> None:
         connection.execute(statement, rows[start : start + 1000])
 
 
-def _chunks(keys: Iterable[Key]) -> Iterator[list[Key]]:
-    ordered = sorted(set(keys))
-    for start in range(0, len(ordered), KEYS_PER_QUERY):
-        yield ordered[start : start + KEYS_PER_QUERY]
-
-
 def update_positions(session: Session, keys: Iterable[Key], coder: str | None = None) -> None:
     """Pool `keys` again from their stances as of now and keep the result (cells left without stances go)."""
     keys = set(keys)
@@ -114,8 +108,9 @@ def update_positions(session: Session, keys: Iterable[Key], coder: str | None = 
     pools = pool_stances(session, now, coder=coder, keys=keys)
     connection = session.connection()
     emptied = [k for k in keys if k not in pools or not pools[k].count]
-    for chunk in _chunks(emptied):
-        connection.execute(delete(positions).where(tuple_(positions.c.actor_id, positions.c.issue_id).in_(chunk)))
+    for chunk in key_chunks(emptied):
+        cells = or_(*(and_(positions.c.actor_id == a, positions.c.issue_id == i) for a, i in chunk))
+        connection.execute(delete(positions).where(cells))
     _upsert(connection, [_row(k, p, coder, now) for k, p in pools.items() if p.count])
 
 
