@@ -12,6 +12,7 @@ database. On each it prints, measured inside the process (no CLI start-up) as th
 - with ``--plans``, the query plans (EXPLAIN) of the history queries.
 
     python benchmarks/queries.py [--stances 1000000] [--sqlite PATH] [--postgres-url URL] [--coding 1000] [--plans]
+                                 [--parts analysis,queries,coding] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -207,11 +208,13 @@ def time_coding(engine: Engine, count: int) -> None:
 
 def run(label: str, engine: Engine, args: argparse.Namespace) -> None:
     print(f"{label}:")
-    time_analysis(engine)
-    time_queries(engine)
+    if "analysis" in args.parts:
+        time_analysis(engine)
+    if "queries" in args.parts:
+        time_queries(engine)
     if args.plans:
         explain(engine)
-    if args.coding:
+    if args.coding and "coding" in args.parts:
         time_coding(engine, args.coding)
     engine.dispose()
 
@@ -225,6 +228,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", help="a PostgreSQL database to hold the store (schema bench_<stances>)")
     parser.add_argument("--coding", type=int, default=1000, help="documents to code (0: skip)")
     parser.add_argument("--plans", action="store_true", help="print the history queries' plans")
+    parser.add_argument("--parts", default="analysis,queries,coding", help="what to time (comma-separated)")
     args = parser.parse_args()
     if not args.no_sqlite:
         args.sqlite.parent.mkdir(parents=True, exist_ok=True)

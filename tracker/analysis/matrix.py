@@ -9,7 +9,10 @@ Aggregation rules, in order:
    confidence times an exponential recency decay (half-life ``HALF_LIFE_DAYS``), doubled once an analyst confirmed
    it. Neutral stances are not positions: they are kept as evidence of engagement but never push a cell either way.
    The weighted balance of support against opposition gives the cell's score; a balance too close to zero is
-   "mixed".
+   "mixed". Machine stances count from one coder (the configured one by default); analysts' always.
+
+This module holds the rule, once (``Pool``); ``positions`` keeps its results in the `positions` table, which the
+matrix, `v_current_stances` and the named queries read instead of pooling every stance again.
 """
 
 from __future__ import annotations
