@@ -218,7 +218,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="an existing empty database (default: a temporary SQLite file)")
     parser.add_argument("--keep", type=Path, help="keep the store and the rendered briefing in this folder")
     parser.add_argument("--reuse", action="store_true",
-                        help="use the store at --database-url as it is when it holds --stances stances")
+                        help="use the store at --database-url as it is when it holds stances")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build_only:
@@ -228,8 +228,9 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
     started = time.perf_counter()
-    if args.reuse and stance_count(url) == args.stances:
-        print(f"store: reused, {args.stances:,} stances")
+    existing = stance_count(url) if args.reuse else -1
+    if existing > 0:  # never build into a filled store
+        print(f"store: reused, {existing:,} stances")
     else:
         subprocess.run([sys.executable, __file__, "--build-only", "--database-url", url, "--actors",
                         str(args.actors), "--issues", str(args.issues), "--stances", str(args.stances)], check=True)
