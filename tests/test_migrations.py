@@ -10,7 +10,7 @@ from contextlib import closing
 from types import ModuleType
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from tracker import migrate
 from tracker.analysis import matrix
@@ -42,12 +42,16 @@ def _migration_0003() -> ModuleType:
     return importlib.import_module("tracker.migrations.versions.0003_current_stances_as_matrix")
 
 
-def test_current_stances_rule_follows_the_stance_matrix() -> None:
-    """The view's constants are frozen in migration 0003: changing the analysis's rule calls for a new migration."""
-    m = _migration_0003()
-    assert (m.HALF_LIFE_DAYS, m.CONFIRMED_WEIGHT, m.MIXED_THRESHOLD) == (
-        matrix.HALF_LIFE_DAYS, matrix.CONFIRMED_WEIGHT, matrix.MIXED_THRESHOLD
-    )
+def test_the_pooling_rule_lives_once(engine: Engine) -> None:
+    """Since 0005 v_current_stances reads the kept positions: no copy of the rule (decay, threshold) in SQL."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'v_current_stances'")).scalar()
+        else:
+            sql = conn.execute(text("SELECT pg_get_viewdef('v_current_stances'::regclass)")).scalar()
+    assert "positions" in sql.lower()
+    for piece in ("power", "julianday", str(matrix.HALF_LIFE_DAYS), str(matrix.MIXED_THRESHOLD), "0.5"):
+        assert piece not in sql.lower(), piece
 
 
 def test_sqlite_decay_needs_no_math_functions_and_matches_python() -> None:

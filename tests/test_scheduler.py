@@ -241,7 +241,8 @@ def test_jobs_and_next_run_times_survive_a_restart(
     wait_for(lambda: all(j.next_run_time.timestamp() - time.time() > 3000 for j in first.jobs()), 5,
              "the jobs to be rescheduled after their first run")
     before = {j.id: j.next_run_time for j in first.jobs()}
-    assert set(before) == {"crawl", "code", "briefing"}
+    assert set(before) == {"crawl", "code", "positions", "briefing"}
+    assert (before["positions"].hour, before["positions"].minute) == (2, 30)  # daily: the kept positions
     assert before["briefing"].weekday() == 0 and (before["briefing"].hour, before["briefing"].minute) == (6, 0)
     first.shutdown()
     runs_before = len(job_runs(engine))
@@ -342,7 +343,7 @@ def test_killed_crawler_leaves_the_store_consistent_and_the_next_run_completes_i
 
 
 def test_unknown_jobs_are_named_with_the_valid_ones(engine: Engine, database_url: str, tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="unknown job 'dance'; jobs: crawl, code, analyse, briefing"):
+    with pytest.raises(NotFoundError, match="unknown job 'dance'; jobs: crawl, code, positions, analyse, briefing"):
         run_job("dance", scheduler_settings(database_url, tmp_path), engine=engine)
 
 

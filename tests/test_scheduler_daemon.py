@@ -170,7 +170,7 @@ def test_tracker_run_once_for_cron_then_status(
     first = tracker(env, "run")
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["crawl", "code", "analyse", "briefing"]
+    assert [line.split(":")[0] for line in lines] == ["crawl", "code", "positions", "analyse", "briefing"]
     assert all(line.split(": ")[1] == "ok" for line in lines)
     week = last_complete_week()
     assert (tmp_path / "briefings" / week / "briefing.pdf").exists()
@@ -188,7 +188,7 @@ def test_tracker_run_once_for_cron_then_status(
     assert status["failing_sources"] == [] and status["suspicious_sources"] == []
     assert status["documents"] == 3 and status["database_bytes"] > 0
     assert {j["job"]: j["status"] for j in status["jobs"]} == {
-        "crawl": "ok", "code": "ok", "analyse": "ok", "briefing": "ok"}
+        "crawl": "ok", "code": "ok", "positions": "ok", "analyse": "ok", "briefing": "ok"}
     assert status["next_briefing_scheduled"] is False and status["scheduler"] is None
     text = tracker(env, "status").stdout
     assert "france-statement" in text and "briefing    next" in text and f"last {week}" in text

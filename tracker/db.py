@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+import tracker.stance_changes  # noqa: F401  (its session listeners keep `positions` in step with stance writes)
 from tracker.errors import ConfigError, TrackerError
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,14 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    """No JIT: the tracker's statements read few rows, and compiling a plan the planner guesses costly (a cell's
+    stances, a page of quotes) takes a second or two, far more than running it."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    dbapi_connection.commit()
+
+
 def _begin_sqlite(conn: Connection) -> None:
     """A writer's transaction starts with the write lock. Others keep the driver's way: reads outside a
     transaction, BEGIN before the first write, so a reading session never holds a snapshot a write then conflicts
@@ -118,7 +127,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _configure_postgresql)
+    return engine
 
 
 def busy_timeout(engine: Engine) -> float:

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psutil
@@ -38,12 +38,13 @@ from tracker.models import Briefing, JobRun
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("crawl", "code", "analyse", "briefing")
+JOB_NAMES = ("crawl", "code", "positions", "analyse", "briefing")
 SCHEDULE_TABLE = "apscheduler_jobs"  # where the scheduler keeps its jobs and their next run times (APScheduler's)
 CRAWLER_STOP_SECONDS = 15.0  # after SIGTERM the crawler closes its spiders; then it is killed
 BUSY_ATTEMPTS = 3
 IDEMPOTENT_JOBS = ("code", "analyse", "briefing")  # safe to run again from the start (a crawl is not retried)
 BUSY_PAUSE_SECONDS = 2.0
+POSITIONS_MAX_AGE = timedelta(hours=20)  # the positions job pools again when the oldest kept position is older
 
 
 class JobNotDone(TrackerError):
@@ -390,6 +391,31 @@ def code_body(ctx: JobContext) -> JobOutcome:
     return JobOutcome("ok", message, details, report)
 
 
+def positions_body(ctx: JobContext) -> JobOutcome:
+    """Pool every kept position again as of now (confidence fades with time; see analysis.positions): daily in
+    the scheduler; in `tracker run` (only_if_stale) when the oldest position is older than POSITIONS_MAX_AGE.
+
+    Holds the "code" lock, so that a coding run's fresher positions are never overwritten by an older pass.
+    """
+    from tracker.analysis.positions import oldest_position, refresh_positions
+
+    try:
+        lock = locks.acquire(ctx.engine, "code")
+    except locks.LockHeld as exc:
+        return JobOutcome("skipped", str(exc))
+    with lock, session_scope(ctx.engine, write=True) as session:
+        oldest = oldest_position(session)
+        now = datetime.now(UTC)
+        if ctx.options.get("only_if_stale") and oldest is not None and now - oldest < POSITIONS_MAX_AGE:
+            return JobOutcome("ok", f"positions are fresh (oldest as of {oldest:%Y-%m-%d %H:%M} UTC)",
+                              {"refreshed": False})
+        started = time.monotonic()
+        kept = refresh_positions(session, now, coder=ctx.settings.coder)
+    details = {"refreshed": True, "positions": kept, "as_of": now.isoformat(),
+               "seconds": round(time.monotonic() - started, 3)}
+    return JobOutcome("ok", f"{kept} positions pooled as of {now:%Y-%m-%d %H:%M} UTC", details)
+
+
 def analyse_body(ctx: JobContext) -> JobOutcome:
     """Analyse coalitions as of now and store the snapshot (what `tracker query` and the briefing read)."""
     from tracker.analysis import analyse, save_snapshot
@@ -433,6 +459,7 @@ def _render_briefing(ctx: JobContext) -> JobOutcome:
 BODIES: dict[str, JobBody] = {
     "crawl": crawl_body,
     "code": code_body,
+    "positions": positions_body,
     "analyse": analyse_body,
     "briefing": briefing_body,
 }
@@ -460,6 +487,7 @@ def run_once(
         for name, options in (
             ("crawl", {"all_sources": all_sources}),
             ("code", {}),
+            ("positions", {"only_if_stale": True}),
             ("analyse", {}),
             ("briefing", {"only_if_missing": not force_briefing}),
         ):

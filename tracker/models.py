@@ -298,6 +298,7 @@ class Stance(Base):
         CheckConstraint("coder_kind IN " + repr(CODER_KINDS), name="coder_kind"),
         CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
         Index("ix_stances_actor_issue", "actor_id", "issue_id"),
+        Index("ix_stances_issue_stated", "issue_id", "stated_at"),  # one issue's history over a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -322,13 +323,45 @@ class Stance(Base):
     review_status: Mapped[str] = mapped_column(String(10), default="pending")
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
     reviewed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    superseded_at: Mapped[datetime | None] = mapped_column(comment="set when a newer analyst coding replaces it")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(
+        index=True, comment="set when a newer analyst coding replaces it"
+    )
 
     actor: Mapped[Actor] = relationship(foreign_keys=[actor_id])
     reporter: Mapped[Actor | None] = relationship(foreign_keys=[reporter_id])
     issue: Mapped[Issue] = relationship()
     document: Mapped[Document | None] = relationship()
+
+
+class Position(Base):
+    """An actor's current position on an issue, kept by `tracker.analysis.positions` (not recomputed on reading).
+
+    One row per actor and issue with a counted stance: the stance matrix's cell as of `as_of`, pooled from the
+    configured coder's machine stances (`coder`) and analysts' codings, with the totals that let a reader move it
+    to another date. `v_current_stances` reads it.
+    """
+
+    __tablename__ = "positions"
+
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True)
+    coder: Mapped[str] = mapped_column(String(100), comment="the machine coder whose stances count (and analysts')")
+    as_of: Mapped[datetime] = mapped_column(comment="the date the position was pooled as of")
+    position: Mapped[str] = mapped_column(String(10), comment="support|oppose|mixed|neutral")
+    score: Mapped[float] = mapped_column(Float, comment="-1 (oppose) .. +1 (support)")
+    confidence: Mapped[float] = mapped_column(Float)
+    basis: Mapped[str] = mapped_column(String(10), comment="analyst|machine")
+    stances: Mapped[int] = mapped_column(comment="stances counted")
+    support_count: Mapped[int]
+    oppose_count: Mapped[int]
+    neutral_count: Mapped[int]
+    score_sum: Mapped[float] = mapped_column(Float, comment="sum of the counted stances' scores")
+    support_weight: Mapped[float] = mapped_column(Float, comment="pooled machine weight as of as_of")
+    oppose_weight: Mapped[float] = mapped_column(Float)
+    neutral_weight: Mapped[float] = mapped_column(Float)
+    stance_id: Mapped[int | None] = mapped_column(index=True, comment="the stance quoted first (none unquoted)")
+    pool: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="the pool's state: evidence, analyst")
 
 
 class StanceAudit(Base):

@@ -43,7 +43,8 @@ from tracker.store import open_store
 log = logging.getLogger(__name__)
 
 JOBS_TABLE = SCHEDULE_TABLE
-SCHEDULED_JOBS = ("crawl", "code", "briefing")
+SCHEDULED_JOBS = ("crawl", "code", "positions", "briefing")
+POSITIONS_CRON = "30 2 * * *"  # daily, UTC: the kept positions pooled again as of the day (analysis.positions)
 STANDBY_POLL_SECONDS = 2.0
 LOCK_CHECK_SECONDS = 30.0  # how often a running scheduler makes sure the store's scheduler lock is still its own
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
@@ -86,6 +87,8 @@ def job_trigger(name: str, settings: Settings) -> BaseTrigger:
         return IntervalTrigger(seconds=settings.code_interval, timezone=UTC)
     if name == "briefing":
         return cron_trigger(settings.briefing_cron)
+    if name == "positions":
+        return cron_trigger(POSITIONS_CRON)
     raise KeyError(name)
 
 
@@ -216,7 +219,7 @@ class TrackerScheduler:
             if existing is not None and str(existing.trigger) == str(trigger):
                 self.scheduler.modify_job(name, **options)  # settings may have changed; the next run time stays
                 continue
-            first = {"next_run_time": now + FIRST_RUN_DELAY} if existing is None and name != "briefing" else {}
+            first = {"next_run_time": now + FIRST_RUN_DELAY} if existing is None and name in ("crawl", "code") else {}
             self.scheduler.add_job(JOB_FUNCTION, trigger, args=[name], id=name, name=name, replace_existing=True,
                                    **options, **first)
             log.info("job scheduled", extra=fields(job=name, trigger=str(trigger)))
@@ -287,6 +290,8 @@ def describe_trigger(name: str, settings: Settings) -> str:
     """The trigger as an operator wrote it: 'every 900 s' or 'cron 0 6 * * mon (UTC)'."""
     if name == "briefing":
         return f"cron {settings.briefing_cron} (UTC)"
+    if name == "positions":
+        return f"cron {POSITIONS_CRON} (UTC)"
     seconds = settings.crawl_interval if name == "crawl" else settings.code_interval
     return f"every {seconds:g} s"
 
@@ -302,7 +307,7 @@ def list_jobs(settings: Settings, now: datetime | None = None) -> list[Scheduled
     result = []
     for name in SCHEDULED_JOBS:
         trigger = job_trigger(name, settings)
-        upcoming = now + FIRST_RUN_DELAY if name != "briefing" else trigger.get_next_fire_time(None, now)
+        upcoming = now + FIRST_RUN_DELAY if name in ("crawl", "code") else trigger.get_next_fire_time(None, now)
         if name not in stored:
             result.append(ScheduledJob(name, describe_trigger(name, settings), upcoming, stored=False,
                                        note="not scheduled yet: starts with `tracker schedule start`"))

@@ -9,7 +9,10 @@ Aggregation rules, in order:
    confidence times an exponential recency decay (half-life ``HALF_LIFE_DAYS``), doubled once an analyst confirmed
    it. Neutral stances are not positions: they are kept as evidence of engagement but never push a cell either way.
    The weighted balance of support against opposition gives the cell's score; a balance too close to zero is
-   "mixed".
+   "mixed". Machine stances count from one coder (the configured one by default); analysts' always.
+
+This module holds the rule, once (``Pool``); ``positions`` keeps its results in the `positions` table, which the
+matrix, `v_current_stances` and the named queries read instead of pooling every stance again.
 """
 
 from __future__ import annotations
@@ -17,14 +20,13 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, DateTime, Float, case, cast, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, DateTime, Float, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.db import is_sqlite
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import Actor, Bloc, Document, Issue, Stance, bloc_memberships
 
@@ -90,7 +92,6 @@ class Cell:
     confidence: float
     basis: str  # "analyst" or "machine"
     stances: int
-    last_stated_at: datetime | None
     evidence: list[Evidence] = field(default_factory=list)
 
     @property
@@ -142,8 +143,11 @@ def recency_weight(age_days: float, half_life_days: float = HALF_LIFE_DAYS) -> f
 
 
 def stance_weight(confidence: float, age_days: float, review_status: str) -> float:
-    """A machine stance's weight in its cell (the rule; ``_pool_stances`` applies it inline for speed)."""
-    weight = confidence * recency_weight(age_days)
+    """A machine stance's weight in its cell: confidence x recency, doubled once confirmed.
+
+    Unclamped: a stance said after a pool's date (negative age) weighs what moving the pool there gives it.
+    """
+    weight = confidence * 0.5 ** (age_days / HALF_LIFE_DAYS)
     return weight * CONFIRMED_WEIGHT if review_status == "confirmed" else weight
 
 
@@ -195,30 +199,154 @@ def load_actors(session: Session) -> dict[int, ActorInfo]:
     }
 
 
+Key = tuple[int, str]  # (actor id, issue id)
+
+
+def _empty_per_position() -> dict[str, int]:
+    return {SUPPORT: 0, OPPOSE: 0, NEUTRAL: 0}
+
+
 @dataclass
-class _Pool:
-    """Totals for one actor x issue, filled from the database."""
+class Pool:
+    """The pooling rule for one actor x issue: totals as of a date, from which its cell is decided.
+
+    ``add`` folds a counted stance in (the rule's only weighting), ``cell`` decides the position. The totals are
+    kept in the `positions` table and moved to another date by ``moved`` (every weight decays alike) plus ``add``
+    or ``remove`` of the stances said in between; ``remove`` answers False when the totals cannot tell the result
+    (a quoted stance shown as evidence or an analyst coding leaves), and the cell is pooled again from its stances.
+    Only the ``EVIDENCE_PER_CELL`` heaviest quoted stances per position are kept, which is all a cell quotes.
+    """
 
     support: float = 0.0
     oppose: float = 0.0
     neutral: float = 0.0
-    count: int = 0
-    newest: float = math.inf  # age in days of the newest stance
+    counts: dict[str, int] = field(default_factory=_empty_per_position)  # every counted stance, per position
+    machine: dict[str, int] = field(default_factory=_empty_per_position)  # machine stances, per position
+    score_sum: float = 0.0
     analyst: tuple[float, int, str, float] | None = None  # (age in days, id, position, score)
-    quotable: dict[str, list[tuple[float, int]]] = field(  # per position: (weight, -stance id) of quoted stances
+    # Per position, a min-heap of the heaviest machine stances, those with a quote first: (quoted, weight, -id).
+    quotable: dict[str, list[tuple[int, float, int]]] = field(
         default_factory=lambda: {SUPPORT: [], OPPOSE: [], NEUTRAL: []}
     )
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, sid: int, position: str, score: float, confidence: float, age: float, kind: str, review: str,
+            quoted: bool) -> None:
+        """Fold in a counted stance said ``age`` days before the pool's date."""
+        self.counts[position] += 1
+        self.score_sum += score or 0.0
+        if kind == "analyst":
+            if self.analyst is None or (-age, sid) > (-self.analyst[0], self.analyst[1]):  # newest, then last coded
+                self.analyst = (age, sid, position, score)
+            return
+        weight = stance_weight(confidence, age, review)
+        self.machine[position] += 1
+        if position == SUPPORT:
+            self.support += weight
+        elif position == OPPOSE:
+            self.oppose += weight
+        else:
+            self.neutral += weight
+        heap = self.quotable[position]
+        if len(heap) < EVIDENCE_PER_CELL:
+            heapq.heappush(heap, (int(quoted), weight, -sid))
+        else:
+            heapq.heappushpop(heap, (int(quoted), weight, -sid))
+
+    def remove(self, sid: int, position: str, score: float, confidence: float, age: float, kind: str,
+               review: str, *, evidence: bool = True) -> bool:
+        """Fold out a stance counted in the pool; False when the pool can no longer tell its cell (an analyst's
+        coding left) or, with ``evidence``, its quotes (a quoted stance left: the next one is not kept)."""
+        if kind == "analyst":
+            return False
+        heap = self.quotable[position]
+        if any(s == -sid for _q, _w, s in heap):
+            if evidence:
+                return False
+            heap[:] = [entry for entry in heap if entry[2] != -sid]
+            heapq.heapify(heap)
+        self.counts[position] -= 1
+        self.machine[position] -= 1
+        self.score_sum -= score or 0.0
+        weight = stance_weight(confidence, age, review)
+        left = self.machine[position]  # none left: exactly nothing, not what subtraction leaves over
+        if position == SUPPORT:
+            self.support = self.support - weight if left else 0.0
+        elif position == OPPOSE:
+            self.oppose = self.oppose - weight if left else 0.0
+        else:
+            self.neutral = self.neutral - weight if left else 0.0
+        return True
+
+    def moved(self, days: float) -> Pool:
+        """The same stances ``days`` later (earlier when negative): weights decay, ages grow."""
+        factor = 0.5 ** (days / HALF_LIFE_DAYS)
+        analyst = None if self.analyst is None else (self.analyst[0] + days, *self.analyst[1:])
+        return Pool(
+            self.support * factor, self.oppose * factor, self.neutral * factor, dict(self.counts),
+            dict(self.machine), self.score_sum, analyst,  # type: ignore[arg-type]
+            {p: [(q, w * factor, s) for q, w, s in heap] for p, heap in self.quotable.items()},
+        )
+
+    def cell(self, actor_id: int, issue_id: str) -> Cell:
+        if self.analyst is not None:
+            _at, _sid, position, score = self.analyst
+            sign = {SUPPORT: 1.0, OPPOSE: -1.0}.get(position, 0.0)
+            return Cell(actor_id, issue_id, position, score if score else sign, 1.0, "analyst", self.count)
+        taken = self.support + self.oppose
+        if taken <= 0:
+            return Cell(actor_id, issue_id, NEUTRAL, 0.0, 0.0, "machine", self.count)
+        balance = (self.support - self.oppose) / taken
+        position = MIXED if abs(balance) < MIXED_THRESHOLD else (SUPPORT if balance > 0 else OPPOSE)
+        # Confidence grows with the weight of evidence (one confident, fresh statement ~ 0.5) and with its agreement.
+        confidence = (1.0 - math.exp(-taken / 1.3)) * abs(balance)
+        return Cell(actor_id, issue_id, position, balance, round(confidence, 4), "machine", self.count)
+
+    def evidence_ids(self, cell: Cell) -> list[tuple[int, float]]:
+        """The stances to quote: the analyst's, then the heaviest machine stances on the cell's side, quoted first
+        (the first is the one `v_current_stances` shows; unquoted ones are skipped when the quotes are loaded)."""
+        chosen: list[tuple[int, float]] = []
+        if self.analyst is not None:
+            chosen.append((self.analyst[1], 1.0))
+        if cell.taken:
+            candidates = self.quotable[cell.position]
+        else:
+            candidates = [*self.quotable[SUPPORT], *self.quotable[OPPOSE], *self.quotable[NEUTRAL]]
+        # Quoted first, then heaviest; among equal weights the older stance (lower id) wins.
+        for _quoted, weight, neg_sid in heapq.nlargest(EVIDENCE_PER_CELL, candidates):
+            chosen.append((-neg_sid, weight))
+        return chosen
+
+    def state(self) -> dict[str, object]:
+        """What the totals' columns do not hold (see ``from_state``)."""
+        return {"machine": self.machine, "analyst": list(self.analyst) if self.analyst else None,
+                "quotable": {p: [[q, w, -s] for q, w, s in sorted(heap, reverse=True)]
+                             for p, heap in self.quotable.items()}}
+
+    @classmethod
+    def from_state(cls, support: float, oppose: float, neutral: float, counts: dict[str, int], score_sum: float,
+                   state: dict) -> Pool:  # type: ignore[type-arg]
+        quotable = {p: [(int(q), float(w), -int(s)) for q, w, s in state["quotable"].get(p, [])]
+                    for p in (SUPPORT, OPPOSE, NEUTRAL)}
+        for heap in quotable.values():
+            heapq.heapify(heap)
+        analyst = state.get("analyst")
+        return cls(support, oppose, neutral, dict(counts), {p: int(n) for p, n in state["machine"].items()},
+                   score_sum, tuple(analyst) if analyst else None, quotable)  # type: ignore[arg-type]
 
 
 def _age_in_days(session: Session, as_of: datetime) -> ColumnElement[float]:
     """Days between a stance's date and ``as_of``, computed by the database.
 
-    Converting 200,000 timestamps into Python datetimes costs more than the rest of the analysis, so the age is
+    Converting a million timestamps into Python datetimes costs more than the pooling itself, so the age is
     computed in SQL (julianday on SQLite, epoch arithmetic on PostgreSQL).
     """
     when = func.coalesce(Stance.stated_at, Stance.created_at)
     naive = as_of.astimezone(UTC).replace(tzinfo=None)
-    if is_sqlite(session.get_bind()):
+    if session.connection().dialect.name == "sqlite":
         julian_as_of = as_of.timestamp() / 86400.0 + 2440587.5  # the Julian day number of the Unix epoch
         return literal(julian_as_of) - func.julianday(when)
     # extract() yields numeric on PostgreSQL: cast, or every row arrives as a slow Decimal.
@@ -227,13 +355,36 @@ def _age_in_days(session: Session, as_of: datetime) -> ColumnElement[float]:
 
 # Whether a stance has a quote to show (cheap test; blank-but-not-empty quotes are skipped when loaded).
 has_quote = case((or_(Stance.evidence != "", Stance.note != ""), 1), else_=0)
+KEYS_PER_QUERY = 100  # ORed equalities per query (SQLite limits an expression's depth)
+STREAM_ROWS = 20_000
 
 
-def _pool_stances(session: Session, as_of: datetime, issue: str | None,
-                  coder: str | None = None) -> dict[tuple[int, str], _Pool]:
-    """One pass over the counted stances: plain rows with ages from SQL, no ORM objects, no datetimes.
+def key_chunks(keys: Iterable[Key]) -> Iterator[list[Key]]:
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        yield ordered[start : start + KEYS_PER_QUERY]
 
-    (Aggregating in SQL was tried: SQLite's GROUP BY and window sorts over 200,000 rows were slower than this.)
+
+def cells_in(keys: list[Key]) -> ColumnElement[bool]:
+    """Stances in these actor x issue cells, as equalities ORed: both databases then search the (actor, issue) index
+    once per cell (SQLite scans the whole table for a row-value IN list)."""
+    return or_(*(and_(Stance.actor_id == actor, Stance.issue_id == issue) for actor, issue in keys))
+
+
+def counted_scope(coder: str | None) -> ColumnElement[bool]:
+    """The stances a coder's matrix counts at all: not rejected; its machine stances (or any coder's) and analysts'."""
+    scope = Stance.review_status != "rejected"
+    if coder is not None:  # one coder's machine stances (several coders may have coded the same documents)
+        scope = scope & or_(Stance.coder_kind == "analyst", Stance.coder == coder)
+    return scope
+
+
+def pool_stances(session: Session, as_of: datetime, issue: str | None = None, coder: str | None = None,
+                 keys: Iterable[Key] | None = None) -> dict[Key, Pool]:
+    """The rule applied to the stances counted as of a date: every cell, or only ``keys``.
+
+    One streamed pass over plain rows with ages from SQL (no ORM objects, no datetimes); memory stays flat since
+    a pool keeps only the few quotes a cell shows.
     """
     when = func.coalesce(Stance.stated_at, Stance.created_at)
     query = select(
@@ -241,98 +392,50 @@ def _pool_stances(session: Session, as_of: datetime, issue: str | None,
         _age_in_days(session, as_of).label("age"), Stance.coder_kind, Stance.review_status, has_quote.label("quoted"),
     ).where(
         when <= as_of,
-        Stance.review_status != "rejected",
+        counted_scope(coder),
         or_(Stance.coder_kind != "analyst", Stance.superseded_at.is_(None), Stance.superseded_at > as_of),
     )
     if issue is not None:
         query = query.where(Stance.issue_id == issue)
-    if coder is not None:  # one coder's machine stances (several coders may have coded the same documents)
-        query = query.where(or_(Stance.coder_kind == "analyst", Stance.coder == coder))
-    pools: dict[tuple[int, str], _Pool] = {}
-    inverse_half_life = 1.0 / HALF_LIFE_DAYS
-    for sid, actor_id, issue_id, position, score, confidence, age, kind, review, quoted in (
-        session.connection().execute(query).fetchall()
-    ):
-        age = max(float(age), 0.0)
-        pool = pools.get((actor_id, issue_id))
-        if pool is None:
-            pool = pools[(actor_id, issue_id)] = _Pool()
-        pool.count += 1
-        if age < pool.newest:
-            pool.newest = age
-        if kind == "analyst":
-            if pool.analyst is None or (-age, sid) > (-pool.analyst[0], pool.analyst[1]):  # newest, then last coded
-                pool.analyst = (age, sid, position, score)
-            continue
-        # stance_weight(), inlined: this loop runs once per stance.
-        weight = confidence * 0.5 ** (age * inverse_half_life)
-        if review == "confirmed":
-            weight *= CONFIRMED_WEIGHT
-        if position == SUPPORT:
-            pool.support += weight
-        elif position == OPPOSE:
-            pool.oppose += weight
-        else:
-            pool.neutral += weight
-        if quoted:
-            pool.quotable[position].append((weight, -sid))
+    pools: dict[Key, Pool] = {}
+    queries = [query] if keys is None else [query.where(cells_in(chunk)) for chunk in key_chunks(keys)]
+    streamed = {"stream_results": True, "yield_per": STREAM_ROWS}
+    for part in queries:
+        for sid, actor_id, issue_id, position, score, confidence, age, kind, review, quoted in (
+            session.connection().execute(part, execution_options=streamed)
+        ):
+            pool = pools.get((actor_id, issue_id))
+            if pool is None:
+                pool = pools[(actor_id, issue_id)] = Pool()
+            pool.add(sid, position, score, confidence, max(float(age), 0.0), kind, review, bool(quoted))
     return pools
-
-
-def _cell(actor_id: int, issue_id: str, pool: _Pool, as_of: datetime) -> Cell:
-    last = as_of - timedelta(days=pool.newest) if pool.newest != math.inf else None
-    if pool.analyst is not None:
-        _at, _sid, position, score = pool.analyst
-        sign = {SUPPORT: 1.0, OPPOSE: -1.0}.get(position, 0.0)
-        return Cell(actor_id, issue_id, position, score if score else sign, 1.0, "analyst", pool.count, last)
-    taken = pool.support + pool.oppose
-    if taken <= 0:
-        return Cell(actor_id, issue_id, NEUTRAL, 0.0, 0.0, "machine", pool.count, last)
-    balance = (pool.support - pool.oppose) / taken
-    position = MIXED if abs(balance) < MIXED_THRESHOLD else (SUPPORT if balance > 0 else OPPOSE)
-    # Confidence grows with the weight of evidence (one confident, fresh statement ~ 0.5) and with its agreement.
-    confidence = (1.0 - math.exp(-taken / 1.3)) * abs(balance)
-    return Cell(actor_id, issue_id, position, balance, round(confidence, 4), "machine", pool.count, last)
-
-
-def _evidence_ids(cell: Cell, pool: _Pool) -> list[tuple[int, float]]:
-    """The stances to quote for a cell: the analyst's, then the heaviest machine stances on the cell's side."""
-    chosen: list[tuple[int, float]] = []
-    if pool.analyst is not None:
-        chosen.append((pool.analyst[1], 1.0))
-    if cell.taken:
-        candidates = pool.quotable[cell.position]
-    else:
-        candidates = [*pool.quotable[SUPPORT], *pool.quotable[OPPOSE], *pool.quotable[NEUTRAL]]
-    # Heaviest first; among equal weights the older stance (lower id) wins.
-    for weight, neg_sid in heapq.nlargest(EVIDENCE_PER_CELL, candidates):
-        chosen.append((-neg_sid, weight))
-    return chosen
 
 
 def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evidence]:
     """The quotes of the chosen stances (stances without a quote are skipped)."""
     ids = sorted(wanted)
     rows: dict[int, Evidence] = {}
-    size = 900 if is_sqlite(session.get_bind()) else 5000  # SQLite builds before 3.32 allow 999 parameters
+    sqlite = session.connection().dialect.name == "sqlite"
+    size = 900 if sqlite else 5000  # SQLite builds before 3.32 allow 999 parameters
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
         query = (
             select(
                 Stance.id, Stance.evidence, Stance.note, Stance.position,
-                Stance.url, Document.url, Document.title, Stance.stated_at, Stance.created_at, Stance.coder_kind,
+                Stance.url, Document.url, Document.title, func.coalesce(Stance.stated_at, Stance.created_at),
+                Stance.coder_kind,
             )
             .outerjoin(Document, Document.id == Stance.document_id)
             .where(Stance.id.in_(chunk))
         )
-        for sid, evidence, note, position, url, doc_url, title, stated, created, kind in (
+        for sid, evidence, note, position, url, doc_url, title, stated, kind in (
             session.connection().execute(query).fetchall()
         ):
             quote = (evidence or note or "").strip()
             if not quote:
                 continue
             rows[sid] = Evidence(
-                stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated or created,
+                stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated,
                 coder_kind=kind, weight=round(wanted[sid], 4), document_title=title,
             )
     return rows
@@ -343,25 +446,31 @@ def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | 
     """Each actor's position on each issue as of a date (default: now), with the strongest evidence per cell.
 
     Machine stances count only from `coder` (default: the configured one, `TRACKER_CODER`), since other coders
-    may have coded the same documents for comparison; analysts' codings always count.
-    ``evidence=False`` skips loading the quotes (e.g. for last week's picture, which is only compared).
+    may have coded the same documents for comparison; analysts' codings always count. The cells come from the
+    kept positions (`tracker.analysis.positions`), moved to the date; for a coder whose positions are not kept,
+    from one pass over the stances. ``evidence=False`` skips loading the quotes (e.g. for last week's picture,
+    which is only compared).
     """
+    from tracker.analysis.positions import kept_pools
     from tracker.config import get_settings
 
     as_of = _as_of(as_of)
+    coder = coder or get_settings().coder
     issues = load_issues(session, issue)
     all_actors = load_actors(session)
-    pools = _pool_stances(session, as_of, issue, coder or get_settings().coder)
-    cells: dict[tuple[int, str], Cell] = {}
+    pools = kept_pools(session, as_of, issue, coder, evidence=evidence)
+    if pools is None:
+        pools = pool_stances(session, as_of, issue, coder)
+    cells: dict[Key, Cell] = {}
     wanted: dict[int, float] = {}
-    plan: dict[tuple[int, str], list[int]] = {}
+    plan: dict[Key, list[int]] = {}
     for key, pool in pools.items():
-        if key[1] not in issues or key[0] not in all_actors:
+        if key[1] not in issues or key[0] not in all_actors or not pool.count:
             continue
-        cell = cells[key] = _cell(key[0], key[1], pool, as_of)
+        cell = cells[key] = pool.cell(*key)
         if not evidence:
             continue
-        chosen = _evidence_ids(cell, pool)
+        chosen = pool.evidence_ids(cell)
         plan[key] = [sid for sid, _w in chosen]
         wanted.update(chosen)
     quotes = _load_evidence(session, wanted) if evidence else {}

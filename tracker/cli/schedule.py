@@ -8,7 +8,8 @@ import typer
 
 from tracker.cli.app import TrackerTyper, app, console, debug_enabled, print_job_result
 
-JOB_NAMES = ("crawl", "code", "analyse", "briefing")  # = tracker.jobs.JOB_NAMES, without importing the jobs
+# = tracker.jobs.JOB_NAMES, without importing the jobs
+JOB_NAMES = ("crawl", "code", "positions", "analyse", "briefing")
 
 schedule_app = TrackerTyper(help="The scheduler: crawl, code and brief unattended.", no_args_is_help=True)
 app.add_typer(schedule_app, name="schedule")

@@ -103,15 +103,17 @@ STANCE_MATRIX = NamedQuery(
     description="Each actor's current position on each issue, as the briefing decides it: the newest analyst coding, "
     "else the balance of the machine stances weighted by confidence and recency (support, oppose, mixed when "
     "they point both ways, neutral; rejected codings left out). Details per cell: the view v_current_stances.",
+    # The kept positions themselves (what v_current_stances reads), without the quoted stances it joins.
     sql=f"""SELECT
-    c.actor AS actor,
-    c.actor_name AS name,
-    c.actor_kind AS kind,
-    c.country AS country,
+    a.slug AS actor,
+    a.name AS name,
+    a.kind AS kind,
+    a.country AS country,
 {ISSUE_COLUMNS}    COUNT(*) AS issues
-FROM v_current_stances c
-GROUP BY c.actor, c.actor_name, c.actor_kind, c.country
-ORDER BY c.actor_kind, c.actor""",
+FROM positions c
+JOIN actors a ON a.id = c.actor_id
+GROUP BY a.slug, a.name, a.kind, a.country
+ORDER BY a.kind, a.slug""",
 )
 
 ISSUE_POSITIONS = NamedQuery(

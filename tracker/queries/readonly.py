@@ -306,6 +306,8 @@ def _postgres_connection(url: str, timeout: float) -> Iterator[Any]:
         with conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(1, int(timeout * 1000))}ms"])
+            # No JIT: compiling a plan the planner guesses costly takes 1-2 s, more than these queries run for.
+            cur.execute("SELECT set_config('jit', 'off', true)")
         yield conn
     finally:
         try:
