@@ -391,6 +391,7 @@ def code_body(ctx: JobContext) -> JobOutcome:
     return JobOutcome("ok", message, details, report)
 
 
+@holds_lock("code")
 def positions_body(ctx: JobContext) -> JobOutcome:
     """Pool every kept position again as of now (confidence fades with time; see analysis.positions): daily in
     the scheduler; in `tracker run` (only_if_stale) when the oldest position is older than POSITIONS_MAX_AGE.
@@ -399,11 +400,7 @@ def positions_body(ctx: JobContext) -> JobOutcome:
     """
     from tracker.analysis.positions import oldest_position, refresh_positions
 
-    try:
-        lock = locks.acquire(ctx.engine, "code")
-    except locks.LockHeld as exc:
-        return JobOutcome("skipped", str(exc))
-    with lock, session_scope(ctx.engine, write=True) as session:
+    with session_scope(ctx.engine, write=True) as session:
         oldest = oldest_position(session)
         now = datetime.now(UTC)
         if ctx.options.get("only_if_stale") and oldest is not None and now - oldest < POSITIONS_MAX_AGE:
