@@ -512,19 +512,24 @@ def sample_registry(base_url: str) -> str:
     parts += [_toml_table("actors", actor) for actor in actors]
     for publisher in content["publishers"]:
         for source in _sources(base_url, publisher, _pages_of(publisher["id"], docs)):
-            parts.append(_toml_table("sources", source))
+            parts.append(_toml_table("sources", _flag_sample(source)))
     proceeding = content["icann_proceeding"]
-    parts.append(_toml_table("sources", {
+    parts.append(_toml_table("sources", _flag_sample({
         "id": "itu-wcit-contributions", "actor": "itu", "kind": "itu_contributions",
         "url": base_url + CONTRIBUTIONS_PATH, "allowed_domains": ["127.0.0.1"], "frequency_hours": 24,
         "options": {"table": "table.contributions", "formats": ["pdf"], "next_page": NEXT_PAGE_LINK},
-    }))
-    parts.append(_toml_table("sources", {
+    })))
+    parts.append(_toml_table("sources", _flag_sample({
         "id": "icann-public-comment", "actor": "icann", "kind": "icann_proceeding",
         "url": f"{base_url}{PROCEEDINGS_PATH}{proceeding['slug']}/", "allowed_domains": ["127.0.0.1"],
         "frequency_hours": 24, "options": {"item": ".submission", "organisation": ".organization::text"},
-    }))
+    })))
     return "\n\n".join(parts) + "\n"
+
+
+def _flag_sample(source: dict[str, Any]) -> dict[str, Any]:
+    """Every sample source says so (options.sample): briefings built on its documents are marked as sample data."""
+    return {**source, "options": {**source.get("options", {}), "sample": True}}
 
 
 # Maintenance -----------------------------------------------------------------------------------------------------
