@@ -75,25 +75,26 @@ def _store_statements(session: Session, states: dict[str, Actor], items: list[di
 
 
 def _gold_codings(session: Session, states: dict[str, Actor], items: list[dict[str, Any]]) -> None:
-    """One analyst coding per state and issue: the side most of its statements' gold labels take (ties: none)."""
+    """One analyst coding per state and issue: the side most of its statements' gold labels take (ties: none),
+    dated by the earliest statement taking that side (the position was held from then on)."""
     from tracker.coding.analyst import set_analyst_stance
     from tracker.coding.codebook import load_codebook, sync_issues
 
     sync_issues(session, load_codebook())
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    first: dict[tuple[str, str, str], dict[str, Any]] = {}
     for item in items:
         for issue_id, position in item["labels"].items():
             if position in TAKEN:
-                key = (item["country"], issue_id)
-                votes[key][position] += 1
-                if key not in latest or _date(item["date"]) >= _date(latest[key]["date"]):
-                    latest[key] = item
+                votes[(item["country"], issue_id)][position] += 1
+                key = (item["country"], issue_id, position)
+                if key not in first or _date(item["date"]) < _date(first[key]["date"]):
+                    first[key] = item
     for (country, issue_id), counts in sorted(votes.items()):
         (side, top), *rest = counts.most_common()
         if rest and rest[0][1] == top:
             continue
-        item = latest[(country, issue_id)]
+        item = first[(country, issue_id, side)]
         set_analyst_stance(session, states[country].slug, issue_id, side, evidence_url=item["url"],
                            note=f"gold label of {sum(counts.values())} corpus statement(s), e.g. {item['id']}",
                            analyst=ANALYST, stated_at=_date(item["date"]))
