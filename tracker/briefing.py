@@ -259,12 +259,12 @@ def source_health(session: Session, start: datetime, as_of: datetime) -> dict[st
 def sample_data(session: Session) -> dict[str, int] | None:
     """How many documents come from sources flagged as sample data (``options.sample``, as the demo's are), and
     from how many such sources; None when none does. The briefing marks every page of a sample-based briefing."""
-    rows = session.execute(
-        select(Source.options, func.count(Document.id))
-        .join(Document, Document.source_id == Source.id)
-        .group_by(Source.id, Source.options)
-    ).all()
-    flagged = [count for options, count in rows if isinstance(options, dict) and options.get("sample") is True]
+    counts = dict(session.execute(
+        select(Document.source_id, func.count(Document.id)).where(Document.source_id.is_not(None))
+        .group_by(Document.source_id)
+    ).all())
+    options = session.execute(select(Source.id, Source.options).where(Source.id.in_(list(counts)))).all()
+    flagged = [counts[i] for i, opts in options if isinstance(opts, dict) and opts.get("sample") is True]
     return {"sources": len(flagged), "documents": sum(flagged)} if flagged else None
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -303,70 +303,86 @@ def _communities(graph: nx.Graph) -> list[list[int]]:
     return [sorted(c) for c in found]
 
 
-def _fit(profile: dict[str, str], lines: dict[str, IssueLine]) -> tuple[int, int, float]:
-    """How a profile fits a group's lines: (sides matching, sides contradicting, the group's share on the matches)."""
-    matches = contradictions = 0
-    strength = 0.0
-    for issue_id, position in profile.items():
-        side = lines[issue_id].side
-        if side == position:
-            matches += 1
-            strength += lines[issue_id].share
-        elif side is not None:
-            contradictions += 1
-    return matches, contradictions, strength
+@dataclass
+class _Group:
+    """Actors grouped so far, with their lines as bit masks over the issues (support side, oppose side)."""
+
+    ids: list[int]
+    lines: dict[str, IssueLine]
+    support: int
+    oppose: int
+
+    @classmethod
+    def of(cls, matrix: StanceMatrix, ids: list[int]) -> _Group:
+        lines = issue_lines(matrix, ids)
+        support, oppose = _masks({i: line.side for i, line in lines.items()}, list(matrix.issues))
+        return cls(sorted(ids), lines, support, oppose)
 
 
-def _contradict(a: dict[str, IssueLine], b: dict[str, IssueLine]) -> bool:
-    return any(a[i].side and b[i].side and a[i].side != b[i].side for i in a)
+def _masks(sides: Mapping[str, str | None], issue_ids: list[str]) -> tuple[int, int]:
+    support = oppose = 0
+    for bit, issue_id in enumerate(issue_ids):
+        side = sides.get(issue_id)
+        if side == SUPPORT:
+            support |= 1 << bit
+        elif side == OPPOSE:
+            oppose |= 1 << bit
+    return support, oppose
 
 
 def _merge_compatible(matrix: StanceMatrix, groups: list[list[int]]) -> list[list[int]]:
     """Merge groups whose lines contradict nowhere, the pair sharing most lines first, until none is left."""
-    groups = [sorted(g) for g in groups]
+    found = [_Group.of(matrix, g) for g in groups]
     while True:
-        lines = [issue_lines(matrix, g) for g in groups]
         best: tuple[int, int, int, int] | None = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                if _contradict(lines[i], lines[j]):
+        for i, first in enumerate(found):
+            for j in range(i + 1, len(found)):
+                second = found[j]
+                if (first.support & second.oppose) | (first.oppose & second.support):
                     continue
-                shared = sum(1 for k in lines[i] if lines[i][k].side and lines[i][k].side == lines[j][k].side)
-                key = (shared, len(groups[i]) + len(groups[j]), -i, -j)
+                shared = ((first.support & second.support) | (first.oppose & second.oppose)).bit_count()
+                key = (shared, len(first.ids) + len(second.ids), -i, -j)
                 if best is None or key > best:
                     best = key
         if best is None:
-            return groups
+            return [g.ids for g in found]
         i, j = -best[2], -best[3]
-        groups[i] = sorted(groups[i] + groups[j])
-        del groups[j]
+        found[i] = _Group.of(matrix, found[i].ids + found[j].ids)
+        del found[j]
 
 
-def _place(matrix: StanceMatrix, groups: list[list[int]], actor_id: int) -> int | None:
-    """The group a partial profile joins: matching at least one line and contradicting none (best fit first)."""
-    profile = matrix.positions(actor_id)
+def _place(profile: tuple[int, int], groups: list[_Group]) -> int | None:
+    """The group a partial profile (support and oppose masks) joins: matching at least one of its lines and
+    contradicting none; where several do, the one matching most sides, then the most united on them, then the
+    largest."""
+    support, oppose = profile
     best: tuple[int, float, int, int] | None = None
     for index, group in enumerate(groups):
-        matches, contradictions, strength = _fit(profile, issue_lines(matrix, group))
-        if matches and not contradictions:
-            key = (matches, strength, len(group), -index)
-            if best is None or key > best:
-                best = key
+        if (support & group.oppose) | (oppose & group.support):
+            continue
+        matched = (support & group.support) | (oppose & group.oppose)
+        if not matched:
+            continue
+        strength = sum(line.share for bit, line in enumerate(group.lines.values()) if matched >> bit & 1)
+        key = (matched.bit_count(), strength, len(group.ids), -index)
+        if best is None or key > best:
+            best = key
     return -best[3] if best is not None else None
 
 
 def group_actors(matrix: StanceMatrix, graph: nx.Graph) -> tuple[list[list[int]], set[int], list[int]]:
     """Groups of actor ids (steps 1-4 of the module docstring), the leaning members, and the unaligned."""
-    core_issues = min(CORE_ISSUES, len(matrix.issues))
+    issue_ids = list(matrix.issues)
+    core_issues = min(CORE_ISSUES, len(issue_ids))
     profiles = {a: matrix.positions(a) for a in graph.nodes}
     cores = sorted(a for a, p in profiles.items() if len(p) >= core_issues)
     groups = _merge_compatible(matrix, _communities(graph.subgraph(cores)))
-    seeds = [list(g) for g in groups]
+    seeds = [_Group.of(matrix, g) for g in groups]  # partial profiles are placed against the core groups only
     partial = sorted(a for a in profiles if len(profiles[a]) < core_issues)
     leftovers: dict[tuple[tuple[str, str], ...], list[int]] = defaultdict(list)
     leaning: set[int] = set()
     for actor_id in partial:
-        index = _place(matrix, seeds, actor_id)  # placed against the core groups' lines only: order-free
+        index = _place(_masks(profiles[actor_id], issue_ids), seeds)
         if index is None:
             leftovers[tuple(sorted(profiles[actor_id].items()))].append(actor_id)
         else:
