@@ -46,3 +46,4 @@ def test_a_headline_is_never_the_evidence() -> None:
     found = stances(text, TITLE)
     assert found and {s.evidence for s in found} == {body}
     assert stances(f"{TITLE}\nPublished by Access Now on 20 November 2026.", TITLE) == []  # headline alone: none
+    assert stances(body, body)  # a one-line item whose title repeats its text is its own body

@@ -10,8 +10,8 @@
 3. **Partial profiles** (actors with fewer sides) join the group whose line they match and do not contradict;
    they are members marked ``leaning``, with the number of issues the placement rests on. Where several groups
    fit, the one matching most of their sides, then the most united on them, then the largest, is taken.
-4. Actors fitting no group are grouped by identical profile and merged as in 2; an actor left on its own is
-   **unaligned**: it contradicts every coalition's line (it sits between camps) or shares no issue with any.
+4. Partial profiles fitting no group are grouped by identical profile and merged as in 2 (they lean too); an actor
+   left on its own is **unaligned**: it contradicts every other group's line, so it sits between camps.
 
 Each coalition is labelled with the positions that set it apart (the codebook's support/oppose labels) and scored
 for cohesion with the Rice index: per issue |support - oppose| / (support + oppose) over its members, pooled over
@@ -380,18 +380,16 @@ def group_actors(matrix: StanceMatrix, graph: nx.Graph) -> tuple[list[list[int]]
     seeds = [_Group.of(matrix, g) for g in groups]  # partial profiles are placed against the core groups only
     partial = sorted(a for a in profiles if len(profiles[a]) < core_issues)
     leftovers: dict[tuple[tuple[str, str], ...], list[int]] = defaultdict(list)
-    leaning: set[int] = set()
     for actor_id in partial:
         index = _place(_masks(profiles[actor_id], issue_ids), seeds)
         if index is None:
             leftovers[tuple(sorted(profiles[actor_id].items()))].append(actor_id)
         else:
             groups[index].append(actor_id)
-            leaning.add(actor_id)
     groups += [ids for _profile, ids in sorted(leftovers.items())]
     groups = _merge_compatible(matrix, groups)
     unaligned = sorted(a for g in groups if len(g) < 2 for a in g)
-    return [g for g in groups if len(g) >= 2], leaning - set(unaligned), unaligned
+    return [g for g in groups if len(g) >= 2], set(partial) - set(unaligned), unaligned
 
 
 def line_signature(coalition: Coalition, issues: list[str]) -> tuple[int, ...]:

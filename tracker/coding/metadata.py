@@ -46,10 +46,14 @@ def is_metadata_line(line: str, title: str | None = None) -> bool:
 
 
 def metadata_spans(text: str, title: str | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the metadata lines of `text`."""
+    """(start, end) offsets of the metadata lines of `text`. A text that is one line only is its own body, even
+    where the title repeats it (a short item whose title is its text)."""
+    lines = text.splitlines(keepends=True)
+    if sum(1 for line in lines if line.strip()) <= 1:
+        title = None
     spans = []
     offset = 0
-    for line in text.splitlines(keepends=True):
+    for line in lines:
         if is_metadata_line(line, title):
             spans.append((offset, offset + len(line.rstrip("\r\n"))))
         offset += len(line)
