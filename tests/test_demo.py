@@ -18,6 +18,7 @@ from lxml import html as lxml_html
 from pypdf import PdfReader
 
 from tests.cli import tracker
+from tracker.coding.metadata import is_metadata_line
 from tracker.demo.run import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
 from tracker.demo.site import sample_as_of, sample_documents
 
@@ -108,6 +109,26 @@ def test_pdf_and_archive(demo: Demo) -> None:
     assert f"Internet governance briefing {LAST_WEEK}" in first and len(reader.pages) >= 2
     index = lxml_html.parse(str(demo.out / "briefings" / "index.html")).getroot()
     assert [text(e.xpath("td")[0]) for e in index.find_class("briefing")] == [LAST_WEEK, PREVIOUS_WEEK]
+
+
+def test_every_quoted_evidence_is_a_sentence_of_the_body(demo: Demo) -> None:
+    """Titles, bylines ("Published by X on DATE") and datelines of the crawled pages are never a stance's evidence."""
+    with sqlite3.connect(demo.out / STORE_NAME) as db:
+        rows = db.execute(
+            "SELECT s.evidence, d.title, d.text FROM stances s JOIN documents d ON d.id = s.document_id"
+        ).fetchall()
+    assert len(rows) > 50
+    for evidence, title, body in rows:
+        assert evidence != title and not is_metadata_line(evidence, title), evidence
+        assert evidence in body
+        assert not re.match(r"(?i)published by .* on \d", evidence)
+
+
+def test_every_page_says_it_is_sample_data(demo: Demo) -> None:
+    banner = demo.page(LAST_WEEK).get_element_by_id("sample-data")
+    assert "Sample data" in text(banner) and "invented" in text(banner)
+    reader = PdfReader(str(demo.out / "briefings" / LAST_WEEK / "briefing.pdf"))
+    assert all("SAMPLE DATA" in page.extract_text() for page in reader.pages)
 
 
 def printed_next_steps(demo: Demo) -> tuple[dict[str, str], list[str]]:

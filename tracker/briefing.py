@@ -25,10 +25,10 @@ from markupsafe import Markup
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
-from tracker.analysis import CoalitionAnalysis, Shifts, analyse, compare, save_snapshot
-from tracker.analysis.layout import coalition_map
+from tracker.analysis import CoalitionAnalysis, Shifts, compare, week_pair
 from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
 from tracker.analysis.shifts import WEEK
+from tracker.briefing_map import coalition_map
 from tracker.config import Settings, get_settings
 from tracker.db import session_scope
 from tracker.display import MESSAGE_CHARS, NAME_CHARS, clip
@@ -258,6 +258,18 @@ def source_health(session: Session, start: datetime, as_of: datetime) -> dict[st
             "trouble": len(failed) + len(suspicious) + len(stale)}
 
 
+def sample_data(session: Session) -> dict[str, int] | None:
+    """How many documents come from sources flagged as sample data (``options.sample``, as the demo's are), and
+    from how many such sources; None when none does. The briefing marks every page of a sample-based briefing."""
+    counts = dict(session.execute(
+        select(Document.source_id, func.count(Document.id)).where(Document.source_id.is_not(None))
+        .group_by(Document.source_id)
+    ).all())
+    options = session.execute(select(Source.id, Source.options).where(Source.id.in_(list(counts)))).all()
+    flagged = [counts[i] for i, opts in options if isinstance(opts, dict) and opts.get("sample") is True]
+    return {"sources": len(flagged), "documents": sum(flagged)} if flagged else None
+
+
 def methods_note(session: Session) -> dict[str, Any]:
     """Codebook version(s) and the coder's measured score: the latest evaluation on the held-out test split in the
     store, else the one shipped with the package, else the latest evaluation of any gold file."""
@@ -332,8 +344,7 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
     if start > now:
         raise BriefingError(f"week {week} has not started yet; pick a past or the current week")
     as_of = min(end - timedelta(microseconds=1), now)
-    current = analyse(session, as_of)
-    previous = analyse(session, as_of - WEEK, evidence=False)
+    current, previous = week_pair(session, as_of)
     shifts = compare(previous, current)
     doc_count, docs = new_documents(session, start, as_of)
     stance_count = new_stances(session, start, as_of)
@@ -363,6 +374,7 @@ def build_context(session: Session, week: str, now: datetime | None = None) -> d
         "stance_count": stance_count,
         "health": health,
         "methods": methods_note(session),
+        "sample": sample_data(session),
     }
 
 
@@ -476,7 +488,6 @@ def _record(session: Session, week: str, html_path: Path | None, pdf_path: Path 
 def _render(session: Session, week: str, formats: tuple[str, ...], out_dir: Path,
             now: datetime | None) -> BriefingResult:
     context = build_context(session, week, now)
-    save_snapshot(session, context["analysis"])
     env = template_environment()
     folder = out_dir / week
     html_path = pdf_path = None

@@ -415,10 +415,10 @@ def positions_body(ctx: JobContext) -> JobOutcome:
 
 def analyse_body(ctx: JobContext) -> JobOutcome:
     """Analyse coalitions as of now and store the snapshot (what `tracker query` and the briefing read)."""
-    from tracker.analysis import analyse, save_snapshot
+    from tracker.analysis import save_snapshot, week_pair
 
     with session_scope(ctx.engine) as session:
-        analysis = analyse(session)
+        analysis, _last_week = week_pair(session)  # keys follow last week's coalitions, as in the briefing
         save_snapshot(session, analysis)
         details = {"as_of": analysis.as_of.isoformat(), "coalitions": len(analysis.coalitions),
                    "actors": len(analysis.matrix.actors)}

@@ -47,6 +47,8 @@ class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_pages: int = Field(default=200, ge=1, description="Stop after this many pages for this source")
+    sample: bool = Field(default=False, description="Sample data, not real publications (the demo's site): "
+                                                    "briefings built on its documents say so on every page")
 
 
 class FeedOptions(_Options):

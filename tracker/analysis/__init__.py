@@ -1,4 +1,4 @@
-"""Coalition analysis: the stance matrix, chance-corrected agreement, coalitions, and what moved since last week."""
+"""Coalition analysis: the stance matrix, agreement, coalitions from positions, and what moved since last week."""
 
 from tracker.analysis.agreement import Agreement, pairwise_agreement
 from tracker.analysis.coalitions import (
@@ -11,7 +11,15 @@ from tracker.analysis.coalitions import (
     analyse,
 )
 from tracker.analysis.matrix import ActorInfo, Cell, Evidence, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
-from tracker.analysis.shifts import CoalitionChange, PositionChange, Shifts, compare, what_moved
+from tracker.analysis.shifts import (
+    CoalitionChange,
+    CoalitionMove,
+    PositionChange,
+    Shifts,
+    compare,
+    week_pair,
+    what_moved,
+)
 from tracker.analysis.snapshot import save_snapshot
 
 __all__ = [
@@ -24,6 +32,7 @@ __all__ = [
     "Coalition",
     "CoalitionAnalysis",
     "CoalitionChange",
+    "CoalitionMove",
     "Evidence",
     "IssueInfo",
     "Member",
@@ -36,5 +45,6 @@ __all__ = [
     "parse_as_of",
     "save_snapshot",
     "stance_matrix",
+    "week_pair",
     "what_moved",
 ]

@@ -11,6 +11,11 @@ positions over all actors on that issue (Scott's pi rather than Cohen's kappa): 
 pair's own marginals are degenerate (an actor supporting everything has no variance), while the issue-level
 distribution is stable. kappa is 1 for agreement on every contested issue, about 0 for agreement no better than
 chance, and negative for systematic disagreement.
+
+Over one or two shared issues kappa says little (a single shared issue on which most actors agree gives a kappa
+near zero even for two actors who agree), and where every actor takes the same side chance agreement is 1 and
+kappa is undefined. There ``score`` falls back to the plain agreement rescaled to -1..1 (2 x observed - 1), which
+the coalition analysis uses in the same way; the briefing's methods note says so.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracker.analysis.matrix import OPPOSE, SUPPORT, StanceMatrix
+
+KAPPA_MIN_COMMON = 3  # chance-corrected agreement only over at least this many shared issues
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,21 @@ class Agreement:
     common: int
     agreed: int
     kappa: float
+    chance: float = 0.0  # the agreement expected by chance over the shared issues
 
     @property
     def observed(self) -> float:
         return self.agreed / self.common if self.common else 0.0
+
+    @property
+    def corrected(self) -> bool:
+        """Whether chance correction is meaningful: enough shared issues, and chance agreement below 1."""
+        return self.common >= KAPPA_MIN_COMMON and self.chance < 1.0
+
+    @property
+    def score(self) -> float:
+        """kappa where chance correction is meaningful, else plain agreement rescaled to -1..1."""
+        return self.kappa if self.corrected else round(2 * self.observed - 1, 4)
 
 
 def expected_agreement(matrix: StanceMatrix) -> dict[str, float]:
@@ -106,5 +124,5 @@ def pairwise_agreement(matrix: StanceMatrix, min_common: int | None = None) -> l
             pe = chance(common_mask) / common
             observed = agreed / common
             kappa = 0.0 if pe >= 1.0 else (observed - pe) / (1.0 - pe)
-            result.append(Agreement(a, b, common, agreed, round(kappa, 4)))
+            result.append(Agreement(a, b, common, agreed, round(kappa, 4), round(pe, 4)))
     return result

@@ -1,17 +1,30 @@
-"""Coalitions: actors who agree more than chance, found as communities of the agreement graph.
+"""Coalitions: groups of actors whose positions agree, with partial profiles placed where they fit.
 
-The graph joins two actors when their chance-corrected agreement (see ``agreement``) reaches ``MIN_KAPPA``; edge
-weights are the kappa values. Communities come from networkx's Louvain method with a fixed seed and sorted input,
-so the same store always yields the same coalitions. Each coalition is labelled with the positions that set it
-apart (from the codebook's support/oppose labels), and scored for cohesion with the Rice index: per issue
-|support - oppose| / (support + oppose) over its members, pooled over issues (1 = united, 0 = evenly split).
+1. **Core actors** (taking a side on at least ``CORE_ISSUES`` issues) are grouped as communities of the agreement
+   graph: two actors are joined when their agreement (``Agreement.score``: kappa where chance correction is
+   meaningful, else plain agreement) reaches ``MIN_AGREEMENT``. networkx's Louvain method with a fixed seed and
+   sorted input makes the same store always yield the same groups.
+2. **Groups whose lines never contradict are merged**: two coalitions are shown apart only if their members'
+   positions differ on at least one issue (one group's line is support where the other's is oppose), never
+   merely because their members spoke on different issues.
+3. **Partial profiles** (actors with fewer sides) join the group whose line they match and do not contradict;
+   they are members marked ``leaning``, with the number of issues the placement rests on. Where several groups
+   fit, the one matching most of their sides, then the most united on them, then the largest, is taken.
+4. Partial profiles fitting no group are grouped by identical profile and merged as in 2 (they lean too); an actor
+   left on its own is **unaligned**: it contradicts every other group's line, so it sits between camps.
+
+Each coalition is labelled with the positions that set it apart (the codebook's support/oppose labels) and scored
+for cohesion with the Rice index: per issue |support - oppose| / (support + oppose) over its members, pooled over
+issues (1 = united, 0 = evenly split), reported with the issues and coded statements behind it.
+Keys (C1, C2, ...) follow the coalitions' lines, or last week's keys when a previous analysis is given
+(``identity.match_keys``), so a coalition keeps its name and colour from one week to the next.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +35,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.analysis.agreement import Agreement, pairwise_agreement
+from tracker.analysis.identity import match_keys
 from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, ActorInfo, Cell, StanceMatrix, stance_matrix
 from tracker.models import Bloc
 
 SEED = 20261125
-MIN_KAPPA = 0.2
+MIN_AGREEMENT = 0.2  # agreement score (kappa, or rescaled plain agreement) that joins two core actors
+CORE_ISSUES = 2  # sides an actor takes to help define coalitions (1 in a single-issue analysis)
 RESOLUTION = 1.0
 DOMINANT_SHARE = 0.66  # share of a coalition's members on one side for it to count as the coalition's line
 DOMINANT_COVERAGE = 0.5  # share of its members that must take a side at all
@@ -40,6 +55,8 @@ class Member:
     positions: dict[str, str]
     bridge: bool = False
     outside_share: float = 0.0
+    leaning: bool = False  # placed by a partial profile: it matches the line and contradicts none of it
+    rests_on: int = 0  # issues the placement rests on (the member's sides)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +67,8 @@ class Member:
             "country": self.actor.country,
             "positions": self.positions,
             "bridge": self.bridge,
+            "leaning": self.leaning,
+            "rests_on": self.rests_on,
         }
 
 
@@ -72,6 +91,13 @@ class IssueLine:
     @property
     def coverage(self) -> float:
         return self.taken / self.size if self.size else 0.0
+
+    @property
+    def side(self) -> str | None:
+        """The side most of those taking one are on (at least DOMINANT_SHARE of them), however many took one."""
+        if self.taken == 0 or self.support == self.oppose or self.share < DOMINANT_SHARE:
+            return None
+        return SUPPORT if self.support > self.oppose else OPPOSE
 
     @property
     def dominant(self) -> str | None:
@@ -98,6 +124,12 @@ class Coalition:
     cohesion: float
     members: list[Member]
     lines: dict[str, IssueLine]
+    cohesion_issues: int = 0  # issues on which at least two members take a side
+    statements: int = 0  # coded statements behind the members' sides
+
+    @property
+    def leaning(self) -> list[Member]:
+        return [m for m in self.members if m.leaning]
 
     @property
     def size(self) -> int:
@@ -113,6 +145,8 @@ class Coalition:
             "key": self.key,
             "label": self.label,
             "cohesion": round(self.cohesion, 3),
+            "cohesion_issues": self.cohesion_issues,
+            "statements": self.statements,
             "size": self.size,
             "positions": self.positions,
             "issues": {i: line.to_dict() for i, line in self.lines.items()},
@@ -226,13 +260,12 @@ class CoalitionAnalysis:
         }
 
 
-def agreement_graph(matrix: StanceMatrix, agreements: list[Agreement], min_kappa: float = MIN_KAPPA) -> nx.Graph:
-    """Actors taking any side are nodes (sorted, for determinism); pairs agreeing beyond chance are edges."""
+def agreement_graph(matrix: StanceMatrix, agreements: list[Agreement],
+                    min_agreement: float = MIN_AGREEMENT) -> nx.Graph:
+    """Actors taking any side are nodes (sorted, for determinism); pairs agreeing enough are weighted edges."""
     graph = nx.Graph()
     graph.add_nodes_from(matrix.positioned_actors())
-    graph.add_weighted_edges_from(
-        (ag.a, ag.b, ag.kappa) for ag in agreements if ag.kappa >= min_kappa
-    )
+    graph.add_weighted_edges_from((ag.a, ag.b, ag.score) for ag in agreements if ag.score >= min_agreement)
     return graph
 
 
@@ -270,29 +303,133 @@ def _communities(graph: nx.Graph) -> list[list[int]]:
     return [sorted(c) for c in found]
 
 
+@dataclass
+class _Group:
+    """Actors grouped so far, with their lines as bit masks over the issues (support side, oppose side)."""
+
+    ids: list[int]
+    lines: dict[str, IssueLine]
+    support: int
+    oppose: int
+
+    @classmethod
+    def of(cls, matrix: StanceMatrix, ids: list[int]) -> _Group:
+        lines = issue_lines(matrix, ids)
+        support, oppose = _masks({i: line.side for i, line in lines.items()}, list(matrix.issues))
+        return cls(sorted(ids), lines, support, oppose)
+
+
+def _masks(sides: Mapping[str, str | None], issue_ids: list[str]) -> tuple[int, int]:
+    support = oppose = 0
+    for bit, issue_id in enumerate(issue_ids):
+        side = sides.get(issue_id)
+        if side == SUPPORT:
+            support |= 1 << bit
+        elif side == OPPOSE:
+            oppose |= 1 << bit
+    return support, oppose
+
+
+def _merge_compatible(matrix: StanceMatrix, groups: list[list[int]]) -> list[list[int]]:
+    """Merge groups whose lines contradict nowhere, the pair sharing most lines first, until none is left."""
+    found = [_Group.of(matrix, g) for g in groups]
+    while True:
+        best: tuple[int, int, int, int] | None = None
+        for i, first in enumerate(found):
+            for j in range(i + 1, len(found)):
+                second = found[j]
+                if (first.support & second.oppose) | (first.oppose & second.support):
+                    continue
+                shared = ((first.support & second.support) | (first.oppose & second.oppose)).bit_count()
+                key = (shared, len(first.ids) + len(second.ids), -i, -j)
+                if best is None or key > best:
+                    best = key
+        if best is None:
+            return [g.ids for g in found]
+        i, j = -best[2], -best[3]
+        found[i] = _Group.of(matrix, found[i].ids + found[j].ids)
+        del found[j]
+
+
+def _place(profile: tuple[int, int], groups: list[_Group]) -> int | None:
+    """The group a partial profile (support and oppose masks) joins: matching at least one of its lines and
+    contradicting none; where several do, the one matching most sides, then the most united on them, then the
+    largest."""
+    support, oppose = profile
+    best: tuple[int, float, int, int] | None = None
+    for index, group in enumerate(groups):
+        if (support & group.oppose) | (oppose & group.support):
+            continue
+        matched = (support & group.support) | (oppose & group.oppose)
+        if not matched:
+            continue
+        strength = sum(line.share for bit, line in enumerate(group.lines.values()) if matched >> bit & 1)
+        key = (matched.bit_count(), strength, len(group.ids), -index)
+        if best is None or key > best:
+            best = key
+    return -best[3] if best is not None else None
+
+
+def group_actors(matrix: StanceMatrix, graph: nx.Graph) -> tuple[list[list[int]], set[int], list[int]]:
+    """Groups of actor ids (steps 1-4 of the module docstring), the leaning members, and the unaligned."""
+    issue_ids = list(matrix.issues)
+    core_issues = min(CORE_ISSUES, len(issue_ids))
+    profiles = {a: matrix.positions(a) for a in graph.nodes}
+    cores = sorted(a for a, p in profiles.items() if len(p) >= core_issues)
+    groups = _merge_compatible(matrix, _communities(graph.subgraph(cores)))
+    seeds = [_Group.of(matrix, g) for g in groups]  # partial profiles are placed against the core groups only
+    partial = sorted(a for a in profiles if len(profiles[a]) < core_issues)
+    leftovers: dict[tuple[tuple[str, str], ...], list[int]] = defaultdict(list)
+    for actor_id in partial:
+        index = _place(_masks(profiles[actor_id], issue_ids), seeds)
+        if index is None:
+            leftovers[tuple(sorted(profiles[actor_id].items()))].append(actor_id)
+        else:
+            groups[index].append(actor_id)
+    groups += [ids for _profile, ids in sorted(leftovers.items())]
+    groups = _merge_compatible(matrix, groups)
+    unaligned = sorted(a for g in groups if len(g) < 2 for a in g)
+    return [g for g in groups if len(g) >= 2], set(partial) - set(unaligned), unaligned
+
+
+def line_signature(coalition: Coalition, issues: list[str]) -> tuple[int, ...]:
+    """A coalition's lines as a sortable tuple (support, oppose, none per issue): the order of its default key."""
+    order = {SUPPORT: 0, OPPOSE: 1}
+    return tuple(order.get(coalition.lines[i].side or "", 2) for i in issues)
+
+
 def find_coalitions(matrix: StanceMatrix, graph: nx.Graph) -> tuple[list[Coalition], list[ActorInfo]]:
-    """Communities of two or more actors become coalitions (largest first); the rest are unaligned."""
-    groups = _communities(graph)
-    slug = {a: matrix.actors[a].slug for a in graph.nodes}
-    groups.sort(key=lambda g: (-len(g), min(slug[a] for a in g)))
+    """Groups of two or more actors become coalitions (largest first, keyed by their lines); the rest are
+    unaligned."""
+    groups, leaning, unaligned_ids = group_actors(matrix, graph)
     overall = issue_lines(matrix, sorted(graph.nodes))
     coalitions: list[Coalition] = []
-    unaligned: list[ActorInfo] = []
-    seen_labels: Counter[str] = Counter()
     for group in groups:
-        if len(group) < 2:
-            unaligned.append(matrix.actors[group[0]])
-            continue
         lines = issue_lines(matrix, group)
-        label = coalition_label(matrix, lines, overall)
-        seen_labels[label] += 1
-        if seen_labels[label] > 1:
-            label = f"{label} ({seen_labels[label]})"
         members = sorted(
-            (Member(matrix.actors[a], matrix.positions(a)) for a in group), key=lambda m: m.actor.name.lower()
+            (Member(matrix.actors[a], matrix.positions(a), leaning=a in leaning,
+                    rests_on=len(matrix.positions(a))) for a in group),
+            key=lambda m: m.actor.name.lower(),
         )
-        coalitions.append(Coalition(f"c{len(coalitions) + 1}", label, rice_cohesion(lines), members, lines))
-    unaligned.sort(key=lambda a: a.name.lower())
+        statements = sum(
+            cell.stances for a in group for i in matrix.issues
+            if (cell := matrix.cell(a, i)) is not None and cell.taken
+        )
+        coalitions.append(Coalition(
+            "", coalition_label(matrix, lines, overall), rice_cohesion(lines), members, lines,
+            cohesion_issues=sum(1 for line in lines.values() if line.taken >= 2), statements=statements,
+        ))
+    issue_ids = list(matrix.issues)
+    by_line = sorted(coalitions, key=lambda c: (line_signature(c, issue_ids), min(m.actor.slug for m in c.members)))
+    for number, coalition in enumerate(by_line, start=1):
+        coalition.key = f"c{number}"
+    coalitions.sort(key=lambda c: (-c.size, c.key))
+    seen_labels: Counter[str] = Counter()
+    for coalition in coalitions:
+        seen_labels[coalition.label] += 1
+        if seen_labels[coalition.label] > 1:
+            coalition.label = f"{coalition.label} ({seen_labels[coalition.label]})"
+    unaligned = sorted((matrix.actors[a] for a in unaligned_ids), key=lambda a: a.name.lower())
     return coalitions, unaligned
 
 
@@ -369,13 +506,18 @@ def gc_paused() -> Iterator[None]:
 
 
 def analyse(session: Session, as_of: datetime | None = None, issue: str | None = None, *,
-            evidence: bool = True) -> CoalitionAnalysis:
-    """The coalition analysis as of a date (default: now), over all issues or one (``evidence``: see stance_matrix)."""
+            evidence: bool = True, previous: CoalitionAnalysis | None = None) -> CoalitionAnalysis:
+    """The coalition analysis as of a date (default: now), over all issues or one (``evidence``: see stance_matrix).
+
+    With ``previous`` (normally the analysis a week earlier) coalitions keep the keys of the ones they continue.
+    """
     with gc_paused():
         matrix = stance_matrix(session, as_of, issue, evidence=evidence)
         agreements = pairwise_agreement(matrix)
         graph = agreement_graph(matrix, agreements)
         coalitions, unaligned = find_coalitions(matrix, graph)
+        if previous is not None:
+            match_keys(previous.coalitions, coalitions)
         bridges = find_bridges(graph, coalitions)
     return CoalitionAnalysis(
         as_of=matrix.as_of,

@@ -1,14 +1,16 @@
-"""What moved since last week: positions that changed, actors new to the dispute, coalitions that split or merged.
+"""What moved since last week: positions that changed, actors that changed coalition (and which of their positions
+changed), actors new to the dispute, coalitions that split or merged.
 
 The previous week is recomputed as of seven days earlier with the same rules, rather than read from a stored
-snapshot, so a recoding or an analyst's correction shows up consistently in both weeks.
+snapshot, so a recoding or an analyst's correction shows up consistently in both weeks; this week's coalitions
+take the keys of last week's ones they continue (``identity.match_keys``), so a move is a change of key.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -52,6 +54,24 @@ class PositionChange:
 
 
 @dataclass
+class CoalitionMove:
+    """An actor in a different coalition than a week earlier ("" = unaligned), with its own position changes."""
+
+    actor: ActorInfo
+    before: str
+    after: str
+    before_label: str
+    after_label: str
+    because: list[PositionChange] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "actor": self.actor.slug, "name": self.actor.name, "before": self.before, "after": self.after,
+            "because": [c.to_dict() for c in self.because],
+        }
+
+
+@dataclass
 class CoalitionChange:
     """A split (one coalition now spread over several) or a merger (several now in one)."""
 
@@ -73,6 +93,7 @@ class Shifts:
     coalition_changes: list[CoalitionChange]
     coalitions_before: int
     coalitions_after: int
+    moves: list[CoalitionMove] = field(default_factory=list)
 
     @property
     def changed(self) -> list[PositionChange]:
@@ -93,7 +114,7 @@ class Shifts:
 
     @property
     def nothing_moved(self) -> bool:
-        return not (self.changes or self.new_actors or self.coalition_changes)
+        return not (self.changes or self.new_actors or self.coalition_changes or self.moves)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +123,7 @@ class Shifts:
             "changes": [c.to_dict() for c in self.changes],
             "new_actors": [a.slug for a in self.new_actors],
             "coalition_changes": [c.to_dict() for c in self.coalition_changes],
+            "moves": [m.to_dict() for m in self.moves],
         }
 
 
@@ -156,25 +178,56 @@ def _coalition_changes(before: CoalitionAnalysis, after: CoalitionAnalysis) -> l
     return changes
 
 
+def _homes(analysis: CoalitionAnalysis) -> dict[int, tuple[str, str]]:
+    """Actor id -> (coalition key, label), "" for the unaligned."""
+    homes = {m.actor.id: (c.key, c.label) for c in analysis.coalitions for m in c.members}
+    homes.update({a.id: ("", "unaligned") for a in analysis.unaligned})
+    return homes
+
+
+def _moves(before: CoalitionAnalysis, after: CoalitionAnalysis,
+           changes: list[PositionChange]) -> list[CoalitionMove]:
+    """Actors placed in both weeks whose coalition key differs, each with the position changes behind the move."""
+    old, new = _homes(before), _homes(after)
+    by_actor: dict[int, list[PositionChange]] = {}
+    for change in changes:
+        by_actor.setdefault(change.actor.id, []).append(change)
+    moves = [
+        CoalitionMove(after.matrix.actors[a], old[a][0], new[a][0], old[a][1], new[a][1], by_actor.get(a, []))
+        for a in sorted(set(old) & set(new)) if old[a][0] != new[a][0]
+    ]
+    moves.sort(key=lambda m: m.actor.name.lower())
+    return moves
+
+
 def compare(before: CoalitionAnalysis, after: CoalitionAnalysis) -> Shifts:
     """What differs between two analyses (normally a week apart)."""
     known_before = set(before.matrix.actors)
     new_actors = sorted(
         (a for a_id, a in after.matrix.actors.items() if a_id not in known_before), key=lambda a: a.name.lower()
     )
+    changes = _position_changes(before, after)
     return Shifts(
         as_of=after.as_of,
         previous_as_of=before.as_of,
-        changes=_position_changes(before, after),
+        changes=changes,
         new_actors=new_actors,
         coalition_changes=_coalition_changes(before, after),
         coalitions_before=len(before.coalitions),
         coalitions_after=len(after.coalitions),
+        moves=_moves(before, after, changes),
     )
 
 
 def what_moved(session: Session, as_of: datetime | None = None, issue: str | None = None) -> Shifts:
     """Compare the analysis as of a date (default: now) with the one seven days earlier."""
-    current = analyse(session, as_of, issue)
-    previous = analyse(session, current.as_of - WEEK, issue, evidence=False)
+    current, previous = week_pair(session, as_of, issue)
     return compare(previous, current)
+
+
+def week_pair(session: Session, as_of: datetime | None = None,
+              issue: str | None = None) -> tuple[CoalitionAnalysis, CoalitionAnalysis]:
+    """The analysis as of a date and the one a week earlier, this week's coalitions keyed after last week's."""
+    moment = as_of if as_of is not None else datetime.now(UTC)
+    previous = analyse(session, moment - WEEK, issue, evidence=False)
+    return analyse(session, moment, issue, previous=previous), previous

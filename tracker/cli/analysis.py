@@ -20,17 +20,21 @@ class OutputFormat(StrEnum):
 
 
 def print_analysis(analysis: CoalitionAnalysis) -> None:
-    """Coalitions as a table: label, cohesion, members (bridges marked with *), then the unaligned."""
+    """Coalitions as a table: label, cohesion (over how many issues and statements), members (bridges marked
+    with *, leaning members with ~ and the number of issues they rest on), then the unaligned."""
     from rich.table import Table
 
-    table = Table("key", "coalition", "cohesion", "size", "members (* = bridge)",
+    table = Table("key", "coalition", "cohesion", "size", "members (* = bridge, ~N = leaning on N issues)",
                   title=f"Coalitions as of {analysis.as_of:%Y-%m-%d %H:%M} UTC ({analysis.scope})")
     for c in analysis.coalitions:
-        members = ", ".join(m.actor.name + ("*" if m.bridge else "") for m in c.members)
-        table.add_row(c.key, c.label, f"{c.cohesion:.2f}", str(c.size), members)
+        members = ", ".join(
+            m.actor.name + ("*" if m.bridge else "") + (f" ~{m.rests_on}" if m.leaning else "") for m in c.members
+        )
+        cohesion = f"{c.cohesion:.2f} ({c.cohesion_issues} issues, {c.statements} statements)"
+        table.add_row(c.key, c.label, cohesion, str(c.size), members)
     console.print(table)
     if analysis.unaligned:
-        console.print("unaligned: " + ", ".join(a.name for a in analysis.unaligned), highlight=False)
+        console.print("unaligned (between camps): " + ", ".join(a.name for a in analysis.unaligned), highlight=False)
     if not analysis.coalitions:
         console.print("no coalitions: too few actors take sides yet (run the coder first)")
 
@@ -43,13 +47,13 @@ def coalitions(
     save: bool = typer.Option(True, "--save/--no-save", help="Store the result in the coalitions tables."),
 ) -> None:
     """Who stands with whom: coalitions with their label, cohesion and members' positions."""
-    from tracker.analysis import analyse, parse_as_of, save_snapshot
+    from tracker.analysis import parse_as_of, save_snapshot, week_pair
     from tracker.db import session_scope
     from tracker.store import open_existing_store
 
     when = parse_as_of(as_of) if as_of is not None else None
     with session_scope(open_existing_store(read_only=not save)) as session:
-        analysis = analyse(session, when, issue)
+        analysis, _last_week = week_pair(session, when, issue)  # keys follow last week's coalitions
         if save:
             save_snapshot(session, analysis)
     if output is OutputFormat.json:

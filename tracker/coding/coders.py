@@ -33,6 +33,7 @@ class CodingContext:
     speaker_names: tuple[str, ...] = ()
     lexicon: ActorLexicon | None = None
     language: str | None = None
+    title: str | None = None  # the document's title: its line in the text is metadata, never evidence
 
 
 @runtime_checkable
@@ -113,9 +114,12 @@ def available_coders() -> Sequence[RegisteredCoder]:
 
 
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
-    """A coder's stances after the attribution step every coder shares: quoted and reported voices to their owner."""
+    """A coder's stances after the steps every coder shares: readings resting on the title, a byline, a dateline or
+    navigation are dropped (see ``metadata``), and quoted and reported voices go to their owner."""
+    from tracker.coding.metadata import in_metadata, metadata_spans
     from tracker.coding.voices import attribute_voices, with_named_people
 
     context = with_named_people(text, context)  # "Ana Ortiz, Kenya's minister, ...": later "Ortiz said" is Kenya
-    stances = coder.code(text, context, codebook)
+    spans = metadata_spans(text, context.title)
+    stances = [s for s in coder.code(text, context, codebook) if not in_metadata(s.start, s.end, spans)]
     return attribute_voices(stances, text, context.speaker_names, context.lexicon)

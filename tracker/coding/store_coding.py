@@ -186,7 +186,7 @@ def document_context(document: Document, actors: StoreActors) -> CodingContext:
         names += actors.names_of(author)
     if document.author:
         names.append(document.author)
-    return CodingContext(tuple(names), actors.lexicon, document.language)
+    return CodingContext(tuple(names), actors.lexicon, document.language, document.title)
 
 
 def _co_authors(document: Document, actors: StoreActors) -> list[Actor]:

@@ -72,5 +72,10 @@ def sample_registry(base_url: str) -> str:
         "frequency_hours": 24, "options": {"item": ".submission", "organisation": ".organization::text"},
     })
     registry = {"blocs": [_entry(b) for b in content["blocs"]], "actors": [_entry(a) for a in actors],
-                "sources": [_entry(s) for s in sources]}
+                "sources": [_entry(_flag_sample(s)) for s in sources]}
     return HEADER + tomli_w.dumps(registry)
+
+
+def _flag_sample(source: dict[str, Any]) -> dict[str, Any]:
+    """Every sample source says so (options.sample): briefings built on its documents are marked as sample data."""
+    return {**source, "options": {**source.get("options", {}), "sample": True}}
