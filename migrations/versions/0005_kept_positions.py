@@ -34,8 +34,8 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_v0002 = importlib.import_module("migrations.versions.0002_views_and_search")
-_v0003 = importlib.import_module("migrations.versions.0003_current_stances_as_matrix")
+_v0002 = importlib.import_module("tracker.migrations.versions.0002_views_and_search")
+_v0003 = importlib.import_module("tracker.migrations.versions.0003_current_stances_as_matrix")
 
 CURRENT_STANCES = """
 CREATE VIEW v_current_stances AS
