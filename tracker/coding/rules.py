@@ -73,6 +73,7 @@ from tracker.coding.clauses import (
     split_clauses,
 )
 from tracker.coding.codebook import Codebook, CompiledCodebook, CompiledTarget
+from tracker.coding.literals import ascii_lowered, may_match
 from tracker.coding.memo import memoised
 from tracker.coding.sentences import Sentence
 
@@ -145,8 +146,12 @@ NOMINAL_HOLDER = re.compile(r"\b(?:advocates|supporters|proponents|defenders|cha
 
 def _target_matches(text: str, compiled: CompiledCodebook) -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
     """Every match of every codebook target in `text`, in codebook order (memoised per document)."""
-    return memoised("targets", compiled, text, lambda: tuple(
-        (target, match) for target in compiled.targets for match in target.regex.finditer(text)))
+    def scan() -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
+        lowered = ascii_lowered(text)
+        return tuple((target, match) for target in compiled.targets if may_match(target.regex, lowered)
+                     for match in target.regex.finditer(text))
+
+    return memoised("targets", compiled, text, scan)
 
 
 def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby_issues: set[str]) -> list[TargetHit]:
@@ -182,8 +187,11 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
 def _cue_matches(text: str) -> list[CueHit]:
     """Every general cue in `text`, before the targets narrow them down (memoised per document)."""
     hits: list[CueHit] = []
+    lowered = ascii_lowered(text)
     for compiled in (C.COMPILED_ATTITUDES, C.COMPILED_EVENTS):
         for regex, spec in compiled:
+            if not may_match(regex, lowered):
+                continue
             for match in regex.finditer(text):
                 pre, post = spec.pre, spec.post
                 if spec.copular and COPULAR_NEGATION.search(match.group(0)):
