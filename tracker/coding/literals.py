@@ -35,17 +35,25 @@ def required_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
-def may_match(pattern: re.Pattern[str], lowered: str | None) -> bool:
-    """False only where `pattern` certainly finds nothing in the text whose ASCII lower-case form is `lowered`
-    (None: a text that is not ASCII, which is always scanned)."""
-    if lowered is None:
-        return True
-    words = required_words(pattern)
-    return words is None or any(word in lowered for word in words)
+class PatternFilter:
+    """Which of a fixed list of patterns may match a text: each distinct required word is looked for once."""
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...]) -> None:
+        self.required = [required_words(pattern) for pattern in patterns]
+        self.vocabulary = sorted(set().union(*(words for words in self.required if words)))
+
+    def candidates(self, text: str) -> list[bool]:
+        """Per pattern, False only where it certainly finds nothing in `text` (text that is not ASCII: all True)."""
+        if not text.isascii():
+            return [True] * len(self.required)
+        lowered = text.lower()
+        present = {word for word in self.vocabulary if word in lowered}
+        return [words is None or not words.isdisjoint(present) for words in self.required]
 
 
-def ascii_lowered(text: str) -> str | None:
-    return text.lower() if text.isascii() else None
+@functools.lru_cache(maxsize=16)
+def pattern_filter(patterns: tuple[re.Pattern[str], ...]) -> PatternFilter:
+    return PatternFilter(patterns)
 
 
 def _best(candidates: list[set[str]]) -> set[str] | None:

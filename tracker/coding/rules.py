@@ -73,7 +73,7 @@ from tracker.coding.clauses import (
     split_clauses,
 )
 from tracker.coding.codebook import Codebook, CompiledCodebook, CompiledTarget
-from tracker.coding.literals import ascii_lowered, may_match
+from tracker.coding.literals import pattern_filter
 from tracker.coding.memo import memoised
 from tracker.coding.sentences import Sentence
 
@@ -147,8 +147,8 @@ NOMINAL_HOLDER = re.compile(r"\b(?:advocates|supporters|proponents|defenders|cha
 def _target_matches(text: str, compiled: CompiledCodebook) -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
     """Every match of every codebook target in `text`, in codebook order (memoised per document)."""
     def scan() -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
-        lowered = ascii_lowered(text)
-        return tuple((target, match) for target in compiled.targets if may_match(target.regex, lowered)
+        wanted = pattern_filter(tuple(target.regex for target in compiled.targets)).candidates(text)
+        return tuple((target, match) for target, scan in zip(compiled.targets, wanted, strict=True) if scan
                      for match in target.regex.finditer(text))
 
     return memoised("targets", compiled, text, scan)
@@ -187,11 +187,10 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
 def _cue_matches(text: str) -> list[CueHit]:
     """Every general cue in `text`, before the targets narrow them down (memoised per document)."""
     hits: list[CueHit] = []
-    lowered = ascii_lowered(text)
-    for compiled in (C.COMPILED_ATTITUDES, C.COMPILED_EVENTS):
-        for regex, spec in compiled:
-            if not may_match(regex, lowered):
-                continue
+    cues = [*C.COMPILED_ATTITUDES, *C.COMPILED_EVENTS]
+    wanted = pattern_filter(tuple(regex for regex, _spec in cues)).candidates(text)
+    for (regex, spec), scan in zip(cues, wanted, strict=True):
+        if scan:
             for match in regex.finditer(text):
                 pre, post = spec.pre, spec.post
                 if spec.copular and COPULAR_NEGATION.search(match.group(0)):
