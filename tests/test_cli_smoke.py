@@ -43,6 +43,18 @@ def test_help_and_a_usage_error(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "Missing option '--what'" in missing.stderr
 
 
+def test_shell_completion_offers_commands_and_subcommands(tmp_path: Path) -> None:
+    """What bash asks the command for on TAB (the script `tracker --install-completion bash` installs does this)."""
+    helped = run("--help", cwd=tmp_path)
+    assert "--install-completion" in helped.stdout and "--show-completion" in helped.stdout
+    script = run("--show-completion", "bash", cwd=tmp_path)
+    assert script.returncode == 0 and "_TRACKER_COMPLETE=complete_bash" in script.stdout
+    asked = {"_TRACKER_COMPLETE": "complete_bash", "COMP_WORDS": "tracker co", "COMP_CWORD": "1"}
+    assert run(cwd=tmp_path, env=asked).stdout.split() == ["coalitions", "code"]
+    asked = {"_TRACKER_COMPLETE": "complete_bash", "COMP_WORDS": "tracker code ex", "COMP_CWORD": "2"}
+    assert run(cwd=tmp_path, env=asked).stdout.split() == ["explain"]
+
+
 def test_an_expected_failure_is_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
     failed = run("query", "SELECT 1", cwd=tmp_path)
     assert failed.returncode == 1 and failed.stdout == ""

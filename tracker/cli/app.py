@@ -74,7 +74,7 @@ app = TrackerTyper(
     help="igtracker: who stands with whom in the Internet-governance dispute.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 console = Console()
 err_console = Console(stderr=True)

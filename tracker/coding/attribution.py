@@ -18,6 +18,7 @@ from typing import Literal
 import pycountry
 
 from tracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
+from tracker.coding.memo import memoised
 
 HolderKind = Literal["speaker", "actors", "pronoun", "unknown", "nonagent"]
 
@@ -162,6 +163,10 @@ class ActorLexicon:
 
     def find(self, text: str) -> list[Mention]:
         """Actors named in `text`, longest names first, without overlaps, in text order."""
+        # Memoised per document (the rules and the model read the same phrases); a lexicon that grows is another.
+        return list(memoised(f"mentions:{len(self.entries)}", self, text, lambda: tuple(self._find(text))))
+
+    def _find(self, text: str) -> list[Mention]:
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
         for key, pattern, _length in self.entries:

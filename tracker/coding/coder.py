@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tracker.coding.attribution import ActorLexicon, SpeakerNames
 from tracker.coding.codebook import Codebook, load_codebook
+from tracker.coding.memo import in_document_scope
 from tracker.coding.rules import Context, Reading, TargetHit, analyse_sentence, find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
 
@@ -61,6 +62,7 @@ def _nearby(items: Sequence[object], index: int) -> list[object]:
     return list(items[max(0, index - 1) : index + 2])
 
 
+@in_document_scope
 def code_text(
     text: str,
     speaker_hint: str | Sequence[str] | None = None,

@@ -23,6 +23,7 @@ from typing import Any
 
 from tracker.coding.codebook import Codebook
 from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, reads, summarise
+from tracker.coding.memo import in_document_scope
 from tracker.coding.model import FLOOR, ModelCoder
 
 CONFLICT_RULES = ("rules", "model", "confident")
@@ -69,6 +70,7 @@ class EnsembleCoder:
         self.version = (f"{self.rules.version}+{self.model.version}"
                         f"@{self.policy.model_threshold:g}-{self.policy.on_conflict}")
 
+    @in_document_scope  # the rules and the model scan the same sentences
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         language = getattr(context, "language", None)
         ruled = self.rules.code(text, context, codebook) if reads(self.rules, language) else []

@@ -28,6 +28,7 @@ from scipy import sparse
 
 from tracker.coding.codebook import Codebook
 from tracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
+from tracker.coding.memo import in_document_scope
 from tracker.coding.rules import find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
 from tracker.config import PACKAGE_DATA
@@ -79,25 +80,49 @@ class StanceModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def features(self, texts: Sequence[str], codebook: Codebook) -> sparse.csr_matrix:
+        from sklearn import config_context
+
         lowered = [t.lower() for t in texts]
-        return sparse.hstack([self.word.transform(lowered), self.char.transform(lowered),
-                              rule_features(texts, codebook, self.issues)]).tocsr()
+        with config_context(assume_finite=True, skip_parameter_validation=True):  # our own, known-good input
+            ngrams = [self.word.transform(lowered), self.char.transform(lowered)]
+        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues)]).tocsr()
 
     def probabilities(self, texts: Sequence[str], codebook: Codebook) -> dict[str, np.ndarray]:
         """Issue -> an array (texts x CLASSES) of calibrated probabilities."""
         if not texts:
             return {issue: np.zeros((0, len(CLASSES))) for issue in self.issues}
-        matrix = self.features(texts, codebook)
+        return self.predict(self.features(texts, codebook))
+
+    def predict(self, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:
+        """What each classifier's `predict_proba` gives for `matrix`, with one product for all issues.
+
+        The classifiers are multinomial: `predict_proba` is the softmax of X @ coef.T + intercept. Stacking the
+        issues' coefficients computes each issue's columns exactly as its own product would (the same sums in the
+        same order) while the input is checked and multiplied once instead of once per issue."""
+        from sklearn.utils.extmath import safe_sparse_dot, softmax
+
+        fitted = [(issue, c) for issue, c in self.classifiers.items() if c is not None]
+        stacked = self.__dict__.get("_stacked_coef")
+        if stacked is None:
+            stacked = np.vstack([c.coef_ for _, c in fitted]).T if fitted else None
+            self.__dict__["_stacked_coef"] = stacked
+        scores = safe_sparse_dot(matrix, stacked, dense_output=True) if fitted else None
         out = {}
+        column = 0
         for issue, classifier in self.classifiers.items():
-            ordered = np.zeros((len(texts), len(CLASSES)))
+            ordered = np.zeros((matrix.shape[0], len(CLASSES)))
             if classifier is None:  # no position on this issue in the training data: always none
                 ordered[:, 0] = 1.0
                 out[issue] = ordered
                 continue
-            probs = classifier.predict_proba(matrix)
-            for column, label in enumerate(classifier.classes_):
-                ordered[:, CLASSES.index(label)] = probs[:, column]
+            width = len(classifier.classes_)
+            if width < 3:  # a binary classifier: not stacked, let scikit-learn do it
+                probs = classifier.predict_proba(matrix)
+            else:
+                probs = softmax(scores[:, column:column + width] + classifier.intercept_, copy=False)
+            column += classifier.coef_.shape[0]
+            for index, label in enumerate(classifier.classes_):
+                ordered[:, CLASSES.index(label)] = probs[:, index]
             out[issue] = ordered
         return out
 
@@ -237,21 +262,23 @@ class ModelCoder:
         self.calibration = calibration if calibration is not None else self.model.meta.get("calibration")
         self.version = f"{MODEL_VERSION}-{self.model.meta.get('train_sha256', 'unknown')[:8]}"
 
+    @in_document_scope
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         sentences = split_sentences(text)
         groups = chunks(sentences, text)
         if not groups:
             return []
-        chunk_texts = [text[g[0].start:g[-1].end] for g in groups]
-        probs = self.model.probabilities(chunk_texts, codebook)
+        probs = self.model.probabilities([text[g[0].start:g[-1].end] for g in groups], codebook)
+        found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
+                  if (label := decide(probs[issue][index], self.threshold)) != "none"]
+                 for index in range(len(groups))]
+        alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
+                                             codebook)
         out: list[CodedStance] = []
-        for index, group in enumerate(groups):
-            for issue in self.model.issues:
-                row = probs[issue][index]
-                label = decide(row, self.threshold)
-                if label == "none":
-                    continue
-                evidence, p = self._evidence(group, issue, label, codebook, float(row[CLASSES.index(label)]))
+        for group, readings in zip(groups, found, strict=True):
+            for issue, label, p in readings:
+                evidence = group[0] if len(group) == 1 else group[
+                    int(np.argmax(alone[group[0].start][issue][:, CLASSES.index(label)]))]
                 confidence = calibrate(p, self.calibration)
                 out.append(CodedStance(issue, label, SPEAKER_KEY, "speaker", round(confidence, 3), evidence.text,
                                        evidence.start, evidence.end, "model",
@@ -259,13 +286,18 @@ class ModelCoder:
                                        coder_kind="model"))
         return out
 
-    def _evidence(self, group: list[Sentence], issue: str, label: str, codebook: Codebook,
-                  p: float) -> tuple[Sentence, float]:
-        """The chunk's sentence that reads `label` most strongly on its own (the chunk's probability is kept)."""
-        if len(group) == 1:
-            return group[0], p
-        alone = self.model.probabilities([s.text for s in group], codebook)[issue][:, CLASSES.index(label)]
-        return group[int(np.argmax(alone))], p
+    def _sentence_probabilities(self, groups: list[list[Sentence]],
+                                codebook: Codebook) -> dict[int, dict[str, np.ndarray]]:
+        """For each chunk of several sentences (by its start), each sentence's probabilities read on its own: a
+        chunk's evidence is its sentence that reads the chunk's position most strongly. One batch for all."""
+        several = [g for g in groups if len(g) > 1]
+        probs = self.model.probabilities([s.text for g in several for s in g], codebook)
+        out: dict[int, dict[str, np.ndarray]] = {}
+        row = 0
+        for group in several:
+            out[group[0].start] = {issue: table[row:row + len(group)] for issue, table in probs.items()}
+            row += len(group)
+        return out
 
 
 def speaker_positions(model: StanceModel, texts: Sequence[str], codebook: Codebook,

@@ -72,7 +72,9 @@ from tracker.coding.clauses import (
     question_mode,
     split_clauses,
 )
-from tracker.coding.codebook import Codebook, CompiledCodebook
+from tracker.coding.codebook import Codebook, CompiledCodebook, CompiledTarget
+from tracker.coding.literals import pattern_filter
+from tracker.coding.memo import memoised
 from tracker.coding.sentences import Sentence
 
 QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
@@ -142,20 +144,29 @@ NOMINAL_HOLDER = re.compile(r"\b(?:advocates|supporters|proponents|defenders|cha
                             r"|enemies|foes)\s+of\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
 
 
+def _target_matches(text: str, compiled: CompiledCodebook) -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
+    """Every match of every codebook target in `text`, in codebook order (memoised per document)."""
+    def scan() -> tuple[tuple[CompiledTarget, re.Match[str]], ...]:
+        wanted = pattern_filter(tuple(target.regex for target in compiled.targets)).candidates(text)
+        return tuple((target, match) for target, scan in zip(compiled.targets, wanted, strict=True) if scan
+                     for match in target.regex.finditer(text))
+
+    return memoised("targets", compiled, text, scan)
+
+
 def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby_issues: set[str]) -> list[TargetHit]:
     hits: list[TargetHit] = []
-    for target in compiled.targets:
-        for match in target.regex.finditer(text):
-            if target.issue_id is None:
-                issues = tuple(i for i in target.issues if i in nearby_issues)
-                if not issues:
-                    continue
-            else:
-                issues = (target.issue_id,)
-                if target.anchored and not compiled.anchored_in(target.issue_id, anchor_text):
-                    continue
-            hits.append(TargetHit(match.start(), match.end(), match.group(0), issues, target.orientation,
-                                  target.valence, target.anchored))
+    for target, match in _target_matches(text, compiled):
+        if target.issue_id is None:
+            issues = tuple(i for i in target.issues if i in nearby_issues)
+            if not issues:
+                continue
+        else:
+            issues = (target.issue_id,)
+            if target.anchored and not compiled.anchored_in(target.issue_id, anchor_text):
+                continue
+        hits.append(TargetHit(match.start(), match.end(), match.group(0), issues, target.orientation,
+                              target.valence, target.anchored))
     # "advocates of cyber sovereignty", "critics of the model": the phrase names what others hold.
     hits = [h for h in hits if not NOMINAL_HOLDER.search(text, 0, h.start)]
     # Longest match wins where targets overlap (per issue).
@@ -169,9 +180,17 @@ def find_targets(text: str, compiled: CompiledCodebook, anchor_text: str, nearby
 
 
 def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
+    cues = memoised("cues", C, text, lambda: tuple(_cue_matches(text)))
+    return _narrow_cues(text, list(cues), targets)
+
+
+def _cue_matches(text: str) -> list[CueHit]:
+    """Every general cue in `text`, before the targets narrow them down (memoised per document)."""
     hits: list[CueHit] = []
-    for compiled in (C.COMPILED_ATTITUDES, C.COMPILED_EVENTS):
-        for regex, spec in compiled:
+    cues = [*C.COMPILED_ATTITUDES, *C.COMPILED_EVENTS]
+    wanted = pattern_filter(tuple(regex for regex, _spec in cues)).candidates(text)
+    for (regex, spec), scan in zip(cues, wanted, strict=True):
+        if scan:
             for match in regex.finditer(text):
                 pre, post = spec.pre, spec.post
                 if spec.copular and COPULAR_NEGATION.search(match.group(0)):
@@ -182,6 +201,10 @@ def find_cues(text: str, targets: list[TargetHit]) -> list[CueHit]:
     for match in C.TRANSFER_FROM.finditer(text):
         if _transfer_before(text, match.start()):
             hits.append(CueHit(match.start(), match.end(), match.group(0), C.TRANSFER_SOURCE_CUE, "flip", None))
+    return hits
+
+
+def _narrow_cues(text: str, hits: list[CueHit], targets: list[TargetHit]) -> list[CueHit]:
     # A cue inside a target phrase is part of the target ("break encryption", "greater state control").
     hits = [h for h in hits if not any(t.start <= h.start and h.end <= t.end for t in targets)]
     # "the proposed fees": a participle after a determiner is an adjective, not somebody's position.
