@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 TEMPLATED = (".html", ".xml", ".txt")
+FixtureHTTPServer = SiteHTTPServer  # the server class's name before it moved to tracker.demo.server
 
 
 def article_html(title: str, body: str, *, lang: str = "en", published: str | None = None) -> str:
