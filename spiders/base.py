@@ -14,12 +14,12 @@ import scrapy
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from tracker.spiders.items import DocumentItem, ErrorItem, Hints
+from tracker.spiders.resolver import REFUSED, AddressRefused
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from spiders.items import DocumentItem, ErrorItem, Hints
-from spiders.resolver import REFUSED, AddressRefused
 from tracker.models import Source
 from tracker.source_options import OPTIONS_BY_KIND
 from tracker.urls import host_of, in_domains, strip_tracking, within_source

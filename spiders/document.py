@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import scrapy
-
-from spiders.base import SourceSpider
+from tracker.spiders.base import SourceSpider
 
 
 class DocumentSpider(SourceSpider):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-
-from spiders.progress import emit
+from tracker.spiders.progress import emit
 
 PAGES = "tracker/pages_fetched"
 

@@ -9,9 +9,8 @@ from xml.sax import SAXException
 
 import feedparser
 from scrapy.http import Response
-
-from spiders.base import SourceSpider
-from spiders.items import Hints
+from tracker.spiders.base import SourceSpider
+from tracker.spiders.items import Hints
 
 
 class FeedSpider(SourceSpider):

@@ -11,9 +11,8 @@ from typing import Any
 
 from parsel import Selector
 from scrapy.http import Response
-
-from spiders.base import SourceSpider
-from spiders.items import Hints
+from tracker.spiders.base import SourceSpider
+from tracker.spiders.items import Hints
 
 
 def first_text(node: Selector, selector: str | None) -> str | None:

@@ -12,9 +12,8 @@ from typing import Any
 
 from parsel import Selector
 from scrapy.http import Response
-
-from spiders.base import SourceSpider
-from spiders.items import Hints
+from tracker.spiders.base import SourceSpider
+from tracker.spiders.items import Hints
 
 _SUFFIX = {"pdf": (".pdf",), "docx": (".docx",), "html": (".html", ".htm")}
 

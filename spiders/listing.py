@@ -7,8 +7,7 @@ from typing import Any
 
 from parsel import SelectorList
 from scrapy.http import Response
-
-from spiders.base import SourceSpider
+from tracker.spiders.base import SourceSpider
 
 
 def links(response: Response, selector: str, selector_type: str) -> list[str]:

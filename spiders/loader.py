@@ -13,14 +13,14 @@ from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
 from sqlalchemy import inspect, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
+from tracker.spiders.base import SourceSpec, SourceSpider
+from tracker.spiders.document import DocumentSpider
+from tracker.spiders.feed import FeedSpider
+from tracker.spiders.icann import IcannProceedingSpider
+from tracker.spiders.itu import ItuContributionsSpider
+from tracker.spiders.listing import ListingSpider
+from tracker.spiders.sitemap import SitemapSpider
 
-from spiders.base import SourceSpec, SourceSpider
-from spiders.document import DocumentSpider
-from spiders.feed import FeedSpider
-from spiders.icann import IcannProceedingSpider
-from spiders.itu import ItuContributionsSpider
-from spiders.listing import ListingSpider
-from spiders.sitemap import SitemapSpider
 from tracker.db import is_sqlite, make_engine, session_scope
 from tracker.models import Source
 

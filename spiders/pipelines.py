@@ -18,10 +18,10 @@ from scrapy.exceptions import DropItem
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from tracker.spiders.extensions import PAGES
+from tracker.spiders.items import DocumentItem, ErrorItem
+from tracker.spiders.progress import emit
 
-from spiders.extensions import PAGES
-from spiders.items import DocumentItem, ErrorItem
-from spiders.progress import emit
 from tracker import crawl_runs
 from tracker.db import busy_timeout, is_busy, make_engine, session_factory, session_scope, writer
 from tracker.documents import FetchedDocument, store_document, touch_document, validators_for_source

@@ -1,4 +1,4 @@
-"""The crawler process `tracker.crawl.run_crawl` starts: `python -m spiders.runner`, configured on stdin.
+"""The crawler process `tracker.crawl.run_crawl` starts: `python -m tracker.spiders.runner`, configured on stdin.
 
 Scrapy's reactor cannot restart inside one process, so every crawl gets a fresh process; the launcher reads
 progress events from our stdout and settles the run when we exit.
@@ -14,10 +14,10 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
+from tracker.spiders.config import scrapy_settings
+from tracker.spiders.loader import load_specs, spider_class
 from twisted.internet import task
 
-from spiders.config import scrapy_settings
-from spiders.loader import load_specs, spider_class
 from tracker import crawl_runs
 from tracker.config import Settings
 from tracker.db import make_engine, session_scope

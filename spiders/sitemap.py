@@ -10,8 +10,7 @@ from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
-
-from spiders.base import SourceSpider
+from tracker.spiders.base import SourceSpider
 
 
 class SitemapSpider(SourceSpider):

@@ -39,7 +39,7 @@ def test_models_and_migrations_in_sync(engine: Engine) -> None:
 
 
 def _migration_0003() -> ModuleType:
-    return importlib.import_module("migrations.versions.0003_current_stances_as_matrix")
+    return importlib.import_module("tracker.migrations.versions.0003_current_stances_as_matrix")
 
 
 def test_current_stances_rule_follows_the_stance_matrix() -> None:

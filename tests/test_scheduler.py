@@ -111,11 +111,11 @@ def add_statements(session: Session, site: FixtureSite) -> None:
 
 
 def crawler_processes(parent: psutil.Process | None = None) -> list[psutil.Process]:
-    """The crawler child processes (python -m spiders.runner) under `parent` (default: this process)."""
+    """The crawler child processes (python -m tracker.spiders.runner) under `parent` (default: this process)."""
     found = []
     for child in (parent or psutil.Process()).children(recursive=True):
         try:
-            if "spiders.runner" in " ".join(child.cmdline()):
+            if "tracker.spiders.runner" in " ".join(child.cmdline()):
                 found.append(child)
         except psutil.Error:
             continue

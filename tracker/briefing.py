@@ -381,13 +381,14 @@ def web_link(url: str | None) -> str | None:
 
 def template_environment() -> Environment:
     """Jinja2 over reports/templates with autoescape on for every template, whatever its extension."""
-    env = Environment(loader=PackageLoader("reports", "templates"), autoescape=True, undefined=StrictUndefined,
+    env = Environment(loader=PackageLoader("tracker.reports", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = _date
     env.filters["web_link"] = web_link
     env.filters["clip"] = clip  # crawled text is clipped where shown; the store keeps it whole
     env.globals.update(name_chars=NAME_CHARS, message_chars=MESSAGE_CHARS)
-    env.globals["stylesheet"] = Markup(resources.files("reports").joinpath("static/briefing.css").read_text("utf-8"))
+    stylesheet = resources.files("tracker.reports").joinpath("static/briefing.css")
+    env.globals["stylesheet"] = Markup(stylesheet.read_text("utf-8"))
     return env
 
 

@@ -1,7 +1,7 @@
 """Running a crawl: the sources to crawl, a child process running Scrapy, and the record of the run.
 
 Scrapy's reactor cannot be restarted within a process, so each crawl runs Scrapy in a fresh child process
-(`python -m spiders.runner`); this module never imports Scrapy and may be called any number of times from a
+(`python -m tracker.spiders.runner`); this module never imports Scrapy and may be called any number of times from a
 long-running scheduler. The child writes documents (one transaction each) and the counts; this side opens the
 run, relays progress, enforces the time limit and settles the run, also when the child crashes or is killed.
 """
@@ -154,7 +154,7 @@ def _run_child(
         "parent_pid": os.getpid(),
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "spiders.runner"],
+        [sys.executable, "-m", "tracker.spiders.runner"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -217,7 +217,7 @@ def _stop_orphan(pid: Any) -> bool:
         return False
     try:
         process = psutil.Process(pid)
-        if "spiders.runner" not in " ".join(process.cmdline()):
+        if "tracker.spiders.runner" not in " ".join(process.cmdline()):
             return False  # the pid was reused by something else
         log.warning("stopping an orphaned crawler", extra=fields(pid=pid))
         process.kill()

@@ -46,7 +46,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_v0002 = importlib.import_module("migrations.versions.0002_views_and_search")
+_v0002 = importlib.import_module("tracker.migrations.versions.0002_views_and_search")
 
 # The stance matrix's constants (tracker.analysis.matrix), frozen here as a migration must be; tests check that they
 # still agree, so changing the analysis's rule calls for a new migration.
