@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
-from tracker.coding.language import detect_language
+from tracker.language import detect_language
 from tracker.errors import TrackerError
 from tracker.models import POSITIONS, JobRun
 

@@ -119,7 +119,7 @@ def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict:
     from tracker.coding.coders import CodingContext, reads
     from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
     from tracker.coding.evaluate import GoldStatement
-    from tracker.coding.language import detect_language
+    from tracker.language import detect_language
     from tracker.coding.model import ModelCoder, fit_calibration
     from tracker.coding.voices import attribute_voices
 
