@@ -206,18 +206,25 @@ def _read_term(text: str, target: Found, inside: list[Found],
     term = target.term
     assert term is not None
     attitudes = [f for f in inside if f.kind in ("support", "oppose")]
-    before = [f for f in attitudes if f.end <= target.start]
-    after = [f for f in attitudes if f.start >= target.end]
-    cue = before[-1] if before else (after[0] if after else None)
-    if cue is not None:
-        harms = [f for f in inside if f.kind == "harm" and min(cue.end, target.end) <= f.start < max(cue.start,
-                                                                                                     target.start)]
-        negations = _negations_before(cue, inside, tokens)
-        sign = (1 if cue.kind == "support" else -1) * (-1) ** (negations + len(harms)) * term.orientation
-        trace = (f"{text[cue.start:cue.end]}({'+' if cue.kind == 'support' else '-'})"
-                 + "".join(f" {text[h.start:h.end]}(flip)" for h in harms) + f" neg×{negations}"
+    previous_term = max((f.end for f in inside if f.kind == "term" and f.end <= target.start), default=-1)
+    # A chain of attitudes before the term composes ("不支持打击X": not for fighting X); else the nearest after it.
+    chain = [f for f in attitudes if previous_term <= f.start and f.end <= target.start]
+    if not chain:
+        chain = [f for f in attitudes if f.end <= target.start][-1:] or [f for f in attitudes
+                                                                         if f.start >= target.end][:1]
+    if chain:
+        first = chain[0]
+        harms = [f for f in inside if f.kind == "harm" and min(first.end, target.end) <= f.start
+                 < max(first.start, target.start)]
+        sign = term.orientation * (-1) ** len(harms)
+        words = []
+        for cue in chain:
+            negations = _negations_before(cue, inside, tokens)
+            sign *= (1 if cue.kind == "support" else -1) * (-1) ** negations
+            words.append(f"{text[cue.start:cue.end]}({'+' if cue.kind == 'support' else '-'}{' neg' * negations})")
+        trace = (" ".join(words) + "".join(f" {text[h.start:h.end]}(flip)" for h in harms)
                  + f" [{text[target.start:target.end]}: {term.gloss}]")
-        return sign, "attitude", cue.start, trace
+        return sign, "attitude", first.start, trace
     harm = [f for f in inside if f.kind == "harm" and f.end <= target.start]
     if harm and not term.valence:
         return term.orientation, "evaluative", harm[-1].start, (
@@ -232,6 +239,7 @@ def code_foreign(text: str, language: str, speaker_names: Sequence[str], codeboo
                  lexicon: ActorLexicon) -> list[CodedStance]:
     """The positions in `text`, in `language`, as the rule coder's stances (holder "speaker" or actor keys)."""
     speaker = SpeakerNames.from_names(list(speaker_names))
+    lexicon = lexicon.for_language(language)
     out: list[CodedStance] = []
     for sentence in split_sentences(text):
         seen: set[tuple[str, str, int]] = set()

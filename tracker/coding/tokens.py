@@ -7,7 +7,8 @@ conjunction, preposition or article ("والحكومات" is also "حكومات"
 
 A cue phrase is words separated by spaces; a word ending in `*` matches any word it begins. A phrase matches
 its words in order with at most `MAX_GAP` other words between two of them ("taxe* internet" matches "taxe sur
-l'Internet"). In Chinese a phrase matches where its characters stand, starting at a word boundary.
+l'Internet"). In Chinese a phrase matches where its characters stand (segmentation varies with context), a one-character
+phrase only where it is a word of its own.
 """
 
 from __future__ import annotations
@@ -140,9 +141,7 @@ class Phrase:
         ends = {t.end for t in tokens}
         spans = []
         for match in re.finditer(re.escape(needle), text):
-            if match.start() not in starts:
-                continue
-            if len(needle) == 1 and match.end() not in ends:
-                continue  # a one-character cue ("不") is a word of its own, not the start of another
+            if len(needle) == 1 and (match.start() not in starts or match.end() not in ends):
+                continue  # a one-character cue ("不") is a word of its own, not part of another ("不断")
             spans.append((match.start(), match.end()))
         return spans
