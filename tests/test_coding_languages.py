@@ -8,6 +8,7 @@ sentences written for these tests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from tests.sites import FixtureSite
 from tests.test_crawl import add_source, crawl_settings
+from tracker.briefing import render_briefing
 from tracker.coding import load_codebook
 from tracker.coding.attribution import ActorLexicon
 from tracker.coding.coder import RuleCoder, summarise
@@ -82,7 +84,7 @@ def test_the_language_is_detected_once_and_alike() -> None:
 
 
 def test_ministry_pages_in_french_russian_and_chinese_give_their_states_stances(
-    engine: Engine, database_url: str, site_root: Path,
+    engine: Engine, database_url: str, site_root: Path, tmp_path: Path,
 ) -> None:
     with FixtureSite(site_root) as site, session_factory(engine)() as session:
         states = {slug: Actor(slug=slug, name=name, kind="state", country=code)
@@ -120,3 +122,15 @@ def test_ministry_pages_in_french_russian_and_chinese_give_their_states_stances(
         in evidence["france"]
     assert any("интернационализацию управления интернетом" in e for e in evidence["russia"])
     assert any("网络霸权" in e for e in evidence["china"])
+
+    # The briefing quotes the evidence in its language, marked, with the codebook's glosses of its terms only.
+    with session_factory(engine)() as session:
+        result = render_briefing(session, "2026-W11", formats=["html"], out_dir=tmp_path,
+                                 now=datetime(2026, 3, 20, tzinfo=UTC))
+        session.commit()
+    assert result.html_path is not None
+    html = result.html_path.read_text(encoding="utf-8")
+    assert '<span class="lang">FR</span> <q lang="fr">' in html
+    assert '<q lang="zh">' in html and '<q lang="ru">' in html
+    assert "= the multi-stakeholder model" in html  # the gloss of « modèle multipartite »
+    assert "We do not support" not in html  # no translation of the sentence itself

@@ -77,6 +77,7 @@ class Evidence:
     coder_kind: str
     weight: float
     document_title: str | None = None
+    language: str | None = None  # the document's (ISO 639-1): the quote stays in it
 
 
 @dataclass
@@ -321,11 +322,12 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
             select(
                 Stance.id, Stance.evidence, Stance.note, Stance.position,
                 Stance.url, Document.url, Document.title, Stance.stated_at, Stance.created_at, Stance.coder_kind,
+                Document.language,
             )
             .outerjoin(Document, Document.id == Stance.document_id)
             .where(Stance.id.in_(chunk))
         )
-        for sid, evidence, note, position, url, doc_url, title, stated, created, kind in (
+        for sid, evidence, note, position, url, doc_url, title, stated, created, kind, language in (
             session.connection().execute(query).fetchall()
         ):
             quote = (evidence or note or "").strip()
@@ -333,7 +335,7 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
                 continue
             rows[sid] = Evidence(
                 stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated or created,
-                coder_kind=kind, weight=round(wanted[sid], 4), document_title=title,
+                coder_kind=kind, weight=round(wanted[sid], 4), document_title=title, language=language,
             )
     return rows
 
