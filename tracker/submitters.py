@@ -9,12 +9,12 @@ then (for countries) by ISO code via pycountry; an unknown submitter becomes an 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.coding.attribution import country_common_name, slugify
 from tracker.display import clip
 from tracker.models import Actor
 
@@ -25,11 +25,6 @@ _FIRM = re.compile(
 )
 _ACADEMIC = re.compile(r"\b(university|universit[éy]|institute of technology|college|school)\b", re.I)
 _STATE = re.compile(r"^(government|ministry|republic|kingdom) of\s+(?P<country>.+)$", re.I)
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:90] or "actor"
 
 
 def _norm(name: str) -> str:
@@ -108,8 +103,7 @@ class SubmitterResolver:
     def _create(self, name: str, default_kind: str) -> Actor:
         code = country_code(name)
         if code is not None:
-            country = pycountry.countries.get(alpha_3=code)
-            display = getattr(country, "common_name", None) or country.name
+            display = country_common_name(code)  # the same name the coder gives a state it creates
             actor = Actor(slug=self._free_slug(display), name=display, kind="state", country=code, aliases=[name])
         else:
             # A crawled name longer than the column (300) would fail the document's transaction on PostgreSQL.

@@ -123,12 +123,17 @@ def country_names_in(language: str) -> dict[str, set[str]]:
     return names
 
 
+SLUG_CHARS = 90
+
+
 def slugify(name: str) -> str:
+    """The one slug of a name, for actors made by the crawl and by the coder alike."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_CHARS] or "actor"
 
 
 def country_common_name(alpha3: str) -> str:
+    """The short English name a state outside the registry is given ("Russia", not "Russian Federation")."""
     if alpha3 in COMMON_NAMES:
         return COMMON_NAMES[alpha3]
     country = pycountry.countries.get(alpha_3=alpha3)
