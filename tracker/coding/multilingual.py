@@ -35,6 +35,7 @@ CUES_FILE = PACKAGE_DATA / "language_cues.yaml"
 CONFIDENCE = {"attitude": 0.7, "evaluative": 0.5, "loaded": 0.5}
 THIRD_PARTY_FACTOR = 0.9
 NEGATION_REACH = 3  # words before an attitude cue that a negation may stand at ("ne soutenons pas": after it, 1)
+KINDS = ("support", "oppose", "harm", "negation", "negation_after", "contrast", "first_person")
 QUESTION_MARKS = ("?", "？", "؟")
 CLAUSE_MARKS = (";", "；", ":", "：")
 
@@ -46,6 +47,7 @@ class LanguageCueSpec(BaseModel):
     oppose: list[str] = Field(min_length=1)
     harm: list[str] = Field(default_factory=list)
     negation: list[str] = Field(min_length=1)
+    negation_after: list[str] = Field(default_factory=list)
     contrast: list[str] = Field(default_factory=list)
     first_person: list[str] = Field(default_factory=list)
 
@@ -56,13 +58,14 @@ class LanguageCues:
     oppose: tuple[Phrase, ...]
     harm: tuple[Phrase, ...]
     negation: tuple[Phrase, ...]
+    negation_after: tuple[Phrase, ...]
     contrast: tuple[Phrase, ...]
     first_person: tuple[Phrase, ...]
 
     @classmethod
     def compile(cls, spec: LanguageCueSpec, language: str) -> LanguageCues:
         return cls(*(tuple(Phrase.compile(p, language) for p in getattr(spec, name))
-                     for name in ("support", "oppose", "harm", "negation", "contrast", "first_person")))
+                     for name in KINDS))
 
 
 @functools.lru_cache(maxsize=4)
@@ -125,7 +128,7 @@ def _longest_first(found: list[Found]) -> list[Found]:
 def find_all(text: str, tokens: Sequence[Token], cues: LanguageCues, terms: Sequence[Term]) -> list[Found]:
     """Terms and cues in a sentence, longest first without overlaps (a cue inside a term is the term's)."""
     found = [Found("term", s, e, term) for term in terms for s, e in term.phrase.find(text, tokens)]
-    for kind in ("support", "oppose", "harm", "negation", "contrast", "first_person"):
+    for kind in KINDS:
         for phrase in getattr(cues, kind):
             found += [Found(kind, s, e) for s, e in phrase.find(text, tokens)]
     return _longest_first(found)
@@ -191,13 +194,14 @@ def read_sentence(text: str, language: str, codebook: Codebook, speaker: Speaker
 
 
 def _negations_before(cue: Found, inside: list[Found], tokens: Sequence[Token]) -> int:
-    """Negations in the few words around an attitude cue: "ne soutenons pas", "не поддерживаем", "不支持"."""
+    """Negations in the few words before an attitude cue ("не поддерживаем", "不支持"), and the word after it for
+    a negation that follows its verb ("ne soutenons pas")."""
     starts = [t.start for t in tokens]
     position = next((i for i, s in enumerate(starts) if s >= cue.start), len(starts))
     low = starts[max(0, position - NEGATION_REACH)] if starts else 0
     after = next((t.end for t in tokens if t.start >= cue.end), cue.end)
-    return sum(1 for f in inside if f.kind == "negation" and (low <= f.start < cue.start or cue.end <= f.start < after
-                                                              and f.end <= after))
+    return sum(1 for f in inside if f.kind == "negation" and low <= f.start < cue.start
+               or f.kind == "negation_after" and cue.end <= f.start < after and f.end <= after)
 
 
 def _read_term(text: str, target: Found, inside: list[Found],
@@ -206,12 +210,11 @@ def _read_term(text: str, target: Found, inside: list[Found],
     term = target.term
     assert term is not None
     attitudes = [f for f in inside if f.kind in ("support", "oppose")]
-    previous_term = max((f.end for f in inside if f.kind == "term" and f.end <= target.start), default=-1)
-    # A chain of attitudes before the term composes ("不支持打击X": not for fighting X); else the nearest after it.
-    chain = [f for f in attitudes if previous_term <= f.start and f.end <= target.start]
-    if not chain:
-        chain = [f for f in attitudes if f.end <= target.start][-1:] or [f for f in attitudes
-                                                                         if f.start >= target.end][:1]
+    before = [f for f in attitudes if f.end <= target.start]
+    after = [f for f in attitudes if f.start >= target.end]
+    # The nearest attitude before the term, else after it ("X, c'est regrettable"); one, not a product: a
+    # judgement word between ("反对滥用...监控": against abusive surveillance) is the nearer and decides.
+    chain = before[-1:] or after[:1]
     if chain:
         first = chain[0]
         harms = [f for f in inside if f.kind == "harm" and min(first.end, target.end) <= f.start
