@@ -207,11 +207,14 @@ def test_dev_set_meets_the_ci_bar() -> None:
 
 
 def test_scores_by_language_and_actor_kind_and_the_default_coder_reads_french(tmp_path: Path) -> None:
-    gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": "fr" if row["id"] == "d" else "en",
+    languages = {"d": "fr", "f": "de"}
+    gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": languages.get(row["id"], "en"),
                                                   "actor_type": "ngo"} for row in GOLD])
     rules = evaluate(gold, load_codebook(), coder="rules").as_dict()
-    assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
-    assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 5
+    # The French statement's one position is read right (no support position to score: macro 0.5); German is not.
+    assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.5, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["de"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 6
     default = evaluate(gold, load_codebook())
     assert default.coder == "ensemble" and default.uncoded == []  # the ensemble's model reads any language
 
