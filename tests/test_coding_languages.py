@@ -71,6 +71,19 @@ def test_others_named_in_the_text_hold_their_own_positions(codebook) -> None:  #
     assert {s.holder_label for s in stances if s.holder == "country:RUS"} == {"Russia"}
 
 
+def test_registry_aliases_and_country_names_in_chinese_and_arabic(codebook) -> None:  # type: ignore[no-untyped-def]
+    lexicon = ActorLexicon.countries()
+    lexicon.add("actor:itu", "国际电联", "International Telecommunication Union")  # a registry alias
+    lexicon.finalise()
+    stances = code_with(RuleCoder(), "国际电联支持多利益攸关方模式。俄方反对网络霸权。",
+                        CodingContext(("China",), lexicon, "zh"), codebook)
+    assert summarise(stances, "actor:itu") == {"control": "oppose"}
+    assert summarise(stances, "country:RUS") == {"control": "support"}
+    arabic = code_with(RuleCoder(), "وترفض روسيا الهيمنة على الإنترنت.", CodingContext(("France",), lexicon, "ar"),
+                       codebook)
+    assert summarise(arabic, "country:RUS") == {"control": "support"}  # "و" attached to the name
+
+
 def test_the_codebook_glosses_its_terms_never_the_sentence(codebook) -> None:  # type: ignore[no-untyped-def]
     found = glosses("Россия выступает за цифровой суверенитет и против гегемонии.", "ru", codebook)
     assert found == [("цифровой суверенитет", "(digital) sovereignty"), ("гегемонии", "hegemony over the Internet")]

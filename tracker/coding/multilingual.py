@@ -160,14 +160,24 @@ def _clauses(text: str, found: list[Found]) -> list[tuple[int, int, bool]]:
     return out
 
 
-def _holder(text: str, before: int, clause_start: int, found: list[Found], speaker: SpeakerNames,
-            lexicon: ActorLexicon | None) -> tuple[str, ...]:
-    """Actors named before the attitude in its clause (not the speaker itself, and not after "we")."""
-    if lexicon is None or any(f.kind == "first_person" and clause_start <= f.start < before for f in found):
+# Languages whose subject often follows its verb ("ترفض روسيا ...": rejects Russia ...).
+VERB_FIRST = frozenset({"ar"})
+
+
+def _holder(text: str, at: int, clause_start: int, found: list[Found], speaker: SpeakerNames,
+            lexicon: ActorLexicon | None, language: str, target: Found) -> tuple[str, ...]:
+    """Actors named before the attitude in its clause (in a verb-first language, else between it and the term);
+    not the speaker itself, and nobody where the clause speaks in the first person."""
+    if lexicon is None or any(f.kind == "first_person" and clause_start <= f.start < at for f in found):
         return ()
-    stretch = text[clause_start:before]
-    mentions = [m for m in lexicon.find(stretch) if not speaker.search(m.text)]
-    return tuple(dict.fromkeys(m.key for m in mentions))
+    stretches = [text[clause_start:at]]
+    if language in VERB_FIRST and at < target.start:
+        stretches.append(text[at:target.start])
+    for stretch in stretches:
+        mentions = [m for m in lexicon.find(stretch) if not speaker.search(m.text)]
+        if mentions:
+            return tuple(dict.fromkeys(m.key for m in mentions))
+    return ()
 
 
 def read_sentence(text: str, language: str, codebook: Codebook, speaker: SpeakerNames,
@@ -185,7 +195,7 @@ def read_sentence(text: str, language: str, codebook: Codebook, speaker: Speaker
             if reading is None:
                 continue
             sign, kind, at, trace = reading
-            holder = _holder(text, at, start, found, speaker, lexicon) if kind == "attitude" else ()
+            holder = _holder(text, at, start, found, speaker, lexicon, language, target) if kind == "attitude" else ()
             confidence = CONFIDENCE[kind] * (THIRD_PARTY_FACTOR if holder else 1.0)
             readings.append(ForeignReading(target.term.issue_id, sign, round(confidence, 3), holder, kind,
                                            f"{language}: {trace}", index, after_contrast))
