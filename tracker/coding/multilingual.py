@@ -4,13 +4,15 @@ English has the full rule engine (`tracker.coding.rules`); Arabic, Chinese, Fren
 Spanish are read by a smaller, general one. Each sentence is cut into clauses at semicolons and colons and before
 a word of contrast; in a clause, every issue term the codebook gives for the language (`cues` of an issue entry)
 takes its position from the attitude cue nearest before it (else after it) in the clause (see
-`tracker/data/language_cues.yaml`), reversed by each negation just before that cue and by each harm event between
-the cue and the term ("rejette toute restriction de la liberté d'expression"), and by the term's orientation.
-A harm on a term with no attitude shows that the speaker values it ("менace la souveraineté"); a loaded term
-alone shows its side. Questions state nothing. After a word of contrast, the later clause wins.
+`tracker/data/language_cues.yaml`), reversed by a negation at that cue (before it, or after it for a negation that
+follows its verb: "ne soutenons pas"), by each harm event between the cue and the term ("rejette toute restriction
+de la liberté d'expression"), and by the term's orientation. A harm on a neutral term with no attitude shows that
+the speaker values it ("menace la souveraineté"); a loaded term alone shows its side. Questions state nothing.
+After a word of contrast, the later clause wins.
 
 The clause's holder is the speaker unless an actor the lexicon knows (country names in each language, registry
-names and aliases) is named before the attitude and is not the speaker itself ("La Russie rejette ...").
+names and aliases) is named before the attitude (in Arabic, also just after it: "ترفض روسيا ...") and is not the
+speaker itself ("La Russie rejette ..."); nobody else where the clause speaks in the first person.
 """
 
 from __future__ import annotations
