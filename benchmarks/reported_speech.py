@@ -23,7 +23,7 @@ from tracker.coding.attribution import ActorLexicon, name_variants
 from tracker.coding.coder import summarise
 from tracker.coding.coders import CodingContext, code_with, get_coder
 from tracker.coding.evaluate import TAKEN, Score, load_gold
-from tracker.coding.language import detect_language
+from tracker.language import detect_language
 
 OUTLET, OUTLET_KEY, SPEAKER_KEY = "The Example Times", "actor:example-times", "actor:quoted-speaker"
 STYLES: dict[str, Callable[[str, str], str]] = {

@@ -28,6 +28,8 @@ GOLD = [
      "actor": "Exemple", "labels": {"control": "oppose"}},
     {"id": "e", "text": "Several governments want the ITU to run the Internet.", "actor": "Example Analyst",
      "labels": {}},
+    {"id": "f", "text": "Wir lehnen jede Übertragung der Kontrolle über das Internet an die ITU entschieden ab.",
+     "actor": "Beispiel", "labels": {"control": "oppose"}},
 ]
 
 
@@ -47,21 +49,22 @@ def test_evaluate_counts_per_issue_and_pooled(tmp_path: Path) -> None:
     gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
     result = evaluate(gold, load_codebook(), coder="rules")
     data = result.as_dict()
-    assert data["n"] == 5
+    assert data["n"] == 6
     assert set(data["issues"]) == {"taxation", "surveillance", "control"}
-    assert data["issues"]["control"]["oppose"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "tp": 1,
+    # English and French read; German detected and left uncoded (no coder has its cues): a miss.
+    assert data["issues"]["control"]["oppose"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8, "tp": 2,
                                                    "fp": 0, "fn": 1}
     assert data["issues"]["taxation"]["support"]["tp"] == 1
-    assert result.uncoded == ["d"]  # French: detected and left uncoded by the English rules
+    assert result.uncoded == ["f"]
     pooled = data["pooled"]
     assert pooled["support"]["f1"] == 1.0
-    assert data["macro_f1"] == round((1.0 + 2 / 3) / 2, 4)
+    assert data["macro_f1"] == round((1.0 + 0.8) / 2, 4)
 
 
 def test_baseline_is_scored_on_the_same_file(tmp_path: Path) -> None:
     gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
     result = evaluate(gold, load_codebook(), baseline=True)
-    assert result.coder == "keyword-baseline" and result.n == 5
+    assert result.coder == "keyword-baseline" and result.n == 6
     assert 0.0 <= result.macro_f1 <= 1.0
 
 
@@ -117,7 +120,7 @@ def test_cli_eval_json_and_ci_bar(tmp_path: Path) -> None:
     result = _tracker("eval", str(gold), "--format", "json", cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) >= {"macro_f1", "issues", "n"} and data["n"] == 5
+    assert set(data) >= {"macro_f1", "issues", "n"} and data["n"] == 6
     failing = _tracker("eval", str(gold), "--min-macro-f1", "0.99", cwd=tmp_path)
     assert failing.exit_code == 1 and "below the required" in failing.stdout
     text = _tracker("eval", str(gold), "--baseline", cwd=tmp_path)
@@ -204,11 +207,14 @@ def test_dev_set_meets_the_ci_bar() -> None:
 
 
 def test_scores_by_language_and_actor_kind_and_the_default_coder_reads_french(tmp_path: Path) -> None:
-    gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": "fr" if row["id"] == "d" else "en",
+    languages = {"d": "fr", "f": "de"}
+    gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": languages.get(row["id"], "en"),
                                                   "actor_type": "ngo"} for row in GOLD])
     rules = evaluate(gold, load_codebook(), coder="rules").as_dict()
-    assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
-    assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 5
+    # The French statement's one position is read right (no support position to score: macro 0.5); German is not.
+    assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.5, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["de"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 6
     default = evaluate(gold, load_codebook())
     assert default.coder == "ensemble" and default.uncoded == []  # the ensemble's model reads any language
 

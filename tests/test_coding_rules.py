@@ -7,8 +7,8 @@ import pytest
 from tracker.coding import code_text, coder, load_codebook
 from tracker.coding.attribution import HolderRef
 from tracker.coding.coder import summarise
-from tracker.coding.language import detect_language
 from tracker.coding.rules import Reading
+from tracker.language import detect_language
 
 SPEAKER = ["Example Alliance"]
 

@@ -159,6 +159,16 @@ def bloc_rows(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
     return rows
 
 
+def codebook_glosses(quote: str, language: str | None) -> list[tuple[str, str]]:
+    """English glosses of the codebook's terms in a quote not in English (never a translation of the quote)."""
+    if not language or language == "en":
+        return []
+    from tracker.coding.codebook import load_codebook
+    from tracker.coding.multilingual import glosses
+
+    return glosses(quote, language, load_codebook())
+
+
 def camp_views(analysis: CoalitionAnalysis) -> list[dict[str, Any]]:
     views = []
     for issue_id, camps in analysis.camps.items():
@@ -400,6 +410,7 @@ def template_environment() -> Environment:
     env.filters["date"] = _date
     env.filters["web_link"] = web_link
     env.filters["clip"] = clip  # crawled text is clipped where shown; the store keeps it whole
+    env.filters["glosses"] = codebook_glosses
     env.globals.update(name_chars=NAME_CHARS, message_chars=MESSAGE_CHARS)
     stylesheet = resources.files("tracker.reports").joinpath("static/briefing.css")
     env.globals["stylesheet"] = Markup(stylesheet.read_text("utf-8"))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-import py3langid
 import trafilatura
 from docx import Document as DocxDocument
 from lxml import etree
@@ -23,6 +22,7 @@ from pypdf.errors import PyPdfError
 from trafilatura.xml import xmltotxt
 
 from tracker.errors import TrackerError
+from tracker.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,6 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPES_BY_SUFFIX = {".pdf": PDF, ".docx": DOCX, ".html": HTML, ".htm": HTML, ".txt": TEXT}
 MIN_TEXT_CHARS = 20
-LANGUAGE_SAMPLE_CHARS = 2000
 
 # htmldate's default keeps only the day; ask for the time and offset where the page gives them.
 _DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "original_date": True, "extensive_search": False}
@@ -98,15 +97,6 @@ def _parse_date_string(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid), or None for too little text."""
-    sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if len(sample.strip()) < MIN_TEXT_CHARS:
-        return None
-    language, _score = py3langid.classify(sample)
-    return language
 
 
 def media_type_of(content_type: str | None, url: str, body: bytes) -> str:

@@ -9,12 +9,12 @@ then (for countries) by ISO code via pycountry; an unknown submitter becomes an 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.coding.attribution import country_common_name, slugify
 from tracker.display import clip
 from tracker.models import Actor
 
@@ -25,11 +25,6 @@ _FIRM = re.compile(
 )
 _ACADEMIC = re.compile(r"\b(university|universit[éy]|institute of technology|college|school)\b", re.I)
 _STATE = re.compile(r"^(government|ministry|republic|kingdom) of\s+(?P<country>.+)$", re.I)
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:90] or "actor"
 
 
 def _norm(name: str) -> str:
@@ -108,22 +103,32 @@ class SubmitterResolver:
     def _create(self, name: str, default_kind: str) -> Actor:
         code = country_code(name)
         if code is not None:
-            country = pycountry.countries.get(alpha_3=code)
-            display = getattr(country, "common_name", None) or country.name
-            actor = Actor(slug=self._free_slug(display), name=display, kind="state", country=code, aliases=[name])
-        else:
-            # A crawled name longer than the column (300) would fail the document's transaction on PostgreSQL.
-            stored = clip(name, Actor.__table__.c.name.type.length or len(name))
-            actor = Actor(slug=self._free_slug(name), name=stored, kind=guess_kind(name, default_kind), aliases=[])
-        actor.in_registry = False
+            return create_state(self.session, code, aliases=[name])
+        # A crawled name longer than the column (300) would fail the document's transaction on PostgreSQL.
+        stored = clip(name, Actor.__table__.c.name.type.length or len(name))
+        actor = Actor(slug=free_slug(self.session, name), name=stored, kind=guess_kind(name, default_kind), aliases=[],
+                      in_registry=False)
         self.session.add(actor)
         self.session.flush()
         return actor
 
-    def _free_slug(self, name: str) -> str:
-        base = slugify(name)
-        slug, n = base, 1
-        while self.session.scalar(select(Actor.id).where(Actor.slug == slug)) is not None:
-            n += 1
-            slug = f"{base}-{n}"
-        return slug
+
+def free_slug(session: Session, name: str) -> str:
+    """The name's slug, numbered where an actor has it already ("russia", "russia-2")."""
+    base = slugify(name)
+    slug, n = base, 1
+    while session.scalar(select(Actor.id).where(Actor.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_state(session: Session, alpha3: str, aliases: list[str] | None = None) -> Actor:
+    """The one way a state outside the registry is made, by the crawl (a submitter) and the coder (a country named
+    in text) alike: its short English name ("Russia"), kind "state", its ISO code, `in_registry=False`."""
+    name = country_common_name(alpha3)
+    actor = Actor(slug=free_slug(session, name), name=name, kind="state", country=alpha3,
+                  aliases=[a for a in aliases or [] if a != name], in_registry=False)
+    session.add(actor)
+    session.flush()
+    return actor

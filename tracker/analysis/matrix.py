@@ -79,6 +79,7 @@ class Evidence:
     coder_kind: str
     weight: float
     document_title: str | None = None
+    language: str | None = None  # the document's (ISO 639-1): the quote stays in it
 
 
 @dataclass
@@ -423,12 +424,12 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
             select(
                 Stance.id, Stance.evidence, Stance.note, Stance.position,
                 Stance.url, Document.url, Document.title, func.coalesce(Stance.stated_at, Stance.created_at),
-                Stance.coder_kind,
+                Stance.coder_kind, Document.language,
             )
             .outerjoin(Document, Document.id == Stance.document_id)
             .where(Stance.id.in_(chunk))
         )
-        for sid, evidence, note, position, url, doc_url, title, stated, kind in (
+        for sid, evidence, note, position, url, doc_url, title, stated, kind, language in (
             session.connection().execute(query).fetchall()
         ):
             quote = (evidence or note or "").strip()
@@ -436,7 +437,7 @@ def _load_evidence(session: Session, wanted: dict[int, float]) -> dict[int, Evid
                 continue
             rows[sid] = Evidence(
                 stance_id=sid, quote=quote, position=position, url=url or doc_url, stated_at=stated,
-                coder_kind=kind, weight=round(wanted[sid], 4), document_title=title,
+                coder_kind=kind, weight=round(wanted[sid], 4), document_title=title, language=language,
             )
     return rows
 

@@ -164,7 +164,7 @@ def explain(
     """Show the positions the coder reads in a text (or behind a stored stance), whose they are, and the cues."""
     from tracker.coding import CodingContext, code_with, get_coder, load_codebook
     from tracker.coding.coder import default_lexicon
-    from tracker.coding.language import detect_language
+    from tracker.language import detect_language
 
     if (text is None) == (stance_id is None):
         raise typer.BadParameter("give either a TEXT to read or --stance ID", param_hint="TEXT / --stance")

@@ -1,8 +1,9 @@
 """The store's actors as the coder sees them: names to recognise, and rows to attach stances to.
 
-States named in text but absent from the registry ("Brazil" in a think-tank paper) are created on first use with
-`in_registry=False`, kind "state" and their ISO country code, so their stances are kept; they are matched by
-country, never by slug.
+States named in text but absent from the registry ("Brazil" in a think-tank paper) are created on first use, as
+the crawl creates a submitting state (`tracker.submitters.create_state`: `in_registry=False`, kind "state", the
+ISO country code, the short English name), so their stances are kept; they are matched by country, never by
+slug.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.coding.attribution import ActorLexicon, country_common_name, slugify
+from tracker.coding.attribution import ActorLexicon, country_common_name
 from tracker.models import Actor
 
 # News media report others' positions: their own voice is not coded as a stance (their editorials are the
@@ -52,14 +53,10 @@ class StoreActors:
         return None
 
     def _create_state(self, alpha3: str) -> Actor:
-        name = country_common_name(alpha3)
-        slug = slugify(name)
-        if slug in self._by_slug:
-            slug = f"{slug}-{alpha3.lower()}"
-        actor = Actor(slug=slug, name=name, kind="state", country=alpha3, aliases=[], in_registry=False)
-        self.session.add(actor)
-        self.session.flush()
-        self._by_slug[slug] = actor
+        from tracker.submitters import create_state
+
+        actor = create_state(self.session, alpha3)
+        self._by_slug[actor.slug] = actor
         self._by_country[alpha3] = actor
-        self.created.append(slug)
+        self.created.append(actor.slug)
         return actor

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pycountry
+from babel import Locale, UnknownLocaleError
 
 from tracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
 from tracker.coding.memo import memoised
@@ -78,19 +79,62 @@ PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z
 DETERMINERS = re.compile(r"^(?:the|a|an|some|and|but|because|so|then|also|while|whereas|that)\s+", re.IGNORECASE)
 
 
+CJK = re.compile(r"[\u3400-\u9fff]")
+ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
 def _name_pattern(name: str) -> re.Pattern[str]:
-    """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun."""
+    """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun. Chinese has
+    no spaces between words, so a Chinese name is found anywhere; an Arabic one also after an attached
+    conjunction or preposition ("وروسيا", "لفرنسا")."""
     escaped = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['’]")
+    if CJK.search(name):
+        return re.compile(escaped)
     flags = 0 if (name.isupper() or len(name) <= 3) else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){escaped}(?![\w-])", flags)
+    clitic = "(?:[وفبل])?" if ARABIC.search(name) else ""
+    before = r"(?<![\w-])" if not clitic else r"(?<![\w-])" + clitic
+    return re.compile(rf"{before}{escaped}(?![\w-])", flags)
+
+
+# Forms CLDR's country names miss that statements use: "the Chinese side" (中方), the Russian abbreviations.
+EXTRA_NAMES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
+    "zh": {"CHN": ("中方", "中华人民共和国"), "RUS": ("俄方", "俄国"), "USA": ("美方",), "FRA": ("法方",),
+           "GBR": ("英方",), "IND": ("印方",), "BRA": ("巴方",)},
+    "ru": {"RUS": ("РФ", "Российская Федерация"), "USA": ("США",), "CHN": ("КНР",), "GBR": ("Великобритания",)},
+    "ar": {"USA": ("أمريكا", "الولايات المتحدة الأمريكية"), "RUS": ("روسيا الاتحادية",)},
+    "fr": {"RUS": ("Fédération de Russie",), "GBR": ("Royaume-Uni",)},
+    "es": {"RUS": ("Federación de Rusia",), "USA": ("EE. UU.", "EEUU")},
+    "pt": {"RUS": ("Federação Russa",), "USA": ("EUA",)},
+}
+
+
+def country_names_in(language: str) -> dict[str, set[str]]:
+    """Country names in `language` from CLDR (Babel), by ISO alpha-3 code, with the extra forms above."""
+    try:
+        territories = Locale.parse(language).territories
+    except (UnknownLocaleError, ValueError):
+        return {}
+    names: dict[str, set[str]] = {}
+    for code, name in territories.items():
+        country = pycountry.countries.get(alpha_2=code) if len(code) == 2 and code.isalpha() else None
+        if country is not None:
+            names.setdefault(country.alpha_3, set()).add(name)
+    for alpha3, extra in EXTRA_NAMES_BY_LANGUAGE.get(language, {}).items():
+        names.setdefault(alpha3, set()).update(extra)
+    return names
+
+
+SLUG_CHARS = 90
 
 
 def slugify(name: str) -> str:
+    """The one slug of a name, for actors made by the crawl and by the coder alike."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_CHARS] or "actor"
 
 
 def country_common_name(alpha3: str) -> str:
+    """The short English name a state outside the registry is given ("Russia", not "Russian Federation")."""
     if alpha3 in COMMON_NAMES:
         return COMMON_NAMES[alpha3]
     country = pycountry.countries.get(alpha_3=alpha3)
@@ -156,6 +200,17 @@ class ActorLexicon:
         for name, key in names.items():
             copy.add(key, name, self.labels.get(key, key))
         return copy.finalise()
+
+    def for_language(self, language: str) -> ActorLexicon:
+        """This lexicon and the country names in `language`, for text in that language (built once)."""
+        cache: dict[str, ActorLexicon] = self.__dict__.setdefault("_by_language", {})
+        if language not in cache:
+            copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), set(self.people))
+            for alpha3, names in country_names_in(language).items():
+                for name in names:
+                    copy.add(f"country:{alpha3}", name, country_common_name(alpha3))
+            cache[language] = copy.finalise()
+        return cache[language]
 
     def finalise(self) -> ActorLexicon:
         self.entries.sort(key=lambda entry: entry[2], reverse=True)

@@ -27,6 +27,6 @@ def _ensemble() -> Coder:
 
 
 def register_coders(register) -> None:  # noqa: ANN001 - the hook's signature, as plugins see it
-    register("rules", _rules, "general English rules over the codebook's target phrases")
+    register("rules", _rules, "general rules over the codebook's target phrases: English, and ar, es, fr, pt, ru, zh")
     register("model", _model, "a learned model (n-grams and the rules' reading) trained on the corpus's train split")
     register("ensemble", _ensemble, "the rules where they read a position, the model where they do not (default)")

@@ -70,6 +70,24 @@ class Target(BaseModel):
         return value
 
 
+LANGUAGE_CODE = r"^[a-z]{2,3}$"
+
+
+class LanguageTerms(BaseModel):
+    """Terms naming the issue's proposition or its opposite in one language other than English, with their gloss.
+
+    Terms are words, not regular expressions: a word ending in `*` matches any word it begins, other words their
+    stem (see `tracker.coding.tokens`). The gloss is the English the briefing may show beside the original words.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    orientation: Literal["pro", "anti"]
+    valence: Literal["good", "bad", "neutral"] = "neutral"
+    gloss: str = Field(min_length=1)
+
+
 class IssueSpec(BaseModel):
     """One question of the dispute."""
 
@@ -82,6 +100,8 @@ class IssueSpec(BaseModel):
     oppose_label: str = Field(min_length=1)
     anchors: list[str] = Field(default_factory=list, description="words that place a sentence in the domain")
     targets: list[Target] = Field(min_length=1)
+    cues: dict[Annotated[str, Field(pattern=LANGUAGE_CODE)], list[LanguageTerms]] = Field(
+        default_factory=dict, description="the issue's terms in other languages, by ISO 639-1 code")
 
     @field_validator("anchors")
     @classmethod

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "6"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+RULES_VERSION = "7"  # bump when the rules change, so that `tracker code` recodes what older rules coded
 SPEAKER_KEY = "speaker"
 POSITION = {1: "support", -1: "oppose"}
 
@@ -178,12 +178,24 @@ def summarise(stances: Sequence[CodedStance], holders: str | set[str] = SPEAKER_
 
 
 class RuleCoder:
-    """The rule coder behind the coder seam."""
+    """The rule coder behind the coder seam: English by `code_text`, the other languages it has cues for by
+    `tracker.coding.multilingual`."""
 
     name = "rules"
     version = RULES_VERSION
     kind = "rule"
-    languages: frozenset[str] | None = frozenset({"en"})
+
+    @property
+    def languages(self) -> frozenset[str] | None:
+        from tracker.coding.multilingual import supported_languages
+
+        return frozenset({"en"}) | supported_languages()
 
     def code(self, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
+        language = context.language
+        if language and language != "en" and language in self.languages:
+            from tracker.coding.multilingual import code_foreign
+
+            lexicon = context.lexicon if context.lexicon is not None else default_lexicon()
+            return code_foreign(text, language, context.speaker_names, codebook, lexicon)
         return code_text(text, list(context.speaker_names), codebook, lexicon=context.lexicon)

@@ -1,11 +1,11 @@
 """The default coder: the rules and the learned model, each where it is strong.
 
-The rules are precise but miss most positions worded unlike their cues, and read only English; the model reads
-every language and more wordings, less precisely. Per issue, for the text's own voice, the ensemble keeps the
-rules' reading where they have one, and the model's where they have none and the model is sure enough
-(`model_threshold`); where the two disagree, `on_conflict` decides ("rules", "model", or the more "confident").
-Positions the rules give to others named in the text are kept as the rules read them; a model reading on a
-sentence the rules attribute to someone else on the same issue is dropped (it is that someone's, not the
+The rules are precise but miss most positions worded unlike their cues (and read only English and the six languages
+they have cues for); the model reads every language and more wordings, less precisely. Per issue, for the text's own
+voice, the ensemble keeps the rules' reading where they have one, and the model's where they have none and the model
+is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", "model", or the more
+"confident"). Positions the rules give to others named in the text are kept as the rules read them; a model reading
+on a sentence the rules attribute to someone else on the same issue is dropped (it is that someone's, not the
 speaker's). `tracker train` tunes the threshold on the dev split and records the policy with the model.
 
 The rules win a conflict by design. Measured with the model of December 2026, letting the model win instead scored

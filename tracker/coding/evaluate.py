@@ -3,7 +3,8 @@
 For every statement and every codebook issue the prediction is support, oppose or none, for the statement's
 speaker (`actor`): positions the text attributes to someone else do not count. Scores: precision, recall and F1
 of `support` and of `oppose` per issue and pooled over all pairs; the macro score is the mean of the pooled F1s.
-Statements not in English are detected and count as "none" (the coder does not read them yet).
+Each statement's language is detected as a document's would be (`tracker.language`); a statement in a language the coder
+does not read counts as "none".
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from sqlalchemy.orm import Session
 from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import SPEAKER_KEY, default_lexicon, reads, summarise
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
-from tracker.coding.language import detect_language
 from tracker.errors import TrackerError
+from tracker.language import detect_language
 from tracker.models import POSITIONS, JobRun
 
 TAKEN = ("support", "oppose")

@@ -4,7 +4,9 @@ A deliberately plain splitter: sentence-final punctuation followed by a capital,
 sentence unless the word before it is a known abbreviation or an initial ("U.S.", "Dr.", "H. Con. Res.");
 a line break always ends one: extracted text keeps one paragraph, heading or list item per line (PDF lines are
 reflowed first), so a lead-in ending in a colon and the quote set below it are two sentences, and a headline is
-not glued to the first sentence. Quotes closing after the full stop stay with their sentence.
+not glued to the first sentence. Quotes closing after the full stop stay with their sentence. Chinese full stops
+("。", "！", "？") always end a sentence (no space follows them); Arabic has no capitals, so an Arabic letter after
+". " or "؟ " starts one.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ ABBREVIATIONS = frozenset({
 })
 
 # End of sentence: . ! ? (possibly repeated), optional closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’»)\]]*(?=\s)")
-_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-Þ]")
+_BOUNDARY = re.compile(r"[.!?؟]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）]*")
+_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ\u0600-\u06ff]")
+_FULL_STOPS = "。！？"
 MAX_SENTENCE = 1000  # characters; longer stretches are cut at a space
 _PARAGRAPH = re.compile(r"[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
@@ -63,6 +66,10 @@ def split_sentences(text: str) -> list[Sentence]:
         cursor = para_start
         for match in _BOUNDARY.finditer(text, para_start, para_end):
             end = match.end()
+            if text[match.start()] in _FULL_STOPS:
+                _add(sentences, text, cursor, end)
+                cursor = end
+                continue
             if not _NEXT_STARTS_SENTENCE.match(text, end, para_end):
                 continue
             if text[match.start()] == "." and _is_abbreviation(text[cursor : match.start() + 1].rstrip(".")):

@@ -18,7 +18,7 @@ from tracker.coding.actors import REPORTING_KINDS, StoreActors
 from tracker.coding.codebook import Codebook, load_codebook, sync_issues
 from tracker.coding.coder import SPEAKER_KEY, CodedStance, reads
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
-from tracker.coding.language import detect_language
+from tracker.language import detect_language
 from tracker.models import Actor, Document, DocumentCoding, Stance
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,9 @@ def _code_one(session: Session, document: Document, codebook: Codebook, coder: C
                              Stance.coder == coder.name)
     ).rowcount
     report.stances_removed += removed or 0
-    language = detect_language(document.text or "")
+    language = document.language or detect_language(document.text or "")  # the crawl's answer, where it gave one
+    if language and not document.language:
+        document.language = language  # stored once, so every coder reads the document in the same language
     meta = dict(document.meta or {})
     now = datetime.now(UTC)
     if not language or not reads(coder, language):
@@ -112,8 +114,6 @@ def _code_one(session: Session, document: Document, codebook: Codebook, coder: C
                           "coder": coder.name}
         report.documents_coded += 1
         reason, status = None, "coded"
-    if language and not document.language:
-        document.language = language
     document.meta = meta
     document.coded_version = version[:50]
     document.coded_at = now

@@ -119,9 +119,9 @@ def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict:
     from tracker.coding.coders import CodingContext
     from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
     from tracker.coding.evaluate import GoldStatement
-    from tracker.coding.language import detect_language
     from tracker.coding.model import ModelCoder, fit_calibration
     from tracker.coding.voices import attribute_voices
+    from tracker.language import detect_language
 
     rules, lexicon = RuleCoder(), default_lexicon()
     raw = ModelCoder(model, threshold=FLOOR, calibration=[])
