@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tests.cli import tracker as run_tracker
 from tests.factories import StoreBuilder, build_dispute
 from tracker.analysis import analyse, pairwise_agreement, parse_as_of, save_snapshot, stance_matrix, what_moved
-from tracker.analysis.matrix import recency_weight, stance_weight
+from tracker.analysis.pooling import recency_weight, stance_weight
 from tracker.errors import NotFoundError, TrackerError
 from tracker.models import Coalition, CoalitionMember
 

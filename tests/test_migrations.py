@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from tracker import migrate
-from tracker.analysis import matrix
+from tracker.analysis import pooling as matrix
 from tracker.models import Base
 
 

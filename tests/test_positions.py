@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from tests.factories import StoreBuilder, build_dispute
-from tracker.analysis.matrix import pool_stances, stance_matrix
+from tracker.analysis.matrix import stance_matrix
+from tracker.analysis.pooling import pool_stances
 from tracker.analysis.positions import kept_coder, refresh_positions
 from tracker.coding import code_documents, load_codebook, review_stance, set_analyst_stance
 from tracker.coding.codebook import DEFAULT_CODEBOOK

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from tracker.analysis import CoalitionAnalysis, Shifts, compare, week_pair
-from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
+from tracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
 from tracker.analysis.shifts import WEEK
 from tracker.briefing_map import coalition_map
 from tracker.config import Settings, get_settings

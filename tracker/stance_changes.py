@@ -5,13 +5,13 @@ and reviews (`tracker.coding.analyst`), tests and imports. Listening to the sess
 callers, keeps `positions` in step whatever writes the stances: objects added, changed or deleted are noted after
 each flush, bulk ORM statements (`session.execute(delete(Stance)...)`) before they run, and the noted cells are
 pooled again (`tracker.analysis.positions.update_positions`) just before the session commits, in its transaction.
-A reader in the same session settles first (`settle`). Plain SQL on a connection bypasses this: run
-`tracker schedule run positions` (every position pooled again) after such a change.
+A reader in the same session settles first (`tracker.analysis.positions.settle`). The listeners import
+`positions` when they fire, so that importing the store does not import the analysis. Plain SQL on a connection
+bypasses this: run `tracker schedule run positions` (every position pooled again) after such a change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
@@ -20,25 +20,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from tracker.models import Stance
 
-PENDING = "positions_pending"  # session.info key: the cells to pool again
 Key = tuple[int, str]
-
-
-def note(session: Session, keys: Iterable[Key]) -> None:
-    """Mark cells whose position must be pooled again before the session commits."""
-    session.info.setdefault(PENDING, set()).update(k for k in keys if k[0] is not None and k[1] is not None)
-
-
-def settle(session: Session) -> None:
-    """Pool the noted cells again now (flushing first), so the session's own reads see them."""
-    if not session.info.get(PENDING):
-        return
-    session.flush()
-    keys = session.info.pop(PENDING, set())
-    if keys:
-        from tracker.analysis.positions import update_positions
-
-        update_positions(session, keys)
 
 
 def _keys_of(stance: Stance) -> set[Key]:
@@ -56,7 +38,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     # Here new, dirty and deleted still hold what this flush wrote.
     touched = [o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, Stance)]
     if touched:
-        note(session, set().union(*(_keys_of(s) for s in touched)))
+        from tracker.analysis.positions import note_cells
+
+        note_cells(session, set().union(*(_keys_of(s) for s in touched)))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -67,23 +51,29 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     target = mapper.class_ if mapper is not None else getattr(state.statement, "table", None)
     if target is not Stance and target is not Stance.__table__:
         return
+    from tracker.analysis.positions import note_cells
+
     if state.is_insert:
         params: Any = state.parameters or []
         rows = params if isinstance(params, list) else [params]
-        note(state.session, {(r.get("actor_id"), r.get("issue_id")) for r in rows})
+        note_cells(state.session, {(r.get("actor_id"), r.get("issue_id")) for r in rows})
         return
     where = state.statement.whereclause  # type: ignore[attr-defined]
     query = select(Stance.actor_id, Stance.issue_id).distinct()
     if where is not None:
         query = query.where(where)
-    note(state.session, {(a, i) for a, i in state.session.connection().execute(query, state.parameters or {})})
+    note_cells(state.session, {(a, i) for a, i in state.session.connection().execute(query, state.parameters or {})})
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    from tracker.analysis.positions import settle
+
     settle(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    session.info.pop(PENDING, None)
+    from tracker.analysis.positions import forget_pending
+
+    forget_pending(session)

@@ -6,7 +6,7 @@ Create Date: 2026-12-02 07:00:00
 
 0003's view pooled every stance on every read, in SQL (with a hand-written series for 0.5 ** x on SQLite): ten
 seconds at a million stances, and a second copy of the rule beside the analysis's. Positions are now kept in the
-`positions` table by `tracker.analysis.positions` (the Python rule, `tracker.analysis.matrix.Pool`), pooled again
+`positions` table by `tracker.analysis.positions` (the Python rule, `tracker.analysis.pooling.Pool`), pooled again
 for the cells a write touches and daily for all; `v_current_stances` reads that table. It counts what the stance
 matrix counts: the configured coder's machine stances and analysts' codings (0003's view counted every coder).
 

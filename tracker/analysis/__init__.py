@@ -10,7 +10,8 @@ from tracker.analysis.coalitions import (
     Member,
     analyse,
 )
-from tracker.analysis.matrix import ActorInfo, Cell, Evidence, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
+from tracker.analysis.matrix import ActorInfo, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
+from tracker.analysis.pooling import Cell, Evidence
 from tracker.analysis.shifts import (
     CoalitionChange,
     CoalitionMove,

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from tracker.analysis.agreement import Agreement, pairwise_agreement
 from tracker.analysis.identity import match_keys
-from tracker.analysis.matrix import MIXED, NEUTRAL, OPPOSE, SUPPORT, ActorInfo, Cell, StanceMatrix, stance_matrix
+from tracker.analysis.matrix import ActorInfo, StanceMatrix, stance_matrix
+from tracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
 from tracker.models import Bloc
 
 SEED = 20261125

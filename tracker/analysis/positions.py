@@ -1,7 +1,7 @@
 """Kept positions: the stance matrix's cells, stored in `positions` and kept in step with the stances.
 
 Pooling every stance on every read costs seconds at a million stances, so the cells are kept, by the one
-implementation of the rule (`matrix.Pool`):
+implementation of the rule (`pooling.Pool`):
 
 - ``update_positions`` pools the cells a session's stance writes touched again, as of now, before it commits
   (`tracker.stance_changes` notes them: coding, analysts' codings, confirmations and rejections alike);
@@ -27,7 +27,7 @@ from sqlalchemy import Connection, and_, delete, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tracker.analysis.matrix import (
+from tracker.analysis.pooling import (
     NEUTRAL,
     OPPOSE,
     SUPPORT,
@@ -169,14 +169,35 @@ def _counted(kind: str, said: datetime, superseded: datetime | None, moment: dat
     return said <= moment and (kind != "analyst" or superseded is None or superseded > moment)
 
 
+PENDING = "positions_pending"  # session.info key: the cells to pool again (noted by tracker.stance_changes)
+
+
+def note_cells(session: Session, keys: Iterable[Key]) -> None:
+    """Mark cells whose position must be pooled again before the session commits."""
+    session.info.setdefault(PENDING, set()).update(k for k in keys if k[0] is not None and k[1] is not None)
+
+
+def forget_pending(session: Session) -> None:
+    """Drop the noted cells (the session rolled back: nothing it wrote stands)."""
+    session.info.pop(PENDING, None)
+
+
+def settle(session: Session) -> None:
+    """Pool the noted cells again now (flushing first), so the session's own reads see them."""
+    if not session.info.get(PENDING):
+        return
+    session.flush()
+    keys = session.info.pop(PENDING, set())
+    if keys:
+        update_positions(session, keys)
+
+
 def kept_pools(session: Session, as_of: datetime, issue: str | None, coder: str, *,
                evidence: bool = True) -> dict[Key, Pool] | None:
     """The pools as of a date from the kept positions, or None when they are not kept for `coder`.
 
     ``evidence=False``: a quoted stance may leave a pool without pooling it again (its quotes are not shown).
     """
-    from tracker.stance_changes import settle
-
     settle(session)
     if not keeps(session, coder):
         return None

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker.analysis.coalitions import Coalition, CoalitionAnalysis, analyse
-from tracker.analysis.matrix import ActorInfo, Evidence
+from tracker.analysis.matrix import ActorInfo
+from tracker.analysis.pooling import Evidence
 
 WEEK = timedelta(days=7)
 SIGNIFICANT_MEMBERS = 2  # a part of a coalition counts when it has at least this many members ...

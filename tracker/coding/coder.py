@@ -11,7 +11,6 @@ import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker.coding.attribution import ActorLexicon, SpeakerNames
@@ -19,6 +18,7 @@ from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.memo import in_document_scope
 from tracker.coding.rules import Context, Reading, TargetHit, analyse_sentence, find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
+from tracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
 
 if TYPE_CHECKING:
     from tracker.coding.coders import CodingContext
@@ -26,38 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RULES_VERSION = "7"  # bump when the rules change, so that `tracker code` recodes what older rules coded
-SPEAKER_KEY = "speaker"
-POSITION = {1: "support", -1: "oppose"}
-
-
-@dataclass(frozen=True)
-class CodedStance:
-    """A position found in a text: whose, on what, which way, and the sentence it rests on."""
-
-    issue_id: str
-    position: str  # support | oppose
-    holder: str  # "speaker" or an actor key ("country:RUS", "actor:itu")
-    holder_label: str
-    confidence: float
-    evidence: str
-    start: int
-    end: int
-    kind: str
-    trace: str
-    coder_kind: str = "rule"  # what made it: "rule" or "model" (an ensemble keeps its part's)
-
-    @property
-    def score(self) -> float:
-        return self.confidence if self.position == "support" else -self.confidence
-
-
-def reads(coder: object, language: str | None) -> bool:
-    """Whether a coder (anything with an optional `languages` set) reads text in `language`; a text too short
-    to tell is read. Here, beside CodedStance, so that built-in coders need not import the coder registry."""
-    languages = getattr(coder, "languages", None)
-    return language is None or languages is None or language in languages
-
-
 def _nearby(items: Sequence[object], index: int) -> list[object]:
     return list(items[max(0, index - 1) : index + 2])
 

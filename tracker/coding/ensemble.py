@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracker.coding.codebook import Codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, reads, summarise
+from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summarise
 from tracker.coding.memo import in_document_scope
 from tracker.coding.model import FLOOR, ModelCoder
+from tracker.coding.stances import reads
 
 CONFLICT_RULES = ("rules", "model", "confident")
 

@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
 from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import SPEAKER_KEY, default_lexicon, reads, summarise
+from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from tracker.coding.stances import reads
 from tracker.errors import TrackerError
 from tracker.language import detect_language
 from tracker.models import POSITIONS, JobRun

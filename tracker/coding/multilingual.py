@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracker.coding.attribution import ActorLexicon, SpeakerNames
 from tracker.coding.codebook import ORIENTATION, VALENCE, Codebook
-from tracker.coding.coder import POSITION, SPEAKER_KEY, CodedStance
 from tracker.coding.sentences import split_sentences
+from tracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
 from tracker.coding.tokens import Phrase, Token, tokenise
 from tracker.config import PACKAGE_DATA
 from tracker.errors import TrackerError

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from tracker.coding.actors import REPORTING_KINDS, StoreActors
 from tracker.coding.codebook import Codebook, load_codebook, sync_issues
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, reads
+from tracker.coding.coder import SPEAKER_KEY, CodedStance
 from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from tracker.coding.stances import reads
 from tracker.language import detect_language
 from tracker.models import Actor, Document, DocumentCoding, Stance
 

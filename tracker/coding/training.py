@@ -115,11 +115,12 @@ class Tuning:
 def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict: str = "rules") -> Tuning:
     """Choose the model's threshold, its calibration and the ensemble's threshold on `items` (the dev split,
     never test)."""
-    from tracker.coding.coder import RuleCoder, default_lexicon, reads, summarise
+    from tracker.coding.coder import RuleCoder, default_lexicon, summarise
     from tracker.coding.coders import CodingContext
     from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
     from tracker.coding.evaluate import GoldStatement
     from tracker.coding.model import ModelCoder, fit_calibration
+    from tracker.coding.stances import reads
     from tracker.coding.voices import attribute_voices
     from tracker.language import detect_language
 
