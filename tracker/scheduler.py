@@ -49,7 +49,7 @@ STANDBY_POLL_SECONDS = 2.0
 LOCK_CHECK_SECONDS = 30.0  # how often a running scheduler makes sure the store's scheduler lock is still its own
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
 JOB_FUNCTION = "tracker.scheduler:scheduled_job"
-WORKERS = 3  # one per job: jobs never run twice at once
+WORKERS = len(SCHEDULED_JOBS)  # one per job: jobs never run twice at once
 
 
 class SchedulerRunning(TrackerError):
