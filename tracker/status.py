@@ -75,6 +75,7 @@ class StoreStatus:
     next_briefing_at: datetime | None = None
     next_briefing_scheduled: bool = False
     last_briefing: dict[str, Any] | None = None
+    llm: dict[str, Any] = field(default_factory=dict)  # the LLM coder: configured where, and what it has cost
 
     @property
     def failing_sources(self) -> list[SourceStatus]:
@@ -102,6 +103,7 @@ def collect_status(settings: Settings, engine: Engine, now: datetime | None = No
             documents=session.scalar(select(func.count()).select_from(Document)) or 0,
             stances=session.scalar(select(func.count()).select_from(Stance)) or 0,
         )
+        status.llm = _llm(session, settings)
         status.sources = _sources(session, now)
         status.jobs, status.recent_failures = _jobs(session, now)
         briefing = session.scalar(select(Briefing).order_by(Briefing.week.desc()).limit(1))
@@ -112,6 +114,22 @@ def collect_status(settings: Settings, engine: Engine, now: datetime | None = No
     status.crawl = locks.current_holder(engine, "crawl")
     status.next_briefing_at, status.next_briefing_scheduled = next_briefing_time(settings, engine, now)
     return status
+
+
+def _llm(session: Any, settings: Settings) -> dict[str, Any]:
+    """Whether the LLM coder is configured (its endpoint without credentials) and what its answers cost."""
+    from dataclasses import asdict as as_dict
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tracker.coding.llm_cache import llm_cost
+
+    url = None
+    if settings.llm_url:
+        parts = urlsplit(settings.llm_url)
+        url = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+                         if parts.hostname else parts)
+    return {"configured": settings.llm_configured, "url": url, "model": settings.llm_model,
+            "max_calls": settings.llm_max_calls, **as_dict(llm_cost(session))}
 
 
 def _sources(session: Any, now: datetime) -> list[SourceStatus]:
