@@ -263,5 +263,9 @@ def test_eval_and_compare_with_the_llm_coder(server: ChatServer, tmp_path: Path)
 
 
 def test_relevant_sentences_are_the_issue_detectors() -> None:
-    found = [s.text for s in relevant_sentences(FORUM_TEXT, load_codebook())]
+    codebook = load_codebook()
+    found = [s.text for s in relevant_sentences(FORUM_TEXT, codebook)]
     assert found[1:] == RELEVANT and "sea" not in " ".join(found)
+    euphemism = "Journalists will no longer be able to protect their sources online."  # a consequence, no target
+    assert [s.text for s in relevant_sentences(euphemism, codebook)] == [euphemism]
+    assert relevant_sentences(euphemism, codebook, "targets") == []

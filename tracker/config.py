@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before a request to the endpoint times out")
     llm_retries: int = Field(default=3, ge=0, description="Retries (with backoff) of a failed or rate-limited request")
     llm_concurrency: int = Field(default=4, ge=1, description="Requests in flight at once")
+    llm_sentences: str = Field(default="domain", pattern="^(domain|targets)$",
+                               description="Sentences sent: those naming an issue's domain (anchors) or its targets")
 
     # Queries
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds before `tracker query` stops a statement")

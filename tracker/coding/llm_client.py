@@ -74,7 +74,10 @@ class ChatEndpoint:
 
     def __init__(self, url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
                  retries: int = 3) -> None:
-        from openai import OpenAI
+        try:
+            from openai import OpenAI
+        except ImportError as exc:
+            raise LLMError("the llm coder needs the openai client: pip install 'igtracker[llm]'") from exc
 
         self.url = url.rstrip("/")
         self.model = model
