@@ -101,6 +101,7 @@ def test_codes_the_store_from_relevant_sentences_and_caches_the_answers(
     outcome = tracker("code", "--coder", "llm", env=env)
     assert outcome.exit_code == 0, (outcome.stdout, outcome.stderr)
     assert "llm coder" in outcome.stdout and "1 documents coded" in outcome.stdout
+    assert "sent 4" in outcome.stdout  # what the run asked
     # Only the detector's sentences went out (not the sea view, not the headline), each once, with the schema.
     assert sorted(server.sentences) == sorted(RELEVANT + ["Digital Rights Forum statement on the treaty talks"])
     body = server.requests[0]["body"]
@@ -144,15 +145,18 @@ def test_evidence_not_in_the_text_and_invented_actors_give_no_stance(server: Cha
         "chat control": answer("the European Commission", "oppose chat control"),  # not named in the sentence
         "client-side": answer("speaker", "client-side scanning", issue="spam"),  # not a codebook issue
         "mass surveillance of": answer("France", "oppose mass surveillance"),  # a country the sentence names
+        "data retention": answer("Germany and Austria", "reject data retention"),  # two of them: both hold it
     }
     text = ("We will not accept encryption backdoors. Atlantis wants mass surveillance, and we oppose it. "
             "We oppose chat control. We oppose client-side scanning. "
-            "France and we oppose mass surveillance of citizens.")
+            "France and we oppose mass surveillance of citizens. Germany and Austria reject data retention.")
     coder = LLMCoder(load_settings(llm_url=server.url, llm_model="m", llm_retries=0,
                                    database_url=f"sqlite:///{tmp_path / 'none.db'}"))
     context = CodingContext(("Digital Rights Forum",), default_lexicon(), "en")
     stances = code_with(coder, text, context, load_codebook())
-    assert [(s.holder, s.issue_id, s.position) for s in stances] == [("country:FRA", "surveillance", "oppose")]
+    assert [(s.holder, s.issue_id, s.position) for s in stances] == [
+        ("country:FRA", "surveillance", "oppose"), ("country:DEU", "surveillance", "oppose"),
+        ("country:AUT", "surveillance", "oppose")]
     assert coder.counts["rejected: evidence"] == 1 and coder.counts["rejected: holder"] == 2
     assert coder.counts["rejected: unknown"] == 1
 

@@ -69,6 +69,16 @@ def code(
         console.print(f"  uncoded: {count} documents ({reason})", markup=False)
     if report.actors_created:
         console.print(f"  new actors found in text: {', '.join(report.actors_created)}", markup=False)
+    _print_requests(report.coder)
+
+
+def _print_requests(name: str) -> None:
+    """What a coder that asks a remote model did this run (the LLM coder's `counts`): sent, cached, rejected."""
+    from tracker.coding import get_coder
+
+    counts = getattr(get_coder(name), "counts", None)
+    if counts:
+        console.print("  " + ", ".join(f"{what} {n}" for what, n in sorted(counts.items()) if n), markup=False)
 
 
 @code_app.command("coders")
@@ -273,6 +283,8 @@ def eval_command(
         console.print_json(json.dumps(result.as_dict()))
     else:
         console.print(format_text(result), highlight=False)
+    if not baseline and output_format == "text":
+        _print_requests(result.coder)
     if store is not None:
         with session_scope(store) as session:
             record_eval_run(session, result, gold_path)

@@ -92,17 +92,20 @@ def _in_domain(body: str, compiled: CompiledCodebook) -> bool:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A stance the model read, after checking: the holder's key and label, or why it was rejected."""
+    """A stance the model read, after checking: its holders (speaker or actor keys), or why it was rejected."""
 
     stance: LLMStance
-    holder: str | None = None
-    label: str = ""
+    holders: tuple[str, ...] = ()
     rejected: str | None = None
 
 
 def verify(stance: LLMStance, sentence: str, codebook: Codebook, speaker: SpeakerNames,
            lexicon: ActorLexicon) -> Verdict:
-    """Whether a stance the model read stands: evidence verbatim in the sentence, a known issue, a real holder."""
+    """Whether a stance the model read stands: evidence verbatim in the sentence, a known issue, a real holder.
+
+    The holder is the speaker, or the actors a phrase of the sentence names ("Brazil and India": both) that the
+    lexicon knows; a phrase the sentence does not contain, or one naming no known actor, is rejected.
+    """
     if stance.issue not in codebook.issue_ids:
         return Verdict(stance, rejected=f"unknown issue {stance.issue!r}")
     evidence = " ".join(stance.evidence.split())
@@ -110,15 +113,14 @@ def verify(stance: LLMStance, sentence: str, codebook: Codebook, speaker: Speake
         return Verdict(stance, rejected="evidence not in the text")
     phrase = stance.holder.strip()
     if phrase.lower() in SPEAKER_WORDS:
-        return Verdict(stance, SPEAKER_KEY, "speaker")
+        return Verdict(stance, (SPEAKER_KEY,))
     if phrase.lower() not in sentence.lower():
         return Verdict(stance, rejected=f"holder {phrase!r} not named in the sentence")
     ref = resolve_holder(phrase, speaker, lexicon)
     if ref.kind == "speaker":
-        return Verdict(stance, SPEAKER_KEY, "speaker")
-    if ref.kind == "actors" and len(ref.keys) == 1:
-        key = ref.keys[0]
-        return Verdict(stance, key, lexicon.labels.get(key, key))
+        return Verdict(stance, (SPEAKER_KEY,))
+    if ref.kind == "actors" and ref.keys:
+        return Verdict(stance, ref.keys)
     return Verdict(stance, rejected=f"holder {phrase!r} is not an actor the registry knows")
 
 
@@ -170,12 +172,11 @@ class LLMCoder:
                     self.counts[f"rejected: {verdict.rejected.split(' ', 1)[0]}"] += 1
                     log.info("llm stance rejected (%s): %s", verdict.rejected, sentence.text[:120])
                     continue
-                assert verdict.holder is not None
-                out.append(CodedStance(
-                    item.issue, item.position, verdict.holder, verdict.label, round(item.confidence, 3),
-                    sentence.text, sentence.start, sentence.end, "llm",
-                    f'{self.model} read "{" ".join(item.evidence.split())[:200]}" (prompt {version})',
-                    coder_kind="model"))
+                trace = f'{self.model} read "{" ".join(item.evidence.split())[:200]}" (prompt {version})'
+                out.extend(CodedStance(
+                    item.issue, item.position, key, "speaker" if key == SPEAKER_KEY else lexicon.labels.get(key, key),
+                    round(item.confidence, 3), sentence.text, sentence.start, sentence.end, "llm", trace,
+                    coder_kind="model") for key in verdict.holders)
         return out
 
     # --- hooks for coding the store in batches (tracker.coding.batches) --------------------------------------
