@@ -91,6 +91,9 @@ def test_nothing_is_sent_unless_configured(engine: Engine, database_url: str) ->
     assert "llm" in listed.stdout and "unavailable: the llm coder is not configured" in listed.stdout
     status = tracker("status", env=_env(database_url), width=300)
     assert "llm coder   not configured" in status.stdout
+    wrong = tracker("code", "--coder", "llm", env=_env(database_url, TRACKER_LLM_URL="localhost:11434",
+                                                         TRACKER_LLM_MODEL="m"))
+    assert wrong.exit_code == 1 and "TRACKER_LLM_URL 'localhost:11434' is not an http(s) URL" in wrong.stderr
     assert tracker("code", "--coder", "rules", env=_env(database_url)).exit_code == 0
 
 

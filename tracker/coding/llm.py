@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_SENTENCE_CHARS = 2000  # a "sentence" longer than this (a table, a list run together) is sent cut short
 JSON_ATTEMPTS = 3  # an answer that is not valid JSON of the schema is asked for again, at most this often in all
 # The detector reads the codebook's target phrases, which are English: other languages send nothing yet.
 DETECTOR_LANGUAGES = frozenset({"en"})
@@ -139,6 +141,9 @@ class LLMCoder:
                                "URL, e.g. http://localhost:11434/v1) and TRACKER_LLM_MODEL; nothing is sent "
                                "anywhere until then")
         assert settings.llm_url is not None and settings.llm_model is not None
+        if urlsplit(settings.llm_url).scheme not in ("http", "https"):
+            raise TrackerError(f"TRACKER_LLM_URL {settings.llm_url!r} is not an http(s) URL; give the server's "
+                               "OpenAI-compatible base URL, e.g. http://localhost:11434/v1")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
         self.endpoint = endpoint or ChatEndpoint(settings.llm_url, settings.llm_model, key,
                                                  timeout=settings.llm_timeout, retries=settings.llm_retries)
@@ -260,7 +265,8 @@ class LLMCoder:
     def _ask(self, sentence: str, codebook: Codebook) -> Cached:
         """One sentence's answer: asked again (with the reason) while it is not valid JSON of the schema."""
         system, _, schema = self._prompt(codebook)
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user_message(sentence)}]
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": user_message(sentence[:MAX_SENTENCE_CHARS])}]
         usage = Usage()
         problem = ""
         for _ in range(JSON_ATTEMPTS):
