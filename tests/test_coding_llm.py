@@ -42,12 +42,17 @@ RELEVANT = [
 ]
 
 
+def new_process() -> None:
+    """The registry keeps one coder per process: the next `tracker` call starts afresh, as a new command would
+    (with its settings, and with nothing but the store to remember earlier answers by)."""
+    REGISTRY._instances.pop("llm", None)
+
+
 @pytest.fixture(autouse=True)
 def fresh_coder() -> Iterator[None]:
-    """The registry keeps one coder per process: each test's llm coder reads that test's settings."""
-    REGISTRY._instances.pop("llm", None)
+    new_process()
     yield
-    REGISTRY._instances.pop("llm", None)
+    new_process()
 
 
 @pytest.fixture
@@ -104,7 +109,7 @@ def test_codes_the_store_from_relevant_sentences_and_caches_the_answers(
     outcome = tracker("code", "--coder", "llm", env=env)
     assert outcome.exit_code == 0, (outcome.stdout, outcome.stderr)
     assert "llm coder" in outcome.stdout and "1 documents coded" in outcome.stdout
-    assert "sent 4" in outcome.stdout  # what the run asked
+    assert "sent 4" in outcome.stdout and "cached" not in outcome.stdout  # what the run asked
     # Only the detector's sentences went out (not the sea view, not the headline), each once, with the schema.
     assert sorted(server.sentences) == sorted(RELEVANT + ["Digital Rights Forum statement on the treaty talks"])
     body = server.requests[0]["body"]
@@ -126,8 +131,9 @@ def test_codes_the_store_from_relevant_sentences_and_caches_the_answers(
         assert all(r.prompt_tokens > 500 and r.model == "test-model" for r in rows)
     # Recoding the document asks nothing again: every answer comes from the store.
     sent = len(server.requests)
+    new_process()
     again = tracker("code", "--coder", "llm", "--document", "1", env=env)
-    assert again.exit_code == 0 and len(server.requests) == sent
+    assert again.exit_code == 0 and len(server.requests) == sent and "cached 4" in again.stdout
     assert len(_llm_stances(engine)) == 3
     status = tracker("status", env=env, width=300)
     assert "llm coder   test-model at " + server.url in status.stdout
@@ -227,6 +233,7 @@ def test_the_budget_stops_the_run_and_keeps_what_was_paid_for(
     assert len(server.requests) == 2
     with session_scope(engine) as session:
         assert len(list(session.scalars(select(LLMResponse)))) == 2  # the answers paid for are kept
+    new_process()
     finish = tracker("code", "--coder", "llm", env=_env(database_url, server, TRACKER_LLM_MAX_CALLS="2"))
     assert finish.exit_code == 0 and len(server.requests) == 4  # the next run asks only the other two
 
@@ -265,6 +272,7 @@ def test_eval_and_compare_with_the_llm_coder(server: ChatServer, tmp_path: Path)
     assert data["pairs"] == 9 and -1 <= (data["kappa"] or 0) <= 1
     assert len(data["disagreements"]) == 9 - round(data["agreement"] * 9)
     sent = len(server.requests)
+    new_process()
     assert tracker("eval", str(gold), "--coder", "llm", env=env).exit_code == 0
     assert len(server.requests) == sent  # the store's cache answered
 

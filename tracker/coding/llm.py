@@ -156,7 +156,7 @@ class LLMCoder:
         self._engine = engine
         self._cache: ResponseCache | None = ResponseCache(engine) if engine is not None else None
         self.counts: Counter[str] = Counter()  # this process: sent, cached, invalid, rejected: <reason>
-        self._prompts: dict[int, tuple[str, str, dict[str, Any]]] = {}
+        self._counted: set[CacheKey] = set()  # sentences already counted as sent or cached in this process
 
     # --- the coder seam -------------------------------------------------------------------------------------
 
@@ -208,10 +208,10 @@ class LLMCoder:
 
     def _prompt(self, codebook: Codebook) -> tuple[str, str, dict[str, Any]]:
         """System prompt, prompt version and answer schema for a codebook (built once per codebook)."""
-        found = self._prompts.get(id(codebook))
+        found = codebook.__dict__.get("_llm_prompt")
         if found is None:
             found = (system_prompt(codebook), prompt_version(codebook), answer_schema(codebook))
-            self._prompts[id(codebook)] = found
+            codebook.__dict__["_llm_prompt"] = found
         return found
 
     def _key(self, sentence: str, codebook: Codebook) -> CacheKey:
@@ -235,7 +235,8 @@ class LLMCoder:
         cache = self._store_cache()
         keyed = {self._key(s, codebook): s for s in sentences}
         found = cache.lookup(list(keyed))
-        self.counts["cached"] += len(found)
+        self.counts["cached"] += len(found.keys() - self._counted)
+        self._counted |= found.keys()
         todo = {k: s for k, s in keyed.items() if k not in found}
         if not todo:
             return found
@@ -256,6 +257,7 @@ class LLMCoder:
             elif error is None or not isinstance(error, LLMError):
                 error = exc
         cache.record(asked)  # what was paid for is kept, even when the run stops here
+        self._counted |= asked.keys()
         self.counts["sent"] += len(asked)
         self.counts["invalid"] += sum(1 for c in asked.values() if c.status != "ok")
         if error is not None:
