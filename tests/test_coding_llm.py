@@ -113,7 +113,7 @@ def test_codes_the_store_from_relevant_sentences_and_caches_the_answers(
     # Only the detector's sentences went out (not the sea view, not the headline), each once, with the schema.
     assert sorted(server.sentences) == sorted(RELEVANT + ["Digital Rights Forum statement on the treaty talks"])
     body = server.requests[0]["body"]
-    assert body["model"] == "test-model" and body["temperature"] == 0
+    assert body["model"] == "test-model" and body["temperature"] == 0 and body["max_tokens"] == 800
     schema = body["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["stances"]["items"]["properties"]["issue"]["enum"] == ["taxation", "surveillance",
                                                                                        "control"]

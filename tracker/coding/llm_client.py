@@ -15,6 +15,7 @@ from typing import Any
 from tracker.errors import TrackerError
 
 FORMATS = ("json_schema", "json_object", "plain")
+MAX_ANSWER_TOKENS = 800  # an answer for one sentence needs a few hundred at most; a rambling model is cut off
 
 
 class LLMError(TrackerError):
@@ -95,6 +96,7 @@ class ChatEndpoint:
             try:
                 response = self.client.chat.completions.create(
                     model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
+                    max_tokens=MAX_ANSWER_TOKENS,
                     **_response_format(mode, schema))
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 if mode != FORMATS[-1] and _about_format(exc):
