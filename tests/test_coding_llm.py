@@ -195,6 +195,7 @@ def test_a_server_without_json_schema_gets_a_json_object_request(server: ChatSer
     stances = code_with(coder, RELEVANT[2], CodingContext((), default_lexicon(), "en"), load_codebook())
     assert [(s.issue_id, s.position) for s in stances] == [("taxation", "oppose")]
     assert [r["body"]["response_format"]["type"] for r in server.requests] == ["json_schema", "json_object"]
+    assert "stances" in server.requests[1]["body"]["response_format"]["schema"]["properties"]  # llama-cpp-python's way
 
 
 def test_a_dead_endpoint_is_one_clear_error_and_the_rules_go_on(engine: Engine, database_url: str) -> None:

@@ -14,7 +14,9 @@ from typing import Any
 
 from tracker.errors import TrackerError
 
-FORMATS = ("json_schema", "json_object", "plain")
+# Best first: OpenAI's JSON schema (vLLM, Ollama, llama.cpp's own server, hosted APIs); llama-cpp-python's server's
+# JSON object constrained by a schema; any JSON object; plain text (the prompt asks for JSON and the reply is checked).
+FORMATS = ("json_schema", "json_object_schema", "json_object", "plain")
 MAX_ANSWER_TOKENS = 800  # an answer for one sentence needs a few hundred at most; a rambling model is cut off
 
 
@@ -98,12 +100,15 @@ class ChatEndpoint:
                     model=self.model, messages=messages, temperature=0,  # type: ignore[arg-type]
                     max_tokens=MAX_ANSWER_TOKENS,
                     **_response_format(mode, schema))
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
-                if mode != FORMATS[-1] and _about_format(exc):
+            except openai.APIStatusError as exc:
+                # Servers refuse a response_format they do not know with 400, 422 or even 500.
+                if mode != FORMATS[-1] and exc.status_code in (400, 422, 500) and _about_format(exc):
                     self._downgrade(mode)
                     continue
-                raise LLMUnavailableError(f"the LLM endpoint {self.url} refused the request for model "
-                                          f"{self.model!r}: {_message(exc)}") from exc
+                if isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
+                    raise LLMUnavailableError(f"the LLM endpoint {self.url} refused the request for model "
+                                              f"{self.model!r}: {_message(exc)}") from exc
+                raise self._unavailable(exc) from exc
             except openai.APIError as exc:
                 raise self._unavailable(exc) from exc
             usage = response.usage
@@ -140,6 +145,8 @@ def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any]:
     if mode == "json_schema":
         return {"response_format": {"type": "json_schema",
                                     "json_schema": {"name": "stances", "schema": schema, "strict": True}}}
+    if mode == "json_object_schema":
+        return {"response_format": {"type": "json_object", "schema": schema}}
     if mode == "json_object":
         return {"response_format": {"type": "json_object"}}
     return {}
