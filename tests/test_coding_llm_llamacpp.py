@@ -108,6 +108,8 @@ def test_the_contract_with_a_real_inference_server(llama_server: str, tmp_path: 
     assert coder.counts["sent"] == 2
     # llama-cpp-python's server refuses OpenAI's json_schema but takes a schema with json_object (as a grammar)
     assert coder.endpoint.format == "json_object_schema"
+    if coder.counts["invalid"] == 2:  # the random model rambles past the answer's token cap: no stance from that
+        assert stances == []
     for stance in stances:
         span = stance.trace.split('"')[1]
         assert span in TEXT and stance.issue_id in load_codebook().issue_ids
