@@ -6,7 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     coder: str = Field(default="ensemble", description="The coder `tracker code` and the scheduler use "
                        "(`tracker code coders` lists them)")
 
+    # The optional LLM coder (`--coder llm`): nothing is sent anywhere unless url and model are set.
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible base URL, e.g. http://localhost:11434/v1")
+    llm_model: str | None = Field(default=None, description="Model name the endpoint serves")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key (hosted APIs; local servers need none)")
+    llm_max_calls: int = Field(default=2000, ge=0, description="Requests one coding or eval run may send at most")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before a request to the endpoint times out")
+    llm_retries: int = Field(default=3, ge=0, description="Retries (with backoff) of a failed or rate-limited request")
+    llm_concurrency: int = Field(default=4, ge=1, description="Requests in flight at once")
+    llm_sentences: str = Field(default="domain", pattern="^(domain|targets)$",
+                               description="Sentences sent: those naming an issue's domain (anchors) or its targets")
+
     # Queries
     query_timeout: float = Field(default=10.0, gt=0, description="Seconds before `tracker query` stops a statement")
 
@@ -82,6 +93,10 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
         return (init_settings, env_settings, toml)
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_url and self.llm_model)
 
     @property
     def full_user_agent(self) -> str:

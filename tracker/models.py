@@ -454,3 +454,25 @@ class CoalitionMember(Base):
 
     coalition: Mapped[Coalition] = relationship(back_populates="members")
     actor: Mapped[Actor] = relationship()
+
+
+class LLMResponse(Base):
+    """What the LLM coder was answered for one sentence, and what asking cost: its cache and its bill.
+
+    One row per (sentence, model, prompt version, codebook version): recoding finds the answer here instead of
+    asking again. `calls` and the token counts add up every request made for the row (retries included).
+    """
+
+    __tablename__ = "llm_responses"
+
+    sentence_hash: Mapped[str] = mapped_column(String(64), primary_key=True, comment="sha256 of the sentence")
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    prompt_version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    codebook_version: Mapped[str] = mapped_column(String(50), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), comment="ok|invalid (no valid answer after the retries)")
+    answer: Mapped[dict[str, Any]] = mapped_column(default=dict, comment="the validated answer, as parsed")
+    error: Mapped[str | None] = mapped_column(Text)
+    calls: Mapped[int] = mapped_column(default=0)
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

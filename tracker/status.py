@@ -81,6 +81,7 @@ class StoreStatus:
     next_briefing_scheduled: bool = False
     briefing_cron: str = ""  # the configured schedule, for when no scheduler has stored the next time yet
     last_briefing: dict[str, Any] | None = None
+    llm: dict[str, Any] = field(default_factory=dict)  # the LLM coder: configured where, and what it has cost
 
     @property
     def failing_sources(self) -> list[SourceStatus]:
@@ -108,6 +109,7 @@ def collect_status(settings: Settings, engine: Engine, now: datetime | None = No
             documents=session.scalar(select(func.count()).select_from(Document)) or 0,
             stances=session.scalar(select(func.count()).select_from(Stance)) or 0,
         )
+        status.llm = _llm(session, settings)
         status.sources = _sources(session, now)
         status.jobs, status.recent_failures = _jobs(session, now)
         briefing = session.scalar(select(Briefing).order_by(Briefing.week.desc()).limit(1))
@@ -135,6 +137,21 @@ def next_briefing_time(engine: Engine) -> datetime | None:
     with engine.connect() as conn:
         timestamp = conn.execute(select(jobs.c.next_run_time).where(jobs.c.id == "briefing")).scalar()
     return datetime.fromtimestamp(timestamp, UTC) if timestamp is not None else None
+
+
+def _llm(session: Any, settings: Settings) -> dict[str, Any]:
+    """Whether the LLM coder is configured (its endpoint without credentials) and what its answers cost."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tracker.coding.llm_cache import llm_cost
+
+    url = None
+    if settings.llm_url:
+        parts = urlsplit(settings.llm_url)
+        url = urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))
+                         if parts.hostname else parts)
+    return {"configured": settings.llm_configured, "url": url, "model": settings.llm_model,
+            "max_calls": settings.llm_max_calls, **asdict(llm_cost(session))}
 
 
 def _sources(session: Any, now: datetime) -> list[SourceStatus]:

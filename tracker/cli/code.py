@@ -64,6 +64,16 @@ def code(
         console.print(f"  uncoded: {count} documents ({reason})", markup=False)
     if report.actors_created:
         console.print(f"  new actors found in text: {', '.join(report.actors_created)}", markup=False)
+    _print_requests(report.coder)
+
+
+def _print_requests(name: str) -> None:
+    """What a coder that asks a remote model did this run (the LLM coder's `counts`): sent, cached, rejected."""
+    from tracker.coding import get_coder
+
+    counts = getattr(get_coder(name), "counts", None)
+    if counts:
+        console.print("  " + ", ".join(f"{what} {n}" for what, n in sorted(counts.items()) if n), markup=False)
 
 
 @code_app.command("coders")
@@ -199,6 +209,37 @@ def _print_readings(stances: list[CodedStance]) -> None:
     console.print(table)
 
 
+@code_app.command("compare")
+def compare_command(
+    gold: Path | None = typer.Argument(None, help="Gold statements, one JSON object per line (or use --split).",
+                                       metavar="GOLD"),
+    split: str | None = typer.Option(None, "--split", help="A split of the bundled corpus: train, dev or test."),
+    coder: list[str] = typer.Option(..., "--coder", help="A coder to compare (give --coder twice)."),
+    limit: int = typer.Option(20, "--limit", min=0, help="Disagreements to list."),
+    output_format: str = typer.Option("text", "--format", help="text or json."),
+    codebook: Path | None = CODEBOOK_OPTION,
+) -> None:
+    """How far two coders agree on the same statements (Cohen's kappa per issue and pooled), and where they do not,
+    for review."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("--format must be text or json")
+    if len(coder) != 2:
+        raise typer.BadParameter("give exactly two coders: --coder A --coder B", param_hint="--coder")
+    if (gold is None) == (split is None):
+        raise typer.BadParameter("give a GOLD file or --split, not both and not neither", param_hint="GOLD / --split")
+    from tracker.coding import load_codebook
+    from tracker.coding.compare import compare, format_text
+    from tracker.coding.corpus import split_path
+
+    gold_path = split_path(split) if split is not None else gold
+    assert gold_path is not None
+    result = compare(gold_path, coder[0], coder[1], load_codebook(codebook))
+    if output_format == "json":
+        console.print_json(json.dumps(result.as_dict()))
+    else:
+        console.print(format_text(result, limit), markup=False, highlight=False, soft_wrap=True)  # crawled text
+
+
 @app.command("eval")
 def eval_command(
     gold: Path | None = typer.Argument(None, help="Gold statements, one JSON object per line (or use --split).",
@@ -237,6 +278,8 @@ def eval_command(
         console.print_json(json.dumps(result.as_dict()))
     else:
         console.print(format_text(result), highlight=False)
+    if not baseline and output_format == "text":
+        _print_requests(result.coder)
     if store is not None:
         with session_scope(store) as session:
             record_eval_run(session, result, gold_path)

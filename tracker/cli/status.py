@@ -45,6 +45,15 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     print_status(report)
 
 
+def _llm_line(llm: dict) -> str:
+    if not llm.get("configured"):
+        used = f"; earlier runs: {llm['calls']} requests" if llm.get("calls") else ""
+        return f"not configured (TRACKER_LLM_URL, TRACKER_LLM_MODEL){used}"
+    return (f"{llm['model']} at {llm['url']} (at most {llm['max_calls']} requests a run); cost so far: "
+            f"{llm['calls']} requests, {llm['prompt_tokens']:,} prompt and {llm['completion_tokens']:,} completion "
+            f"tokens for {llm['answers']} sentences ({llm['invalid']} without a valid answer)")
+
+
 def print_status(report: StoreStatus) -> None:
     from rich.table import Table
     from rich.text import Text
@@ -63,6 +72,8 @@ def print_status(report: StoreStatus) -> None:
     console.print(f"briefing    next {briefing}; last "
                   + (f"{last['week']} ({last['html_path'] or last['pdf_path']})" if last else "none"),
                   highlight=False, soft_wrap=True)
+
+    console.print(f"llm coder   {_llm_line(report.llm)}", markup=False, highlight=False, soft_wrap=True)
 
     jobs = Table("job", "last run (UTC)", "status", "last ok", "message", title="jobs", title_justify="left")
     for job in report.jobs:

@@ -3,6 +3,10 @@
 SQLite has one writer at a time: coding thousands of documents in one transaction would hold the write lock for
 minutes and make a crawl's writes time out. Here each batch of documents is coded and committed on its own, and a
 batch that finds the store busy is tried again; PostgreSQL gets the same short transactions.
+
+A coder that asks a remote model (the LLM coder) may define `start_run()` (a new run's budget) and
+`prepare(engine, codebook, ids)`, called before each batch outside its transaction: slow requests are made there,
+in parallel, and never hold the write lock.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ def code_store(
     coder = coder if coder is not None and not isinstance(coder, str) else get_coder(coder)
     ids = list(document_ids) if document_ids is not None else pending_documents(engine, codebook, coder)
     report = CodingReport(codebook.version, coder.name)
+    start_run, prepare = getattr(coder, "start_run", None), getattr(coder, "prepare", None)
+    if start_run is not None:
+        start_run()
     if not ids:
         with session_scope(engine, write=True) as session:
             return code_documents(session, codebook, document_ids=[], coder=coder)
@@ -56,7 +63,10 @@ def code_store(
             break
         if start and is_sqlite(engine):
             time.sleep(SQLITE_PAUSE_SECONDS)
-        _add(report, _code_batch(engine, codebook, coder, ids[start : start + batch_size]))
+        batch = ids[start : start + batch_size]
+        if prepare is not None:
+            prepare(engine, codebook, batch)
+        _add(report, _code_batch(engine, codebook, coder, batch))
     return report
 
 

@@ -26,7 +26,15 @@ def _ensemble() -> Coder:
     return EnsembleCoder()
 
 
+def _llm() -> Coder:
+    from tracker.coding.llm import LLMCoder
+
+    return LLMCoder()
+
+
 def register_coders(register) -> None:  # noqa: ANN001 - the hook's signature, as plugins see it
     register("rules", _rules, "general rules over the codebook's target phrases: English, and ar, es, fr, pt, ru, zh")
     register("model", _model, "a learned model (n-grams and the rules' reading) trained on the corpus's train split")
     register("ensemble", _ensemble, "the rules where they read a position, the model where they do not (default)")
+    register("llm", _llm, "a language model behind an OpenAI-compatible endpoint, its evidence checked against the "
+             "text (off until TRACKER_LLM_URL and TRACKER_LLM_MODEL are set)")
