@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from tracker.coding.language import detect_language
-
 from tracker.coding.codebook import load_codebook
 from tracker.coding.corpus import load_split
 from tracker.coding.llm import DETECTOR_LANGUAGES, SCOPES, relevant_sentences
 from tracker.coding.llm_prompt import system_prompt, user_message
+from tracker.language import detect_language
 
 CHARS_PER_TOKEN = 4.0
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from tracker.coding.codebook import Codebook, load_codebook
 from tracker.coding.coder import default_lexicon, summarise
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder, reads
+from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
 from tracker.coding.evaluate import TAKEN, GoldStatement, load_gold
-from tracker.coding.language import detect_language
+from tracker.coding.stances import reads
 from tracker.errors import TrackerError
+from tracker.language import detect_language
 
 NONE = "none"
 

@@ -29,7 +29,6 @@ from sqlalchemy import Engine, select
 from tracker.coding.attribution import ActorLexicon, SpeakerNames, resolve_holder
 from tracker.coding.codebook import Codebook, CompiledCodebook
 from tracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon
-from tracker.coding.language import detect_language
 from tracker.coding.llm_cache import Cached, CacheKey, ResponseCache, sentence_hash
 from tracker.coding.llm_client import Budget, ChatEndpoint, LLMError, Usage
 from tracker.coding.llm_prompt import (
@@ -46,6 +45,7 @@ from tracker.coding.rules import find_targets, normalise
 from tracker.coding.sentences import Sentence, split_sentences
 from tracker.config import Settings, get_settings
 from tracker.errors import TrackerError
+from tracker.language import detect_language
 
 if TYPE_CHECKING:
     from tracker.coding.coders import CodingContext
