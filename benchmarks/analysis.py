@@ -11,7 +11,7 @@ before rendering (this week's and last week's analysis, documents, source health
     python benchmarks/analysis.py --stances 1000000 --database-url postgresql://127.0.0.1/bench
     python benchmarks/analysis.py --stances 1000000 --reuse --database-url sqlite:////tmp/igtracker-bench/queries.db
 
-The store's positions are kept as it is filled (the listeners of `tracker.stance_changes`), as in real use.
+The store's positions are kept as it is filled (the listeners of `igtracker.stance_changes`), as in real use.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def build(url: str, actors: int, issues: int, stances: int, seed: int = 7) -> No
     """Fill the store: actors in four latent camps with individual deviations, statements over two years."""
     from sqlalchemy import insert, text
 
-    from tracker import migrate
-    from tracker.db import make_engine, session_scope
-    from tracker.models import (
+    from igtracker import migrate
+    from igtracker.db import make_engine, session_scope
+    from igtracker.models import (
         Actor,
         Bloc,
         CrawlRun,
@@ -147,8 +147,8 @@ def build(url: str, actors: int, issues: int, stances: int, seed: int = 7) -> No
 def stance_count(url: str) -> int:
     from sqlalchemy import func, select
 
-    from tracker.db import make_engine
-    from tracker.models import Stance
+    from igtracker.db import make_engine
+    from igtracker.models import Stance
 
     engine = make_engine(url)
     try:
@@ -165,9 +165,9 @@ def peak_mb() -> float:
 
 
 def run(url: str, out: Path) -> dict[str, float]:
-    from tracker.analysis import analyse
-    from tracker.briefing import build_context, render_html, render_pdf, template_environment
-    from tracker.db import make_engine, session_factory
+    from igtracker.analysis import analyse
+    from igtracker.briefing import build_context, render_html, render_pdf, template_environment
+    from igtracker.db import make_engine, session_factory
 
     figures: dict[str, float] = {"baseline_mb": peak_mb()}
     engine = make_engine(url)

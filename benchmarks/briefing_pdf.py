@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pypdf import PdfReader  # noqa: E402
 
+from igtracker import migrate  # noqa: E402
+from igtracker.briefing import build_context, render_html, render_pdf  # noqa: E402
+from igtracker.db import make_engine, session_factory  # noqa: E402
 from tests.factories import add_hostile_text, build_dispute  # noqa: E402
-from tracker import migrate  # noqa: E402
-from tracker.briefing import build_context, render_html, render_pdf  # noqa: E402
-from tracker.db import make_engine, session_factory  # noqa: E402
 
 WEEK = "2026-W46"
 NOW = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)

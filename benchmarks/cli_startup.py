@@ -42,7 +42,7 @@ def main() -> None:
             times = [timed(argv, env) for _ in range(args.repeat)]
             print(f"{label:<28} {min(times):7.3f} {statistics.median(times):9.3f}")
         profile = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                                  "import sys; sys.argv = ['tracker', '--help']\nfrom tracker.cli import main\n"
+                                  "import sys; sys.argv = ['tracker', '--help']\nfrom igtracker.cli import main\n"
                                   "try:\n    main()\nexcept SystemExit:\n    pass"],
                                  env=env, capture_output=True, text=True, timeout=120)
     imports = []

@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def documents(count: int, seed: int = 11) -> list[str]:
-    from tracker.coding.corpus import load_split
+    from igtracker.coding.corpus import load_split
 
     texts = [item["text"] for item in load_split("train")]
     rng = random.Random(seed)
@@ -34,7 +34,7 @@ def documents(count: int, seed: int = 11) -> list[str]:
 
 
 def speed(coder_names: list[str], sample: int) -> None:
-    from tracker.coding import CodingContext, code_with, get_coder, load_codebook
+    from igtracker.coding import CodingContext, code_with, get_coder, load_codebook
 
     codebook = load_codebook()
     texts = documents(sample)
@@ -52,9 +52,9 @@ def speed(coder_names: list[str], sample: int) -> None:
 
 def store_run(count: int) -> None:
     """Fill a fresh SQLite store with `count` documents, then run `tracker code` on it in a child process."""
-    from tracker import migrate
-    from tracker.db import make_engine, session_scope
-    from tracker.models import Actor, Document
+    from igtracker import migrate
+    from igtracker.db import make_engine, session_scope
+    from igtracker.models import Actor, Document
 
     folder = Path(tempfile.mkdtemp(prefix="igtracker-coding-"))
     url = f"sqlite:///{folder / 'bench.db'}"

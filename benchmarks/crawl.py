@@ -3,7 +3,7 @@
     python benchmarks/crawl.py [--pages 2000] [--database sqlite:///...|postgresql://...]
 
 Serves N generated article pages and a sitemap on 127.0.0.1, crawls them once with a bare Scrapy spider and
-once with `tracker.crawl.run_crawl`, and prints pages per second for each and their ratio. Both use the same
+once with `igtracker.crawl.run_crawl`, and prints pages per second for each and their ratio. Both use the same
 Scrapy settings (no throttling or delay, 16 concurrent requests); the time counted runs from the spider's
 opening to its closing, so process start-up is left out of both (it is printed separately for the full crawl).
 """
@@ -116,11 +116,11 @@ def raw_scrapy(base_url: str) -> tuple[int, float]:
 
 
 def full_crawl(base_url: str, database_url: str) -> tuple[int, float, float]:
-    from tracker.config import load_settings
-    from tracker.crawl import ProgressEvent, run_crawl
-    from tracker.db import session_scope
-    from tracker.models import Actor, Source
-    from tracker.store import open_store
+    from igtracker.config import load_settings
+    from igtracker.crawl import ProgressEvent, run_crawl
+    from igtracker.db import session_scope
+    from igtracker.models import Actor, Source
+    from igtracker.store import open_store
 
     settings = load_settings(database_url=database_url, allow_private_addresses=True, autothrottle=False,
                              download_delay=0, concurrent_per_domain=CONCURRENCY)

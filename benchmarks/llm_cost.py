@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from tracker.coding.codebook import load_codebook
-from tracker.coding.corpus import load_split
-from tracker.coding.llm import DETECTOR_LANGUAGES, SCOPES, relevant_sentences
-from tracker.coding.llm_prompt import system_prompt, user_message
-from tracker.language import detect_language
+from igtracker.coding.codebook import load_codebook
+from igtracker.coding.corpus import load_split
+from igtracker.coding.llm import DETECTOR_LANGUAGES, SCOPES, relevant_sentences
+from igtracker.coding.llm_prompt import system_prompt, user_message
+from igtracker.language import detect_language
 
 CHARS_PER_TOKEN = 4.0
 

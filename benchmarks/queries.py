@@ -70,7 +70,7 @@ def best(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def stance_count(engine: Engine) -> int:
-    from tracker.models import Stance
+    from igtracker.models import Stance
 
     try:
         with engine.connect() as conn:
@@ -80,7 +80,7 @@ def stance_count(engine: Engine) -> int:
 
 
 def postgres_schema_url(url: str, schema: str) -> str:
-    from tracker.db import make_engine, normalise_url
+    from igtracker.db import make_engine, normalise_url
 
     admin = make_engine(url)
     with admin.begin() as conn:
@@ -92,7 +92,7 @@ def postgres_schema_url(url: str, schema: str) -> str:
 
 def ensure_store(url: str, stances: int, reset: Callable[[], None]) -> Engine:
     """The store at `url` with `stances` stances: reused when it has them, else built afresh (in a child process)."""
-    from tracker.db import make_engine
+    from igtracker.db import make_engine
 
     engine = make_engine(url)
     if stance_count(engine) == stances:
@@ -108,8 +108,8 @@ def ensure_store(url: str, stances: int, reset: Callable[[], None]) -> Engine:
 
 
 def time_queries(engine: Engine) -> None:
-    from tracker.queries.named import NAMED_QUERIES, run_named
-    from tracker.queries.readonly import run_query
+    from igtracker.queries.named import NAMED_QUERIES, run_named
+    from igtracker.queries.readonly import run_query
 
     for name in NAMED_QUERIES:
         params = NAMED_PARAMS[name]
@@ -125,7 +125,7 @@ def time_queries(engine: Engine) -> None:
 
 
 def explain(engine: Engine) -> None:
-    from tracker.queries.named import NAMED_QUERIES
+    from igtracker.queries.named import NAMED_QUERIES
 
     sqlite = engine.dialect.name == "sqlite"
     prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
@@ -143,8 +143,8 @@ def explain(engine: Engine) -> None:
 
 
 def time_analysis(engine: Engine) -> None:
-    from tracker.analysis import analyse, save_snapshot
-    from tracker.db import session_scope
+    from igtracker.analysis import analyse, save_snapshot
+    from igtracker.db import session_scope
 
     with session_scope(engine) as session:
         analysis = analyse(session, NOW)
@@ -158,11 +158,11 @@ def time_coding(engine: Engine, count: int) -> None:
     """Code `count` new documents twice over: once without keeping positions, once keeping them."""
     from coding import documents
 
-    import tracker.analysis.positions as kept
-    from tracker.coding import CodingContext, get_coder, load_codebook
-    from tracker.coding.batches import code_store
-    from tracker.db import session_scope
-    from tracker.models import Document, Stance
+    import igtracker.analysis.positions as kept
+    from igtracker.coding import CodingContext, get_coder, load_codebook
+    from igtracker.coding.batches import code_store
+    from igtracker.db import session_scope
+    from igtracker.models import Document, Stance
 
     rng = random.Random(5)
     texts = documents(2 * count, seed=23)
@@ -240,7 +240,7 @@ def main() -> None:
         schema = f"bench_{args.stances}"
 
         def reset() -> None:
-            from tracker.db import make_engine
+            from igtracker.db import make_engine
 
             admin = make_engine(args.postgres_url)
             with admin.begin() as conn:

@@ -18,12 +18,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tracker.coding import load_codebook
-from tracker.coding.attribution import ActorLexicon, name_variants
-from tracker.coding.coder import summarise
-from tracker.coding.coders import CodingContext, code_with, get_coder
-from tracker.coding.evaluate import TAKEN, Score, load_gold
-from tracker.language import detect_language
+from igtracker.coding import load_codebook
+from igtracker.coding.attribution import ActorLexicon, name_variants
+from igtracker.coding.coder import summarise
+from igtracker.coding.coders import CodingContext, code_with, get_coder
+from igtracker.coding.evaluate import TAKEN, Score, load_gold
+from igtracker.language import detect_language
 
 OUTLET, OUTLET_KEY, SPEAKER_KEY = "The Example Times", "actor:example-times", "actor:quoted-speaker"
 STYLES: dict[str, Callable[[str, str], str]] = {

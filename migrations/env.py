@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection tracker.migrate passes in, or on sqlalchemy.url."""
+"""Alembic environment: runs on the connection igtracker.migrate passes in, or on sqlalchemy.url."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
 
-from tracker.db import make_engine
-from tracker.models import Base
+from igtracker.db import make_engine
+from igtracker.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tracker.demo.site import STATIC_DIR, environment, sample_documents
+from igtracker.demo.site import STATIC_DIR, environment, sample_documents
 
 
 def build_pdfs(out_dir: Path = STATIC_DIR) -> list[Path]:

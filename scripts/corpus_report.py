@@ -8,7 +8,7 @@ change the test split only with a reason written in docs/corpus.md.
 
 from pathlib import Path
 
-from tracker.coding.corpus import refresh_blocks
+from igtracker.coding.corpus import refresh_blocks
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "corpus.md"
 

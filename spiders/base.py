@@ -14,15 +14,15 @@ import scrapy
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from tracker.spiders.items import DocumentItem, ErrorItem, Hints
-from tracker.spiders.resolver import REFUSED, AddressRefused
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
-from tracker.models import Source
-from tracker.source_options import OPTIONS_BY_KIND
-from tracker.urls import host_of, in_domains, strip_tracking, within_source
+from igtracker.models import Source
+from igtracker.source_options import OPTIONS_BY_KIND
+from igtracker.spiders.items import DocumentItem, ErrorItem, Hints
+from igtracker.spiders.resolver import REFUSED, AddressRefused
+from igtracker.urls import host_of, in_domains, strip_tracking, within_source
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.config import Settings
+from igtracker.config import Settings
 
 
 def scrapy_settings(settings: Settings) -> dict[str, Any]:
     """Politeness, limits and the project's components, wired by Scrapy settings."""
     return {
         "BOT_NAME": "igtracker",
-        "SPIDER_LOADER_CLASS": "tracker.spiders.loader.SourceSpiderLoader",
+        "SPIDER_LOADER_CLASS": "igtracker.spiders.loader.SourceSpiderLoader",
         "USER_AGENT": settings.full_user_agent,
         "ROBOTSTXT_OBEY": settings.obey_robots,
         "AUTOTHROTTLE_ENABLED": settings.autothrottle,
@@ -30,17 +30,17 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "CLOSESPIDER_TIMEOUT": settings.crawl_time_limit,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
-        "TWISTED_DNS_RESOLVER": "tracker.spiders.resolver.PublicAddressResolver",
+        "TWISTED_DNS_RESOLVER": "igtracker.spiders.resolver.PublicAddressResolver",
         "DOWNLOADER_MIDDLEWARES": {
-            "tracker.spiders.middlewares.AddressGuardMiddleware": 50,
-            "tracker.spiders.middlewares.ConditionalRequestMiddleware": 560,
-            "tracker.spiders.middlewares.RedirectLoopMiddleware": 650,
+            "igtracker.spiders.middlewares.AddressGuardMiddleware": 50,
+            "igtracker.spiders.middlewares.ConditionalRequestMiddleware": 560,
+            "igtracker.spiders.middlewares.RedirectLoopMiddleware": 650,
         },
         "ITEM_PIPELINES": {
-            "tracker.spiders.pipelines.ExtractPipeline": 300,
-            "tracker.spiders.pipelines.StorePipeline": 800,
+            "igtracker.spiders.pipelines.ExtractPipeline": 300,
+            "igtracker.spiders.pipelines.StorePipeline": 800,
         },
-        "EXTENSIONS": {"tracker.spiders.extensions.CrawlProgress": 500},
+        "EXTENSIONS": {"igtracker.spiders.extensions.CrawlProgress": 500},
         "TRACKER_DATABASE_URL": settings.database_url,
         "TRACKER_ALLOW_PRIVATE_ADDRESSES": settings.allow_private_addresses,
         "TRACKER_RUN_ID": None,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import scrapy
-from tracker.spiders.base import SourceSpider
+
+from igtracker.spiders.base import SourceSpider
 
 
 class DocumentSpider(SourceSpider):

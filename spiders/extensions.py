@@ -5,7 +5,8 @@ from __future__ import annotations
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from tracker.spiders.progress import emit
+
+from igtracker.spiders.progress import emit
 
 PAGES = "tracker/pages_fetched"
 

@@ -9,8 +9,9 @@ from xml.sax import SAXException
 
 import feedparser
 from scrapy.http import Response
-from tracker.spiders.base import SourceSpider
-from tracker.spiders.items import Hints
+
+from igtracker.spiders.base import SourceSpider
+from igtracker.spiders.items import Hints
 
 
 class FeedSpider(SourceSpider):

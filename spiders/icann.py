@@ -11,8 +11,9 @@ from typing import Any
 
 from parsel import Selector
 from scrapy.http import Response
-from tracker.spiders.base import SourceSpider
-from tracker.spiders.items import Hints
+
+from igtracker.spiders.base import SourceSpider
+from igtracker.spiders.items import Hints
 
 
 def first_text(node: Selector, selector: str | None) -> str | None:

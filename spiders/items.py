@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.extract import Extracted
+from igtracker.extract import Extracted
 
 
 @dataclass

@@ -7,7 +7,8 @@ from typing import Any
 
 from parsel import SelectorList
 from scrapy.http import Response
-from tracker.spiders.base import SourceSpider
+
+from igtracker.spiders.base import SourceSpider
 
 
 def links(response: Response, selector: str, selector_type: str) -> list[str]:

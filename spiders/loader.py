@@ -13,16 +13,16 @@ from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
 from sqlalchemy import inspect, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
-from tracker.spiders.base import SourceSpec, SourceSpider
-from tracker.spiders.document import DocumentSpider
-from tracker.spiders.feed import FeedSpider
-from tracker.spiders.icann import IcannProceedingSpider
-from tracker.spiders.itu import ItuContributionsSpider
-from tracker.spiders.listing import ListingSpider
-from tracker.spiders.sitemap import SitemapSpider
 
-from tracker.db import is_sqlite, make_engine, session_scope
-from tracker.models import Source
+from igtracker.db import is_sqlite, make_engine, session_scope
+from igtracker.models import Source
+from igtracker.spiders.base import SourceSpec, SourceSpider
+from igtracker.spiders.document import DocumentSpider
+from igtracker.spiders.feed import FeedSpider
+from igtracker.spiders.icann import IcannProceedingSpider
+from igtracker.spiders.itu import ItuContributionsSpider
+from igtracker.spiders.listing import ListingSpider
+from igtracker.spiders.sitemap import SitemapSpider
 
 log = logging.getLogger(__name__)
 

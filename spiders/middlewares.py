@@ -10,9 +10,9 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from tracker.spiders.resolver import refusal
 
-from tracker.urls import canonical_url, host_of, is_public_address
+from igtracker.spiders.resolver import refusal
+from igtracker.urls import canonical_url, host_of, is_public_address
 
 
 class AddressGuardMiddleware:
@@ -20,7 +20,7 @@ class AddressGuardMiddleware:
     TRACKER_ALLOW_PRIVATE_ADDRESSES.
 
     A feed or a redirect must not be able to turn the crawler against the network it runs in. Host names are
-    checked by the resolver the connections use (tracker.spiders.resolver), on the very addresses connected to.
+    checked by the resolver the connections use (igtracker.spiders.resolver), on the very addresses connected to.
     """
 
     def __init__(self, allow_private: bool) -> None:

@@ -18,18 +18,18 @@ from scrapy.exceptions import DropItem
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from tracker.spiders.extensions import PAGES
-from tracker.spiders.items import DocumentItem, ErrorItem
-from tracker.spiders.progress import emit
 
-from tracker import crawl_runs
-from tracker.db import busy_timeout, is_busy, make_engine, session_factory, session_scope, writer
-from tracker.documents import FetchedDocument, store_document, touch_document, validators_for_source
-from tracker.errors import NotFoundError
-from tracker.extract import ExtractionError, extract, media_type_of, to_utc
-from tracker.models import Source
-from tracker.submitters import SubmitterResolver
-from tracker.urls import canonical_url
+from igtracker import crawl_runs
+from igtracker.db import busy_timeout, is_busy, make_engine, session_factory, session_scope, writer
+from igtracker.documents import FetchedDocument, store_document, touch_document, validators_for_source
+from igtracker.errors import NotFoundError
+from igtracker.extract import ExtractionError, extract, media_type_of, to_utc
+from igtracker.models import Source
+from igtracker.spiders.extensions import PAGES
+from igtracker.spiders.items import DocumentItem, ErrorItem
+from igtracker.spiders.progress import emit
+from igtracker.submitters import SubmitterResolver
+from igtracker.urls import canonical_url
 
 log = logging.getLogger(__name__)
 

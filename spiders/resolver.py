@@ -14,7 +14,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
-from tracker.urls import is_public_address
+from igtracker.urls import is_public_address
 
 # Host name -> why it was refused. Twisted reports a failed lookup to the download as "no results", whatever the
 # resolver raised, so the spider's errback looks the reason up here.

@@ -1,4 +1,4 @@
-"""The crawler process `tracker.crawl.run_crawl` starts: `python -m tracker.spiders.runner`, configured on stdin.
+"""The crawler process `igtracker.crawl.run_crawl` starts: `python -m igtracker.spiders.runner`, configured on stdin.
 
 Scrapy's reactor cannot restart inside one process, so every crawl gets a fresh process; the launcher reads
 progress events from our stdout and settles the run when we exit.
@@ -14,13 +14,13 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
-from tracker.spiders.config import scrapy_settings
-from tracker.spiders.loader import load_specs, spider_class
 from twisted.internet import task
 
-from tracker import crawl_runs
-from tracker.config import Settings
-from tracker.db import make_engine, session_scope
+from igtracker import crawl_runs
+from igtracker.config import Settings
+from igtracker.db import make_engine, session_scope
+from igtracker.spiders.config import scrapy_settings
+from igtracker.spiders.loader import load_specs, spider_class
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,7 @@
 """Scrapy project settings (`scrapy list`, `scrapy crawl SOURCE`), read from TRACKER_* / tracker.toml."""
 
-from tracker.spiders.config import scrapy_settings
-
-from tracker.config import get_settings
+from igtracker.config import get_settings
+from igtracker.spiders.config import scrapy_settings
 
 globals().update(scrapy_settings(get_settings()))
 LOG_LEVEL = "INFO"

@@ -10,7 +10,8 @@ from lxml import etree
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
-from tracker.spiders.base import SourceSpider
+
+from igtracker.spiders.base import SourceSpider
 
 
 class SitemapSpider(SourceSpider):

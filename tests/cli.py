@@ -11,9 +11,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tracker.cli import app
-from tracker.cli.app import console, err_console
-from tracker.config import get_settings
+from igtracker.cli import app
+from igtracker.cli.app import console, err_console
+from igtracker.config import get_settings
 
 
 @dataclass

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from igtracker import migrate
+from igtracker.db import make_engine, normalise_url, session_factory
 from tests.sites import FixtureSite, build_sites
-from tracker import migrate
-from tracker.db import make_engine, normalise_url, session_factory
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.models import (
+from igtracker.models import (
     Actor,
     Bloc,
     CrawlRun,

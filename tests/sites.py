@@ -1,4 +1,4 @@
-"""Fixture web sites on a real HTTP server on 127.0.0.1 (the demo's, `tracker.demo.server`), with the bad cases a
+"""Fixture web sites on a real HTTP server on 127.0.0.1 (the demo's, `igtracker.demo.server`), with the bad cases a
 crawler meets in the wild.
 
 The static part lives in tests/fixtures/sites (with __BASE__ standing for the server's URL); `build_sites`
@@ -20,7 +20,7 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tracker.demo.server import Resource, SiteHandler, SiteHTTPServer, SiteServer
+from igtracker.demo.server import Resource, SiteHandler, SiteHTTPServer, SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 FEED_ITEMS = 20
@@ -32,7 +32,7 @@ CONTENT_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 TEMPLATED = (".html", ".xml", ".txt")
-FixtureHTTPServer = SiteHTTPServer  # the server class's name before it moved to tracker.demo.server
+FixtureHTTPServer = SiteHTTPServer  # the server class's name before it moved to igtracker.demo.server
 
 
 def article_html(title: str, body: str, *, lang: str = "en", published: str | None = None) -> str:

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from igtracker.analysis import analyse, pairwise_agreement, parse_as_of, save_snapshot, stance_matrix, what_moved
+from igtracker.analysis.pooling import recency_weight, stance_weight
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.models import Coalition, CoalitionMember
 from tests.cli import tracker as run_tracker
 from tests.factories import StoreBuilder, build_dispute
-from tracker.analysis import analyse, pairwise_agreement, parse_as_of, save_snapshot, stance_matrix, what_moved
-from tracker.analysis.pooling import recency_weight, stance_weight
-from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Coalition, CoalitionMember
 
 NOW = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)
 END_OF_WEEK = datetime(2026, 11, 15, 23, 59, 59, 999999, tzinfo=UTC)

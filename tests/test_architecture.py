@@ -13,15 +13,15 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from tracker.config import load_settings
-from tracker.scheduler import TrackerScheduler, stored_jobs
-from tracker.store import open_store
+from igtracker.config import load_settings
+from igtracker.scheduler import TrackerScheduler, stored_jobs
+from igtracker.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
 STATUS_IN_A_FRESH_PROCESS = """
 import sys
-from tracker.cli import main
+from igtracker.cli import main
 sys.argv = ["tracker", "status", "--json"]
 try:
     main()
@@ -30,11 +30,11 @@ except SystemExit as exit:
 else:
     code = 0
 print("LOADED", sorted({m.split(".")[0] if m.startswith("apscheduler") else m for m in sys.modules
-                       if m.startswith("apscheduler") or m == "tracker.scheduler"}))
+                       if m.startswith("apscheduler") or m == "igtracker.scheduler"}))
 sys.exit(code)
 """
-INSTALLED_AS = {"tracker": "tracker", "spiders": "tracker/spiders", "migrations": "tracker/migrations",
-                "reports": "tracker/reports"}  # repository folder -> where pyproject.toml installs it
+INSTALLED_AS = {"tracker": "igtracker", "spiders": "igtracker/spiders", "migrations": "igtracker/migrations",
+                "reports": "igtracker/reports"}  # repository folder -> where pyproject.toml installs it
 
 GRAPH_SCRIPT = """
 import json, sys
@@ -59,24 +59,24 @@ def import_graph(root: Path, package: str, workdir: Path) -> nx.DiGraph:
 
 @pytest.fixture(scope="module")
 def modules(tmp_path_factory: pytest.TempPathFactory) -> nx.DiGraph:
-    """The package laid out as it is installed (tracker.spiders, ...), its Python files copied from this checkout."""
+    """The package laid out as it is installed (igtracker.spiders, ...), its Python files copied from this checkout."""
     layout = tmp_path_factory.mktemp("layout")
     for folder, target in INSTALLED_AS.items():
         shutil.copytree(ROOT / folder, layout / target, dirs_exist_ok=True,
                         ignore=lambda _dir, names: [n for n in names if n in ("data", "__pycache__", "static",
                                                                                  "templates")])
-    return import_graph(layout, "tracker", tmp_path_factory.mktemp("cwd"))
+    return import_graph(layout, "igtracker", tmp_path_factory.mktemp("cwd"))
 
 
 def test_no_module_imports_itself_through_others(modules: nx.DiGraph) -> None:
-    assert {"tracker.spiders.runner", "tracker.migrations.env", "tracker.demo.server"} <= set(modules)
+    assert {"igtracker.spiders.runner", "igtracker.migrations.env", "igtracker.demo.server"} <= set(modules)
     cycles = sorted(nx.simple_cycles(modules), key=len)
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join([*c, c[0]]) for c in cycles)
 
 
-STAGES = ("tracker.spiders", "tracker.crawl", "tracker.coding", "tracker.analysis", "tracker.briefing",
-          "tracker.queries")
-RUNNERS = ("tracker.jobs", "tracker.scheduler", "tracker.status", "tracker.cli", "tracker.demo")
+STAGES = ("igtracker.spiders", "igtracker.crawl", "igtracker.coding", "igtracker.analysis", "igtracker.briefing",
+          "igtracker.queries")
+RUNNERS = ("igtracker.jobs", "igtracker.scheduler", "igtracker.status", "igtracker.cli", "igtracker.demo")
 
 
 def within(graph: nx.DiGraph, name: str) -> set[str]:

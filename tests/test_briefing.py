@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 from weasyprint import HTML
 from weasyprint.formatting_structure.boxes import LineBox
 
+from igtracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
+from igtracker.coding.evaluate import MEASURED_FILE
+from igtracker.db import session_factory
+from igtracker.display import NAME_CHARS
+from igtracker.models import Actor, Briefing, Coalition, Document, Source
 from tests.conftest import sqlite_only
 from tests.factories import HOSTILE_QUOTE, LONG_TOKEN, StoreBuilder, add_hostile_text, build_dispute
-from tracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
-from tracker.coding.evaluate import MEASURED_FILE
-from tracker.db import session_factory
-from tracker.display import NAME_CHARS
-from tracker.models import Actor, Briefing, Coalition, Document, Source
 
 WEEK = "2026-W46"
 TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -262,7 +262,7 @@ def test_report_command(database_url: str, session: Session, tmp_path: Path) -> 
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(TRACKER_DATABASE_URL=database_url, TRACKER_REPORTS_DIR=str(tmp_path / "archive"), COLUMNS="200")
     result = subprocess.run(
-        [sys.executable, "-c", "from tracker.cli import main; main()", "report", "--week", WEEK, "--format", "html"],
+        [sys.executable, "-c", "from igtracker.cli import main; main()", "report", "--week", WEEK, "--format", "html"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr

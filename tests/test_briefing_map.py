@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from igtracker.analysis import analyse
+from igtracker.briefing_map import CoalitionMap, MapNode, _label_box, coalition_map, key_colour
 from tests.conftest import sqlite_only
 from tests.factories import StoreBuilder, build_dispute
-from tracker.analysis import analyse
-from tracker.briefing_map import CoalitionMap, MapNode, _label_box, coalition_map, key_colour
 
 END_OF_WEEK = datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC)
 

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from igtracker import migrate
+from igtracker.db import make_engine, session_scope
+from igtracker.models import Source
 from tests.cli import Outcome, tracker
 from tests.conftest import POSTGRES_URL, sqlite_only
 from tests.factories import StoreBuilder
 from tests.test_registry import REGISTRY
-from tracker import migrate
-from tracker.db import make_engine, session_scope
-from tracker.models import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -281,10 +281,10 @@ def test_help_shows_names_not_placeholders(args: list[str]) -> None:
 def test_help_and_command_modules_import_nothing_heavy() -> None:
     """`tracker --help` stays fast: SQLAlchemy, Alembic, Scrapy, the coder and the renderers load only in the
     commands that use them (benchmarks/cli_startup.py prints the time)."""
-    probe = ("import sys\nfrom tracker.cli import main\nsys.argv = ['tracker', '--help']\ntry:\n    main()\n"
+    probe = ("import sys\nfrom igtracker.cli import main\nsys.argv = ['tracker', '--help']\ntry:\n    main()\n"
              "except SystemExit:\n    pass\n"
              "heavy = ('sqlalchemy', 'alembic', 'scrapy', 'twisted', 'networkx', 'weasyprint', 'jinja2', 'pydantic',"
-             " 'trafilatura', 'apscheduler', 'psycopg', 'markdown_it', 'tracker.models', 'tracker.coding')\n"
+             " 'trafilatura', 'apscheduler', 'psycopg', 'markdown_it', 'igtracker.models', 'igtracker.coding')\n"
              "print(sorted({m for m in sys.modules if m.startswith(heavy)}))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
@@ -295,8 +295,8 @@ def test_tracker_run_keeps_log_records_off_the_terminal(tmp_path: Path) -> None:
     import io
     import logging
 
-    from tracker.config import load_settings
-    from tracker.logs import configure_logging
+    from igtracker.config import load_settings
+    from igtracker.logs import configure_logging
 
     terminal = io.StringIO()
     settings = load_settings(log_file=tmp_path / "tracker.log", log_format="json")
@@ -304,8 +304,8 @@ def test_tracker_run_keeps_log_records_off_the_terminal(tmp_path: Path) -> None:
     handlers, level = list(root.handlers), root.level
     try:
         configure_logging(settings, stream=terminal, for_humans=True)
-        logging.getLogger("tracker.jobs").info("job finished")
-        logging.getLogger("tracker.jobs").warning("source failed")
+        logging.getLogger("igtracker.jobs").info("job finished")
+        logging.getLogger("igtracker.jobs").warning("source failed")
     finally:
         for handler in list(root.handlers):
             if handler not in handlers:
@@ -326,10 +326,10 @@ def test_the_demo_folder_of_the_readme_is_ignored_by_git() -> None:
 
 def test_the_cli_copies_of_the_library_vocabularies_agree() -> None:
     """The help texts and choices use copies, so that `tracker --help` need not import the models and queries."""
-    from tracker.cli import actors, code, query, schedule
-    from tracker.jobs import JOB_NAMES
-    from tracker.models import ACTOR_KINDS, POSITIONS
-    from tracker.queries.export import EXPORTS
+    from igtracker.cli import actors, code, query, schedule
+    from igtracker.jobs import JOB_NAMES
+    from igtracker.models import ACTOR_KINDS, POSITIONS
+    from igtracker.queries.export import EXPORTS
 
     assert actors.ACTOR_KINDS == ACTOR_KINDS and code.POSITIONS == POSITIONS and schedule.JOB_NAMES == JOB_NAMES
     assert tuple(EXPORTS) == query.EXPORT_NAMES

@@ -65,7 +65,7 @@ def test_an_expected_failure_is_one_line_and_debug_shows_the_traceback(tmp_path:
     debug = run("query", "SELECT 1", cwd=tmp_path, env={"TRACKER_DEBUG": "1"})  # --debug: tests/test_cli.py
     assert debug.returncode == 1
     assert "Traceback (most recent call last):" in debug.stderr  # after the debug log lines
-    assert "tracker.store.StoreMissingError: no store at" in debug.stderr
+    assert "igtracker.store.StoreMissingError: no store at" in debug.stderr
 
 
 def test_a_store_made_by_db_upgrade_answers_a_query(tmp_path: Path) -> None:

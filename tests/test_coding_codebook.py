@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.coding import CodebookError, code_text, load_codebook, sync_issues
-from tracker.coding.coder import summarise
-from tracker.coding.sentences import split_sentences
-from tracker.config import DEFAULT_CODEBOOK
-from tracker.models import Issue
+from igtracker.coding import CodebookError, code_text, load_codebook, sync_issues
+from igtracker.coding.coder import summarise
+from igtracker.coding.sentences import split_sentences
+from igtracker.config import DEFAULT_CODEBOOK
+from igtracker.models import Issue
 
 DATA_LOCALISATION = """\
 version: "test-1"

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from igtracker.coding import evaluate, load_codebook, record_eval_run
+from igtracker.coding.evaluate import Score, load_gold
+from igtracker.db import make_engine, session_scope
+from igtracker.errors import TrackerError
+from igtracker.models import JobRun, Stance
 from tests.cli import Outcome, tracker
 from tests.conftest import SHARED
 from tests.factories import StoreBuilder
-from tracker.coding import evaluate, load_codebook, record_eval_run
-from tracker.coding.evaluate import Score, load_gold
-from tracker.db import make_engine, session_scope
-from tracker.errors import TrackerError
-from tracker.models import JobRun, Stance
 
 GOLD = [
     {"id": "a", "text": "We reject any proposal to give the ITU control over the Internet.", "actor": "Example NGO",
@@ -140,7 +140,7 @@ def test_cli_code_set_and_review(tmp_path: Path) -> None:
     assert registry_free_actor.exit_code == 1 and "no actor 'nobody'" in registry_free_actor.stderr
     engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with session_scope(engine) as session:
-        from tracker.models import Actor
+        from igtracker.models import Actor
 
         session.add(Actor(slug="brazil", name="Brazil", kind="state", country="BRA", aliases=[]))
         session.add(Actor(slug="russia", name="Russian Federation", kind="state", country="RUS", aliases=[]))

@@ -14,20 +14,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from igtracker.briefing import render_briefing
+from igtracker.coding import load_codebook
+from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.coder import RuleCoder, summarise
+from igtracker.coding.coders import CodingContext, code_with
+from igtracker.coding.multilingual import glosses
+from igtracker.coding.store_coding import code_documents
+from igtracker.config import DEFAULT_CODEBOOK
+from igtracker.crawl import run_crawl
+from igtracker.db import session_factory
+from igtracker.language import detect_language
+from igtracker.models import Actor, Document, Stance
 from tests.sites import FixtureSite
 from tests.test_crawl import add_source, crawl_settings
-from tracker.briefing import render_briefing
-from tracker.coding import load_codebook
-from tracker.coding.attribution import ActorLexicon
-from tracker.coding.coder import RuleCoder, summarise
-from tracker.coding.coders import CodingContext, code_with
-from tracker.coding.multilingual import glosses
-from tracker.coding.store_coding import code_documents
-from tracker.config import DEFAULT_CODEBOOK
-from tracker.crawl import run_crawl
-from tracker.db import session_factory
-from tracker.language import detect_language
-from tracker.models import Actor, Document, Stance
 
 
 @pytest.fixture(scope="module")

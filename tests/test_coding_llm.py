@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from igtracker.coding import CodingContext, code_with, load_codebook
+from igtracker.coding.coder import default_lexicon
+from igtracker.coding.coders import REGISTRY
+from igtracker.coding.llm import JSON_ATTEMPTS, LLMCoder, relevant_sentences
+from igtracker.config import load_settings
+from igtracker.db import session_scope
+from igtracker.models import Actor, Document, LLMResponse, Stance
 from tests.cli import tracker
 from tests.llm_server import ChatServer
-from tracker.coding import CodingContext, code_with, load_codebook
-from tracker.coding.coder import default_lexicon
-from tracker.coding.coders import REGISTRY
-from tracker.coding.llm import JSON_ATTEMPTS, LLMCoder, relevant_sentences
-from tracker.config import load_settings
-from tracker.db import session_scope
-from tracker.models import Actor, Document, LLMResponse, Stance
 
 FORUM_TEXT = """Digital Rights Forum statement on the treaty talks
 

@@ -26,10 +26,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tracker.coding import CodingContext, code_with, load_codebook
-from tracker.coding.coder import default_lexicon
-from tracker.coding.llm import LLMCoder
-from tracker.config import load_settings
+from igtracker.coding import CodingContext, code_with, load_codebook
+from igtracker.coding.coder import default_lexicon
+from igtracker.coding.llm import LLMCoder
+from igtracker.config import load_settings
 
 GGUF = os.environ.get("TRACKER_TEST_LLAMA_GGUF")
 LLAMA_PYTHON = os.environ.get("TRACKER_TEST_LLAMA_PYTHON")

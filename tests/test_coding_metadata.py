@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.coding.codebook import load_codebook
-from tracker.coding.coder import RuleCoder, default_lexicon
-from tracker.coding.coders import CodingContext, code_with
-from tracker.coding.metadata import is_metadata_line
+from igtracker.coding.codebook import load_codebook
+from igtracker.coding.coder import RuleCoder, default_lexicon
+from igtracker.coding.coders import CodingContext, code_with
+from igtracker.coding.metadata import is_metadata_line
 
 TITLE = "Europe must reject network fees"
 

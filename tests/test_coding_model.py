@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracker.coding import available_coders, get_coder, load_codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance
-from tracker.coding.coders import CodingContext
-from tracker.coding.corpus import sha256_of, split_path
-from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
-from tracker.coding.model import (
+from igtracker.coding import available_coders, get_coder, load_codebook
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance
+from igtracker.coding.coders import CodingContext
+from igtracker.coding.corpus import sha256_of, split_path
+from igtracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
+from igtracker.coding.model import (
     META_FILE,
     ModelCoder,
     chunks,
@@ -22,8 +22,8 @@ from tracker.coding.model import (
     save_model,
     speaker_positions,
 )
-from tracker.coding.sentences import split_sentences
-from tracker.errors import TrackerError
+from igtracker.coding.sentences import split_sentences
+from igtracker.errors import TrackerError
 
 SUPPORT = ["Operators deserve a fair contribution from the largest streaming platforms for the traffic they send.",
            "Big video platforms must pay their share of network costs, the minister said.",

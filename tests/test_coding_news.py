@@ -13,13 +13,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 
+from igtracker.coding import code_documents, load_codebook
+from igtracker.config import DEFAULT_CODEBOOK
+from igtracker.crawl import run_crawl
+from igtracker.db import session_factory
+from igtracker.models import Actor, Document, Stance
 from tests.sites import FixtureSite, build_news_site
 from tests.test_crawl import add_source, crawl_settings
-from tracker.coding import code_documents, load_codebook
-from tracker.config import DEFAULT_CODEBOOK
-from tracker.crawl import run_crawl
-from tracker.db import session_factory
-from tracker.models import Actor, Document, Stance
 
 
 def test_an_outlets_quotes_go_to_the_people_it_quotes(engine: Engine, database_url: str, tmp_path: Path) -> None:

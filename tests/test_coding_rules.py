@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.coding import code_text, coder, load_codebook
-from tracker.coding.attribution import HolderRef
-from tracker.coding.coder import summarise
-from tracker.coding.rules import Reading
-from tracker.language import detect_language
+from igtracker.coding import code_text, coder, load_codebook
+from igtracker.coding.attribution import HolderRef
+from igtracker.coding.coder import summarise
+from igtracker.coding.rules import Reading
+from igtracker.language import detect_language
 
 SPEAKER = ["Example Alliance"]
 

@@ -8,13 +8,13 @@ import re
 import numpy as np
 import pytest
 
-from tracker.coding import CodingContext, attribution, code_with, get_coder, load_codebook, rules
-from tracker.coding import cues as C
-from tracker.coding.corpus import load_split
-from tracker.coding.literals import pattern_filter, required_words
-from tracker.coding.model import CLASSES, load_model
-from tracker.coding.rules import normalise
-from tracker.coding.sentences import split_sentences
+from igtracker.coding import CodingContext, attribution, code_with, get_coder, load_codebook, rules
+from igtracker.coding import cues as C
+from igtracker.coding.corpus import load_split
+from igtracker.coding.literals import pattern_filter, required_words
+from igtracker.coding.model import CLASSES, load_model
+from igtracker.coding.rules import normalise
+from igtracker.coding.sentences import split_sentences
 
 
 def corpus_sentences() -> list[str]:

@@ -13,11 +13,11 @@ import re
 
 import pytest
 
-from tracker.coding import load_codebook
-from tracker.coding.codebook import Codebook
-from tracker.coding.coder import default_lexicon, summarise
-from tracker.coding.coders import CodingContext, code_with, get_coder
-from tracker.coding.evaluate import GoldStatement
+from igtracker.coding import load_codebook
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.coder import default_lexicon, summarise
+from igtracker.coding.coders import CodingContext, code_with, get_coder
+from igtracker.coding.evaluate import GoldStatement
 
 STATEMENTS = [
     ('Internet Society',

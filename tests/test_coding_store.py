@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import SHARED
-from tracker.coding import (
+from igtracker.coding import (
     code_documents,
     get_coder,
     load_codebook,
@@ -20,10 +19,11 @@ from tracker.coding import (
     set_analyst_stance,
     store_coding,
 )
-from tracker.coding.codebook import DEFAULT_CODEBOOK
-from tracker.coding.coder import RuleCoder
-from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Actor, Document, DocumentCoding, Stance, StanceAudit
+from igtracker.coding.codebook import DEFAULT_CODEBOOK
+from igtracker.coding.coder import RuleCoder
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.models import Actor, Document, DocumentCoding, Stance, StanceAudit
+from tests.conftest import SHARED
 
 PUBLISHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -223,7 +223,7 @@ def test_analyst_coding_supersedes_and_is_audited(session: Session, store: dict)
 
 
 def test_analyst_coding_wins_in_the_matrix(session: Session, store: dict) -> None:
-    from tracker.analysis.matrix import stance_matrix  # the aggregation the briefing uses
+    from igtracker.analysis.matrix import stance_matrix  # the aggregation the briefing uses
 
     code_documents(session, load_codebook(DEFAULT_CODEBOOK), coder="rules")
     session.commit()

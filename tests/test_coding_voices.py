@@ -1,4 +1,4 @@
-"""The attribution step (`tracker.coding.voices`) through `code_with`: quotes go to whoever the report says speaks.
+"""The attribution step (`igtracker.coding.voices`) through `code_with`: quotes go to whoever the report says speaks.
 
 Each case is a newsroom's way of attributing a quote (see the module's docstring), read by the rule coder with the
 outlet "Example News" as the document's speaker.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tracker.coding import load_codebook
-from tracker.coding.attribution import ActorLexicon
-from tracker.coding.codebook import Codebook
-from tracker.coding.coders import CodingContext, code_with, get_coder
-from tracker.coding.voices import named_people, quote_spans
+from igtracker.coding import load_codebook
+from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.coders import CodingContext, code_with, get_coder
+from igtracker.coding.voices import named_people, quote_spans
 
 OUTLET = "Example News"
 

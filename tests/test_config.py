@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import DEFAULT_REGISTRY, load_settings
-from tracker.errors import ConfigError
+from igtracker.config import DEFAULT_REGISTRY, load_settings
+from igtracker.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)

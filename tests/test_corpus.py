@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.coding import load_codebook
-from tracker.coding.corpus import (
+from igtracker.coding import load_codebook
+from igtracker.coding.corpus import (
     ANNOTATIONS,
     BLOCKS,
     SPLITS,
@@ -20,7 +20,7 @@ from tracker.coding.corpus import (
     sha256_of,
     split_path,
 )
-from tracker.coding.evaluate import load_gold
+from igtracker.coding.evaluate import load_gold
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "corpus.md"
 FIELDS = {"id", "text", "actor", "actor_type", "country", "date", "url", "lang", "labels", "notes", "event", "form"}

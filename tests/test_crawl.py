@@ -19,14 +19,14 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from igtracker import migrate
+from igtracker.config import Settings, load_settings
+from igtracker.crawl import CrawlReport, ProgressEvent, run_crawl
+from igtracker.db import make_engine, session_factory
+from igtracker.errors import NotFoundError
+from igtracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, DocumentVersion, Source
 from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema_url
 from tests.sites import FEED_ITEMS, FixtureSite
-from tracker import migrate
-from tracker.config import Settings, load_settings
-from tracker.crawl import CrawlReport, ProgressEvent, run_crawl
-from tracker.db import make_engine, session_factory
-from tracker.errors import NotFoundError
-from tracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, DocumentVersion, Source
 
 LOCAL = ["127.0.0.1"]
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from igtracker.db import make_engine, session_factory
+from igtracker.models import CrawlRun, Document
 from tests.cli import Outcome
 from tests.cli import tracker as run_tracker
 from tests.sites import FixtureSite, build_sites
-from tracker.db import make_engine, session_factory
-from tracker.models import CrawlRun, Document
 
 ROOT = Path(__file__).resolve().parents[1]
 

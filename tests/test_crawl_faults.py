@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from igtracker.crawl import ProgressEvent, run_crawl
+from igtracker.crawl_runs import due_sources
+from igtracker.db import session_factory
+from igtracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, Source
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite
 from tests.test_crawl import add_slow_listing, add_source, crawl_settings
-from tracker.crawl import ProgressEvent, run_crawl
-from tracker.crawl_runs import due_sources
-from tracker.db import session_factory
-from tracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAGRAPH = (
@@ -43,7 +43,7 @@ def tracker_env(database_url: str, **values: str) -> dict[str, str]:
 
 
 def tracker_process(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", "from tracker.cli import main; main()", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-c", "from igtracker.cli import main; main()", *args], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.sites import make_docx, make_pdf
-from tracker.crawl import due_sources
-from tracker.crawl_runs import begin_run, finish_run
-from tracker.documents import FetchedDocument, store_document
-from tracker.extract import (
+from igtracker.crawl import due_sources
+from igtracker.crawl_runs import begin_run, finish_run
+from igtracker.documents import FetchedDocument, store_document
+from igtracker.extract import (
     DOCX,
     HTML,
     PDF,
@@ -23,9 +22,10 @@ from tracker.extract import (
     reflow,
     to_utc,
 )
-from tracker.models import Actor, CrawlRunSource, Document, Source
-from tracker.submitters import SubmitterResolver, country_code
-from tracker.urls import canonical_url, in_domains, is_public_address, strip_tracking, within_source
+from igtracker.models import Actor, CrawlRunSource, Document, Source
+from igtracker.submitters import SubmitterResolver, country_code
+from igtracker.urls import canonical_url, in_domains, is_public_address, strip_tracking, within_source
+from tests.sites import make_docx, make_pdf
 
 # URLs ----------------------------------------------------------------------------------------------------------
 
@@ -201,7 +201,8 @@ def test_resolver_matches_by_name_alias_and_country_then_creates(session: Sessio
 
 def test_listing_selectors_css_and_xpath() -> None:
     from scrapy.http import HtmlResponse
-    from tracker.spiders.listing import links
+
+    from igtracker.spiders.listing import links
 
     page = b'<ul><li><a class="s" href="/a.html">A</a></li><li><a class="s" href="b.html?x=1">B</a></li></ul>'
     response = HtmlResponse("https://example.org/news/", body=page, encoding="utf-8")
@@ -214,8 +215,9 @@ def test_listing_selectors_css_and_xpath() -> None:
 
 def test_itu_table_prefers_formats_in_order_and_can_follow_a_document_page() -> None:
     from scrapy.http import HtmlResponse
-    from tracker.spiders.base import SourceSpec
-    from tracker.spiders.itu import ItuContributionsSpider
+
+    from igtracker.spiders.base import SourceSpec
+    from igtracker.spiders.itu import ItuContributionsSpider
 
     page = (
         b"<table><tr><th>No.</th><th>Title</th><th>Source</th><th>AI/Question</th><th>Date</th></tr>"
@@ -238,14 +240,15 @@ def test_itu_table_prefers_formats_in_order_and_can_follow_a_document_page() -> 
 
 
 def _spider(cls: type, kind: str, url: str, **options: object) -> object:
-    from tracker.spiders.base import SourceSpec
+    from igtracker.spiders.base import SourceSpec
 
     return cls(spec=SourceSpec(1, "src", kind, url, ["example.org"], dict(options)))
 
 
 def test_atom_feed_entries_become_document_requests() -> None:
     from scrapy.http import XmlResponse
-    from tracker.spiders.feed import FeedSpider
+
+    from igtracker.spiders.feed import FeedSpider
 
     atom = (
         b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>News</title>'
@@ -262,7 +265,8 @@ def test_atom_feed_entries_become_document_requests() -> None:
 
 def test_sitemap_index_is_followed_and_the_pattern_applies() -> None:
     from scrapy.http import XmlResponse
-    from tracker.spiders.sitemap import SitemapSpider
+
+    from igtracker.spiders.sitemap import SitemapSpider
 
     ns = b'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
     index = XmlResponse("https://example.org/sitemap.xml", body=b"<sitemapindex " + ns + b"><sitemap>"

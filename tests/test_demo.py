@@ -17,12 +17,12 @@ import pytest
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+from igtracker.coding.metadata import is_metadata_line
+from igtracker.demo.run import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
+from igtracker.demo.site import sample_as_of, sample_documents
 from tests.cli import tracker
-from tracker.coding.metadata import is_metadata_line
-from tracker.demo.run import MARKER_NAME, STORE_NAME, DemoError, briefing_weeks, prepare_out_dir
-from tracker.demo.site import sample_as_of, sample_documents
 
-CLI = [sys.executable, "-c", "from tracker.cli import main; main()"]
+CLI = [sys.executable, "-c", "from igtracker.cli import main; main()"]
 
 
 def run_tracker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -20,9 +20,8 @@ import trafilatura
 from parsel import Selector
 from pypdf import PdfReader
 
-from tests.conftest import SHARED
-from tracker.demo.registry import sample_registry
-from tracker.demo.site import (
+from igtracker.demo.registry import sample_registry
+from igtracker.demo.site import (
     BANNER,
     DATA_DIR,
     STATIC_DIR,
@@ -31,7 +30,8 @@ from tracker.demo.site import (
     sample_documents,
     serve_sample_site,
 )
-from tracker.source_options import OPTIONS_BY_KIND
+from igtracker.source_options import OPTIONS_BY_KIND
+from tests.conftest import SHARED
 
 LOOPBACK_URL = re.compile(r"^http://127\.0\.0\.1:\d+/")
 
@@ -102,9 +102,9 @@ def test_registry_is_valid_and_points_at_the_served_site(site: SampleSiteServer,
     kinds = {a["kind"] for a in raw["actors"] if a["id"] in publishers}
     assert {"state", "igo", "firm", "ngo", "technical"} <= kinds
 
-    if importlib.util.find_spec("tracker.registry") is None:
-        pytest.skip("tracker.registry not available")
-    from tracker.registry import load_registry
+    if importlib.util.find_spec("igtracker.registry") is None:
+        pytest.skip("igtracker.registry not available")
+    from igtracker.registry import load_registry
 
     path = tmp_path / "registry.toml"
     path.write_text(text, encoding="utf-8")
@@ -254,16 +254,16 @@ def test_no_text_is_copied_from_shared() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("tracker.crawl") is None, reason="crawler not available")
+@pytest.mark.skipif(importlib.util.find_spec("igtracker.crawl") is None, reason="crawler not available")
 def test_real_spiders_store_every_document_with_its_author(site: SampleSiteServer, tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from tracker.config import load_settings
-    from tracker.crawl import run_crawl
-    from tracker.db import session_scope
-    from tracker.models import Document
-    from tracker.registry import load_registry, sync_registry
-    from tracker.store import open_store
+    from igtracker.config import load_settings
+    from igtracker.crawl import run_crawl
+    from igtracker.db import session_scope
+    from igtracker.models import Document
+    from igtracker.registry import load_registry, sync_registry
+    from igtracker.store import open_store
 
     settings = load_settings(database_url=f"sqlite:///{tmp_path}/demo.db", allow_private_addresses=True,
                              autothrottle=False, download_delay=0, download_timeout=5.0, retry_times=1,

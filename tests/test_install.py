@@ -44,32 +44,33 @@ def run(installed: Path, cwd: Path, *args: str, **env: str) -> subprocess.Comple
 
 def test_nothing_is_installed_under_a_generic_top_level_name(installed: Path) -> None:
     top = sorted(p.name for p in installed.iterdir() if not p.name.endswith(".dist-info") and p.name != "bin")
-    assert top == ["tracker"]
+    assert top == ["igtracker"]
     # Every package of the checkout is in the wheel, where pyproject.toml's package-dir puts it.
-    for folder, target in {"tracker": "tracker", "spiders": "tracker/spiders", "migrations": "tracker/migrations",
-                           "reports": "tracker/reports"}.items():
+    for folder, target in {"tracker": "igtracker", "spiders": "igtracker/spiders",
+                           "migrations": "igtracker/migrations", "reports": "igtracker/reports"}.items():
         for init in (ROOT / folder).rglob("__init__.py"):
             assert (installed / target / init.relative_to(ROOT / folder)).is_file(), init
-    assert (installed / "tracker" / "reports" / "static" / "briefing.css").is_file()
-    assert (installed / "tracker" / "migrations" / "script.py.mako").is_file()
+    assert (installed / "igtracker" / "reports" / "static" / "briefing.css").is_file()
+    assert (installed / "igtracker" / "migrations" / "script.py.mako").is_file()
 
 
 def test_the_installed_package_migrates_a_store_crawls_and_renders(installed: Path, tmp_path: Path) -> None:
     store = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
-    where = run(installed, tmp_path, "-c", "import tracker, tracker.spiders, tracker.migrations, tracker.reports; "
-                "print(tracker.__file__, tracker.spiders.__file__)")
+    where = run(installed, tmp_path, "-c",
+                "import igtracker, igtracker.spiders, igtracker.migrations, igtracker.reports; "
+                "print(igtracker.__file__, igtracker.spiders.__file__)")
     assert where.returncode == 0, where.stderr
     assert all(path.startswith(str(installed)) for path in where.stdout.split()), where.stdout
 
-    upgraded = run(installed, tmp_path, "-c", "from tracker.cli import main; main()", "db", "upgrade", **store)
+    upgraded = run(installed, tmp_path, "-c", "from igtracker.cli import main; main()", "db", "upgrade", **store)
     assert upgraded.returncode == 0, upgraded.stderr
-    synced = run(installed, tmp_path, "-c", "from tracker.cli import main; main()", "sources", "sync", **store)
+    synced = run(installed, tmp_path, "-c", "from igtracker.cli import main; main()", "sources", "sync", **store)
     assert synced.returncode == 0, synced.stderr
     # Scrapy's own command line on the installed spiders: every registry source is a spider.
-    listed = run(installed, tmp_path, "-m", "scrapy", "list", SCRAPY_SETTINGS_MODULE="tracker.spiders.settings",
+    listed = run(installed, tmp_path, "-m", "scrapy", "list", SCRAPY_SETTINGS_MODULE="igtracker.spiders.settings",
                  **store)
     assert listed.returncode == 0, listed.stderr
     assert len(listed.stdout.split()) >= 10
     templates = run(installed, tmp_path, "-c", "from importlib import resources; "
-                    "print(resources.files('tracker.reports').joinpath('templates/briefing.html.j2').is_file())")
+                    "print(resources.files('igtracker.reports').joinpath('templates/briefing.html.j2').is_file())")
     assert templates.stdout.strip() == "True", templates.stderr

@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from igtracker import jobs, locks
+from igtracker.db import session_factory
+from igtracker.models import JobRun, Stance
 from tests.cli import tracker
 from tests.factories import build_dispute
-from tracker import jobs, locks
-from tracker.db import session_factory
-from tracker.models import JobRun, Stance
 
 HOLD_LOCK = """
 import sys, time
-from tracker.db import make_engine
-from tracker.locks import acquire
+from igtracker.db import make_engine
+from igtracker.locks import acquire
 lock = acquire(make_engine(sys.argv[1]), sys.argv[2])
 print("held", flush=True)
 time.sleep(120)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from igtracker import locks, migrate
+from igtracker.db import make_engine, session_factory
+from igtracker.models import Lock
 from tests.conftest import sqlite_only
-from tracker import locks, migrate
-from tracker.db import make_engine, session_factory
-from tracker.models import Lock
 
 HOLD_AND_WAIT = """
 import sys, time
-from tracker.db import make_engine
-from tracker.locks import acquire
+from igtracker.db import make_engine
+from igtracker.locks import acquire
 lock = acquire(make_engine(sys.argv[1]), "crawl")
 print("held", flush=True)
 time.sleep(60)

@@ -12,9 +12,9 @@ from types import ModuleType
 import pytest
 from sqlalchemy import Engine, inspect, text
 
-from tracker import migrate
-from tracker.analysis import pooling as matrix
-from tracker.models import Base
+from igtracker import migrate
+from igtracker.analysis import pooling as matrix
+from igtracker.models import Base
 
 
 def test_upgrade_downgrade_upgrade(empty_engine: Engine) -> None:
@@ -39,7 +39,7 @@ def test_models_and_migrations_in_sync(engine: Engine) -> None:
 
 
 def _migration_0003() -> ModuleType:
-    return importlib.import_module("tracker.migrations.versions.0003_current_stances_as_matrix")
+    return importlib.import_module("igtracker.migrations.versions.0003_current_stances_as_matrix")
 
 
 def test_the_pooling_rule_lives_once(engine: Engine) -> None:
@@ -69,3 +69,34 @@ def test_sqlite_decay_needs_no_math_functions_and_matches_python() -> None:
             assert conn.execute(query, (x,)).fetchone()[0] == pytest.approx(0.5**x, rel=1e-15, abs=0), x
         for x in (1024.0, 1e6, 1e300):  # below the smallest normal double
             assert conn.execute(query, (x,)).fetchone()[0] == 0.0
+
+
+# ------------------------------------------------------------------------------------------------ 0007
+
+
+def test_stored_scheduler_jobs_survive_the_package_rename(engine: Engine) -> None:
+    """A store whose scheduler jobs name `tracker.scheduler` (the import name before 0.2) keeps them, with their
+    next run times, once migrated: APScheduler can restore every one."""
+    from datetime import UTC, datetime
+
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from igtracker.jobs import SCHEDULE_TABLE
+    from igtracker.scheduler import JOB_FUNCTION
+
+    when = datetime(2030, 1, 7, 3, 0, tzinfo=UTC)
+    scheduler = BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(engine=engine,
+                                                                             tablename=SCHEDULE_TABLE)})
+    scheduler.add_job(JOB_FUNCTION, "interval", hours=6, args=["crawl"], id="crawl", next_run_time=when)
+    scheduler.start(paused=True)
+    scheduler.shutdown(wait=False)
+
+    migrate.downgrade(engine, "0006")  # the row as an older release wrote it
+    with engine.connect() as conn:
+        state = conn.execute(text(f"SELECT job_state FROM {SCHEDULE_TABLE}")).scalar()
+    assert b"tracker.scheduler" in state and b"igtracker" not in state
+    migrate.upgrade(engine)
+
+    [job] = SQLAlchemyJobStore(engine=engine, tablename=SCHEDULE_TABLE).get_all_jobs()
+    assert (job.id, job.func_ref, job.args, job.next_run_time) == ("crawl", JOB_FUNCTION, ("crawl",), when)

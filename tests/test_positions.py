@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from igtracker.analysis.matrix import stance_matrix
+from igtracker.analysis.pooling import pool_stances
+from igtracker.analysis.positions import kept_coder, refresh_positions
+from igtracker.coding import code_documents, load_codebook, review_stance, set_analyst_stance
+from igtracker.coding.codebook import DEFAULT_CODEBOOK
+from igtracker.config import get_settings, load_settings
+from igtracker.jobs import run_job
+from igtracker.models import Actor, Document, Position, Stance
+from igtracker.queries.named import NAMED_QUERIES
+from igtracker.queries.readonly import run_query
 from tests.factories import StoreBuilder, build_dispute
-from tracker.analysis.matrix import stance_matrix
-from tracker.analysis.pooling import pool_stances
-from tracker.analysis.positions import kept_coder, refresh_positions
-from tracker.coding import code_documents, load_codebook, review_stance, set_analyst_stance
-from tracker.coding.codebook import DEFAULT_CODEBOOK
-from tracker.config import get_settings, load_settings
-from tracker.jobs import run_job
-from tracker.models import Actor, Document, Position, Stance
-from tracker.queries.named import NAMED_QUERIES
-from tracker.queries.readonly import run_query
 
 TEXTS = {
     "forum": "Digital Rights Forum statement\n\nWe reject any proposal that would give governments control over the "

@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from tests.factories import StoreBuilder, build_dispute
-from tracker import migrate
-from tracker.analysis import stance_matrix
-from tracker.errors import NotFoundError
-from tracker.models import (
+from igtracker import migrate
+from igtracker.analysis import stance_matrix
+from igtracker.errors import NotFoundError
+from igtracker.models import (
     Actor,
     Coalition,
     CoalitionMember,
@@ -26,9 +25,9 @@ from tracker.models import (
     Document,
     Source,
 )
-from tracker.queries.export import EXPORTS, export, export_rows, write_result
-from tracker.queries.named import NAMED_QUERIES, run_named
-from tracker.queries.readonly import (
+from igtracker.queries.export import EXPORTS, export, export_rows, write_result
+from igtracker.queries.named import NAMED_QUERIES, run_named
+from igtracker.queries.readonly import (
     QueryError,
     QueryTimeout,
     ReadOnlyError,
@@ -38,6 +37,7 @@ from tracker.queries.readonly import (
     run_query,
     typed_like_a_literal,
 )
+from tests.factories import StoreBuilder, build_dispute
 
 
 @dataclass

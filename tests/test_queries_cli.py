@@ -20,15 +20,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from igtracker.config import load_settings
+from igtracker.queries.explore import ExploreError, check_explorable
+from igtracker.queries.readonly import run_query
 from tests.cli import Outcome
 from tests.cli import tracker as run_tracker
 from tests.conftest import sqlite_only
 from tests.test_queries import fill_store
-from tracker.config import load_settings
-from tracker.queries.explore import ExploreError, check_explorable
-from tracker.queries.readonly import run_query
 
-CLI = [sys.executable, "-c", "from tracker.cli import main; main()"]
+CLI = [sys.executable, "-c", "from igtracker.cli import main; main()"]
 
 
 def environment(engine: Engine) -> dict[str, str]:

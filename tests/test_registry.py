@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.coding.codebook import CodebookError, load_codebook
-from tracker.coding.evaluate import load_gold
-from tracker.config import DEFAULT_REGISTRY
-from tracker.crawl_runs import begin_run, due_sources, finish_run, mark_source_finished
-from tracker.errors import RegistryError, TrackerError
-from tracker.models import Actor, Bloc, Document, Source
-from tracker.registry import load_registry, sync_registry
+from igtracker.coding.codebook import CodebookError, load_codebook
+from igtracker.coding.evaluate import load_gold
+from igtracker.config import DEFAULT_REGISTRY
+from igtracker.crawl_runs import begin_run, due_sources, finish_run, mark_source_finished
+from igtracker.errors import RegistryError, TrackerError
+from igtracker.models import Actor, Bloc, Document, Source
+from igtracker.registry import load_registry, sync_registry
 
 REGISTRY = """
 [[blocs]]

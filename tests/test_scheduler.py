@@ -21,18 +21,18 @@ from apscheduler.schedulers.base import STATE_PAUSED
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from igtracker import scheduler as scheduler_module
+from igtracker.briefing import last_complete_week, parse_week
+from igtracker.config import Settings, load_settings
+from igtracker.db import is_sqlite, session_factory
+from igtracker.errors import ConfigError, NotFoundError
+from igtracker.jobs import run_job
+from igtracker.locks import _advisory_key
+from igtracker.logs import configure_logging, fields
+from igtracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
+from igtracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite, article_html, news_item
-from tracker import scheduler as scheduler_module
-from tracker.briefing import last_complete_week, parse_week
-from tracker.config import Settings, load_settings
-from tracker.db import is_sqlite, session_factory
-from tracker.errors import ConfigError, NotFoundError
-from tracker.jobs import run_job
-from tracker.locks import _advisory_key
-from tracker.logs import configure_logging, fields
-from tracker.models import Actor, Briefing, CrawlRun, Document, JobRun, Source, Stance
-from tracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 
 LOCAL = ["127.0.0.1"]
 FAST_DOCUMENTS = 4
@@ -111,11 +111,11 @@ def add_statements(session: Session, site: FixtureSite) -> None:
 
 
 def crawler_processes(parent: psutil.Process | None = None) -> list[psutil.Process]:
-    """The crawler child processes (python -m tracker.spiders.runner) under `parent` (default: this process)."""
+    """The crawler child processes (python -m igtracker.spiders.runner) under `parent` (default: this process)."""
     found = []
     for child in (parent or psutil.Process()).children(recursive=True):
         try:
-            if "tracker.spiders.runner" in " ".join(child.cmdline()):
+            if "igtracker.spiders.runner" in " ".join(child.cmdline()):
                 found.append(child)
         except psutil.Error:
             continue
@@ -387,7 +387,7 @@ def test_logs_are_structured_lines_on_stderr_and_in_the_file(tmp_path: Path) -> 
                                      log_format=log_format)
             configure_logging(settings, stream=stream)
             configure_logging(settings, stream=stream)  # again: no duplicated lines
-            logging.getLogger("tracker.jobs").info("job finished", extra=fields(job="crawl", status="ok", n=3))
+            logging.getLogger("igtracker.jobs").info("job finished", extra=fields(job="crawl", status="ok", n=3))
     finally:
         for handler in list(root.handlers):
             if handler not in saved[0]:
@@ -399,5 +399,5 @@ def test_logs_are_structured_lines_on_stderr_and_in_the_file(tmp_path: Path) -> 
     assert stream.getvalue().splitlines() == lines and len(lines) == 2
     record = json.loads(lines[0])
     assert {k: record[k] for k in ("level", "logger", "msg", "job", "status", "n")} == {
-        "level": "info", "logger": "tracker.jobs", "msg": "job finished", "job": "crawl", "status": "ok", "n": 3}
-    assert lines[1].endswith('level=info logger=tracker.jobs msg="job finished" job=crawl status=ok n=3')
+        "level": "info", "logger": "igtracker.jobs", "msg": "job finished", "job": "crawl", "status": "ok", "n": 3}
+    assert lines[1].endswith('level=info logger=igtracker.jobs msg="job finished" job=crawl status=ok n=3')

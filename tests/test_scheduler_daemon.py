@@ -15,6 +15,9 @@ import psutil
 import pytest
 from sqlalchemy import Engine, select
 
+from igtracker.briefing import last_complete_week
+from igtracker.db import session_factory
+from igtracker.models import CrawlRun, Document, JobRun
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite
 from tests.test_scheduler import (
@@ -30,13 +33,10 @@ from tests.test_scheduler import (
     statements_site,  # noqa: F401 - fixture
     wait_for,
 )
-from tracker.briefing import last_complete_week
-from tracker.db import session_factory
-from tracker.models import CrawlRun, Document, JobRun
 
 pytestmark = pytest.mark.slow  # real daemon processes: seconds each to start and stop
 
-TRACKER = [sys.executable, "-c", "from tracker.cli import main; main()"]
+TRACKER = [sys.executable, "-c", "from igtracker.cli import main; main()"]
 
 
 def tracker_env(tmp_path: Path, values: dict[str, Any]) -> dict[str, str]:
@@ -175,7 +175,7 @@ def test_tracker_run_once_for_cron_then_status(
     week = last_complete_week()
     assert (tmp_path / "briefings" / week / "briefing.pdf").exists()
     assert "level=info" not in first.stderr  # the terminal (or cron's mail) gets the results, not every log record
-    assert "level=info logger=tracker.jobs" in (tmp_path / "tracker.log").read_text()  # key=value logs
+    assert "level=info logger=igtracker.jobs" in (tmp_path / "tracker.log").read_text()  # key=value logs
 
     again = tracker(env, "run")  # hourly cron: nothing due, the week's briefing exists already
     assert again.returncode == 0, again.stderr

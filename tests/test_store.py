@@ -9,8 +9,8 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from igtracker.models import Actor, Document, Issue, Source, Stance
 from tests.conftest import sqlite_only
-from tracker.models import Actor, Document, Issue, Source, Stance
 
 
 def make_actor(session: Session, slug: str = "icann") -> Actor:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from igtracker.models import Stance
+from igtracker.validation import AS_OF, load_wcit12, separation, signatures, statements_2012
 from tests.cli import tracker as run_tracker
 from tests.conftest import sqlite_only
-from tracker.models import Stance
-from tracker.validation import AS_OF, load_wcit12, separation, signatures, statements_2012
 
 MIN_SEPARATED = 0.9
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 __version__ = "0.1.0"
 
-# The crawler, the migrations and the report templates are imported as tracker.spiders, tracker.migrations and
-# tracker.reports. Installed, they sit inside this package (pyproject.toml's package-dir); in a source checkout
-# they keep the repository's top level (spiders/, migrations/, reports/ beside tracker/), so let this package
-# find them there too: `pip install .` followed by `pytest` in the checkout imports the checkout's tracker.
+# This folder (tracker/) is imported as `igtracker`, and the crawler, the migrations and the report templates as
+# igtracker.spiders, igtracker.migrations and igtracker.reports. Installed, they sit inside this package
+# (pyproject.toml's package-dir); in a source checkout they keep the repository's top level (spiders/,
+# migrations/, reports/ beside tracker/), so let this package find them there too.
 _CHECKOUT = Path(__file__).resolve().parent.parent
 if not (Path(__file__).parent / "spiders").is_dir() and (_CHECKOUT / "spiders" / "__init__.py").is_file():
     __path__.append(str(_CHECKOUT))

@@ -25,15 +25,15 @@ from markupsafe import Markup
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
-from tracker.analysis import CoalitionAnalysis, Shifts, compare, week_pair
-from tracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
-from tracker.analysis.shifts import WEEK
-from tracker.briefing_map import coalition_map
-from tracker.config import Settings, get_settings
-from tracker.db import session_scope
-from tracker.display import MESSAGE_CHARS, NAME_CHARS, clip
-from tracker.errors import TrackerError
-from tracker.models import Actor, Briefing, CrawlRun, CrawlRunSource, Document, Issue, JobRun, Source, Stance
+from igtracker.analysis import CoalitionAnalysis, Shifts, compare, week_pair
+from igtracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
+from igtracker.analysis.shifts import WEEK
+from igtracker.briefing_map import coalition_map
+from igtracker.config import Settings, get_settings
+from igtracker.db import session_scope
+from igtracker.display import MESSAGE_CHARS, NAME_CHARS, clip
+from igtracker.errors import TrackerError
+from igtracker.models import Actor, Briefing, CrawlRun, CrawlRunSource, Document, Issue, JobRun, Source, Stance
 
 FORMATS = ("html", "pdf")
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -163,8 +163,8 @@ def codebook_glosses(quote: str, language: str | None) -> list[tuple[str, str]]:
     """English glosses of the codebook's terms in a quote not in English (never a translation of the quote)."""
     if not language or language == "en":
         return []
-    from tracker.coding.codebook import load_codebook
-    from tracker.coding.multilingual import glosses
+    from igtracker.coding.codebook import load_codebook
+    from igtracker.coding.multilingual import glosses
 
     return glosses(quote, language, load_codebook())
 
@@ -283,7 +283,7 @@ def sample_data(session: Session) -> dict[str, int] | None:
 def methods_note(session: Session) -> dict[str, Any]:
     """Codebook version(s) and the coder's measured score: the latest evaluation on the held-out test split in the
     store, else the one shipped with the package, else the latest evaluation of any gold file."""
-    from tracker.coding.evaluate import published_measurement
+    from igtracker.coding.evaluate import published_measurement
 
     versions = sorted(v for v in session.scalars(select(Issue.codebook_version).distinct()) if v)
     runs = session.scalars(
@@ -405,14 +405,14 @@ def web_link(url: str | None) -> str | None:
 
 def template_environment() -> Environment:
     """Jinja2 over reports/templates with autoescape on for every template, whatever its extension."""
-    env = Environment(loader=PackageLoader("tracker.reports", "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("igtracker.reports", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["date"] = _date
     env.filters["web_link"] = web_link
     env.filters["clip"] = clip  # crawled text is clipped where shown; the store keeps it whole
     env.filters["glosses"] = codebook_glosses
     env.globals.update(name_chars=NAME_CHARS, message_chars=MESSAGE_CHARS)
-    stylesheet = resources.files("tracker.reports").joinpath("static/briefing.css")
+    stylesheet = resources.files("igtracker.reports").joinpath("static/briefing.css")
     env.globals["stylesheet"] = Markup(stylesheet.read_text("utf-8"))
     return env
 

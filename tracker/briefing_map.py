@@ -17,8 +17,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tracker.analysis.coalitions import Coalition, CoalitionAnalysis
-from tracker.display import clip
+from igtracker.analysis.coalitions import Coalition, CoalitionAnalysis
+from igtracker.display import clip
 
 WIDTH, HEIGHT = 1000.0, 620.0
 MARGIN = 70.0

@@ -14,7 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from tracker.errors import ConfigError
+from igtracker.errors import ConfigError
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 DEFAULT_REGISTRY = PACKAGE_DATA / "registry.toml"

@@ -1,7 +1,7 @@
 """Running a crawl: the sources to crawl, a child process running Scrapy, and the record of the run.
 
 Scrapy's reactor cannot be restarted within a process, so each crawl runs Scrapy in a fresh child process
-(`python -m tracker.spiders.runner`); this module never imports Scrapy and may be called any number of times from a
+(`python -m igtracker.spiders.runner`); this module never imports Scrapy and may be called any number of times from a
 long-running scheduler. The child writes documents (one transaction each) and the counts; this side opens the
 run, relays progress, enforces the time limit and settles the run, also when the child crashes or is killed.
 """
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from queue import Empty, Queue
 from typing import Any
 
-from tracker.config import Settings
-from tracker.crawl_runs import (
+from igtracker.config import Settings
+from igtracker.crawl_runs import (
     CrawlReport,
     SourceReport,
     abort_stale_runs,
@@ -33,8 +33,8 @@ from tracker.crawl_runs import (
     finish_run,
     select_sources,
 )
-from tracker.db import write_retrying
-from tracker.store import open_store
+from igtracker.db import write_retrying
+from igtracker.store import open_store
 
 __all__ = ["CrawlInterrupted", "CrawlReport", "ProgressEvent", "SourceReport", "due_sources", "run_crawl"]
 
@@ -154,7 +154,7 @@ def _run_child(
         "parent_pid": os.getpid(),
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "tracker.spiders.runner"],
+        [sys.executable, "-m", "igtracker.spiders.runner"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

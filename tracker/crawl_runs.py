@@ -14,8 +14,8 @@ import psutil
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from tracker.errors import NotFoundError
-from tracker.models import CrawlError, CrawlRun, CrawlRunSource, Source, utcnow
+from igtracker.errors import NotFoundError
+from igtracker.models import CrawlError, CrawlRun, CrawlRunSource, Source, utcnow
 
 COUNT_FIELDS = ("pages_fetched", "documents_new", "documents_changed", "documents_unchanged", "errors_count")
 

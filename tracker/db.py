@@ -14,8 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-import tracker.stance_changes  # noqa: F401  (its session listeners keep `positions` in step with stance writes)
-from tracker.errors import ConfigError, TrackerError
+import igtracker.stance_changes  # noqa: F401  (its session listeners keep `positions` in step with stance writes)
+from igtracker.errors import ConfigError, TrackerError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def database_error_message(exc: BaseException, url: str | None = None) -> str | 
         return None
     reason = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
     if url is None:
-        from tracker.config import get_settings
+        from igtracker.config import get_settings
 
         try:
             url = get_settings().database_url

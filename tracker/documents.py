@@ -13,8 +13,8 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from tracker.extract import Extracted
-from tracker.models import Document, DocumentCoding, DocumentVersion, utcnow
+from igtracker.extract import Extracted
+from igtracker.models import Document, DocumentCoding, DocumentVersion, utcnow
 
 Outcome = Literal["new", "changed", "unchanged"]
 

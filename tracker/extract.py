@@ -21,8 +21,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from trafilatura.xml import xmltotxt
 
-from tracker.errors import TrackerError
-from tracker.language import detect_language
+from igtracker.errors import TrackerError
+from igtracker.language import detect_language
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tracker import locks
-from tracker.config import Settings
-from tracker.db import is_sqlite, make_engine, session_scope, write_retrying
-from tracker.errors import NotFoundError, TrackerError
-from tracker.logs import fields
-from tracker.models import Briefing, JobRun
+from igtracker import locks
+from igtracker.config import Settings
+from igtracker.db import is_sqlite, make_engine, session_scope, write_retrying
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.logs import fields
+from igtracker.models import Briefing, JobRun
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def _stop_orphan(pid: Any) -> bool:
         return False
     try:
         process = psutil.Process(pid)
-        if "tracker.spiders.runner" not in " ".join(process.cmdline()):
+        if "igtracker.spiders.runner" not in " ".join(process.cmdline()):
             return False  # the pid was reused by something else
         log.warning("stopping an orphaned crawler", extra=fields(pid=pid))
         process.kill()
@@ -282,7 +282,7 @@ def crawl_body(ctx: JobContext) -> JobOutcome:
 
     Options: `sources` (ids) or `all_sources`; `on_progress` (a callable) also sees the crawl's progress events.
     """
-    from tracker.crawl import due_sources, run_crawl
+    from igtracker.crawl import due_sources, run_crawl
 
     if ctx.stop.is_set():
         return JobOutcome("skipped", "not started: the scheduler is stopping")
@@ -375,8 +375,8 @@ class _CrawlerWatch:
 @holds_lock("code")
 def code_body(ctx: JobContext) -> JobOutcome:
     """Code every document not yet coded under the current codebook (options: `codebook`, `coder`, `documents`)."""
-    from tracker.coding import load_codebook
-    from tracker.coding.batches import code_store
+    from igtracker.coding import load_codebook
+    from igtracker.coding.batches import code_store
 
     codebook = load_codebook(ctx.options.get("codebook") or ctx.settings.codebook)
     started = time.monotonic()
@@ -398,7 +398,7 @@ def positions_body(ctx: JobContext) -> JobOutcome:
 
     Holds the "code" lock, so that a coding run's fresher positions are never overwritten by an older pass.
     """
-    from tracker.analysis.positions import oldest_position, refresh_positions
+    from igtracker.analysis.positions import oldest_position, refresh_positions
 
     with session_scope(ctx.engine, write=True) as session:
         oldest = oldest_position(session)
@@ -415,7 +415,7 @@ def positions_body(ctx: JobContext) -> JobOutcome:
 
 def analyse_body(ctx: JobContext) -> JobOutcome:
     """Analyse coalitions as of now and store the snapshot (what `tracker query` and the briefing read)."""
-    from tracker.analysis import save_snapshot, week_pair
+    from igtracker.analysis import save_snapshot, week_pair
 
     with session_scope(ctx.engine) as session:
         analysis, _last_week = week_pair(session)  # keys follow last week's coalitions, as in the briefing
@@ -432,7 +432,7 @@ def briefing_body(ctx: JobContext) -> JobOutcome:
     """
     week = ctx.options.get("week")
     if ctx.options.get("only_if_missing"):
-        from tracker.briefing import last_complete_week
+        from igtracker.briefing import last_complete_week
 
         week = week or last_complete_week()
         with session_scope(ctx.engine) as session:
@@ -443,7 +443,7 @@ def briefing_body(ctx: JobContext) -> JobOutcome:
 
 @holds_lock("briefing")
 def _render_briefing(ctx: JobContext) -> JobOutcome:
-    from tracker.briefing import FORMATS, render_briefing
+    from igtracker.briefing import FORMATS, render_briefing
 
     options = ctx.options
     result = render_briefing(ctx.engine, options.get("week"), formats=options.get("formats") or FORMATS,
@@ -475,7 +475,7 @@ def run_once(
     not redo it every hour. A failing step does not stop the later ones: coding and the briefing still use what
     the store has.
     """
-    from tracker.store import open_store
+    from igtracker.store import open_store
 
     engine = open_store(settings)
     stop = stop or threading.Event()

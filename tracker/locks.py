@@ -6,7 +6,7 @@ machine misses heartbeats, a pid is reused). Here the lock itself is something t
 - PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) on a dedicated connection; the server releases
   it when the connection ends, including when the holder is killed. The key is derived from the database, the schema
   and the name, so several stores in one database (one schema each) do not block each other.
-- SQLite: an OS lock (`flock`) on a file next to the database (`tracker.db.crawl.lock`); the kernel releases it when
+- SQLite: an OS lock (`flock`) on a file next to the database (`igtracker.db.crawl.lock`); the kernel releases it when
   the holder's process ends, however it ends. SQLite stores are local files, so every process that can open the
   store can take the lock.
 
@@ -31,9 +31,9 @@ from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tracker.db import is_sqlite, session_scope, write_retrying
-from tracker.errors import TrackerError
-from tracker.models import Lock, utcnow
+from igtracker.db import is_sqlite, session_scope, write_retrying
+from igtracker.errors import TrackerError
+from igtracker.models import Lock, utcnow
 
 try:
     import fcntl

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.config import Settings
+from igtracker.config import Settings
 
 FIELDS_ATTR = "tracker_fields"
 MAX_LOG_BYTES = 10 * 1024 * 1024

@@ -335,7 +335,7 @@ class Stance(Base):
 
 
 class Position(Base):
-    """An actor's current position on an issue, kept by `tracker.analysis.positions` (not recomputed on reading).
+    """An actor's current position on an issue, kept by `igtracker.analysis.positions` (not recomputed on reading).
 
     One row per actor and issue with a counted stance: the stance matrix's cell as of `as_of`, pooled from the
     configured coder's machine stances (`coder`) and analysts' codings, with the totals that let a reader move it

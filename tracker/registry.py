@@ -28,9 +28,9 @@ from pydantic import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import RegistryError
-from tracker.models import ACTOR_KINDS, SOURCE_KINDS, Actor, Bloc, Source
-from tracker.source_options import OPTIONS_BY_KIND
+from igtracker.errors import RegistryError
+from igtracker.models import ACTOR_KINDS, SOURCE_KINDS, Actor, Bloc, Source
+from igtracker.source_options import OPTIONS_BY_KIND
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 MAX_FREQUENCY_HOURS = 366 * 24

@@ -31,14 +31,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, inspect
 
-from tracker import locks
-from tracker.config import Settings
-from tracker.db import make_engine, session_scope
-from tracker.errors import ConfigError, TrackerError
-from tracker.jobs import SCHEDULE_TABLE, abort_stale_job_runs, record_skipped, run_job
-from tracker.locks import SCHEDULER_LOCK
-from tracker.logs import fields
-from tracker.store import open_store
+from igtracker import locks
+from igtracker.config import Settings
+from igtracker.db import make_engine, session_scope
+from igtracker.errors import ConfigError, TrackerError
+from igtracker.jobs import SCHEDULE_TABLE, abort_stale_job_runs, record_skipped, run_job
+from igtracker.locks import SCHEDULER_LOCK
+from igtracker.logs import fields
+from igtracker.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ POSITIONS_CRON = "30 2 * * *"  # daily, UTC: the kept positions pooled again as 
 STANDBY_POLL_SECONDS = 2.0
 LOCK_CHECK_SECONDS = 30.0  # how often a running scheduler makes sure the store's scheduler lock is still its own
 FIRST_RUN_DELAY = timedelta(seconds=1)  # a new store is crawled and coded right away, not after one interval
-JOB_FUNCTION = "tracker.scheduler:scheduled_job"
+JOB_FUNCTION = "igtracker.scheduler:scheduled_job"
 WORKERS = len(SCHEDULED_JOBS)  # one per job: jobs never run twice at once
 
 

@@ -1,11 +1,11 @@
 """Which actor x issue cells a session's stance writes touch, so their kept positions are pooled again on commit.
 
-Every way stances are written goes through a session: coding (`tracker.coding.store_coding`), analysts' codings
-and reviews (`tracker.coding.analyst`), tests and imports. Listening to the sessions, rather than to each of those
+Every way stances are written goes through a session: coding (`igtracker.coding.store_coding`), analysts' codings
+and reviews (`igtracker.coding.analyst`), tests and imports. Listening to the sessions, rather than to each of those
 callers, keeps `positions` in step whatever writes the stances: objects added, changed or deleted are noted after
 each flush, bulk ORM statements (`session.execute(delete(Stance)...)`) before they run, and the noted cells are
-pooled again (`tracker.analysis.positions.update_positions`) just before the session commits, in its transaction.
-A reader in the same session settles first (`tracker.analysis.positions.settle`). The listeners import
+pooled again (`igtracker.analysis.positions.update_positions`) just before the session commits, in its transaction.
+A reader in the same session settles first (`igtracker.analysis.positions.settle`). The listeners import
 `positions` when they fire, so that importing the store does not import the analysis. Plain SQL on a connection
 bypasses this: run `tracker schedule run positions` (every position pooled again) after such a change.
 """
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from tracker.models import Stance
+from igtracker.models import Stance
 
 Key = tuple[int, str]
 
@@ -38,7 +38,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     # Here new, dirty and deleted still hold what this flush wrote.
     touched = [o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, Stance)]
     if touched:
-        from tracker.analysis.positions import note_cells
+        from igtracker.analysis.positions import note_cells
 
         note_cells(session, set().union(*(_keys_of(s) for s in touched)))
 
@@ -51,7 +51,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     target = mapper.class_ if mapper is not None else getattr(state.statement, "table", None)
     if target is not Stance and target is not Stance.__table__:
         return
-    from tracker.analysis.positions import note_cells
+    from igtracker.analysis.positions import note_cells
 
     if state.is_insert:
         params: Any = state.parameters or []
@@ -67,13 +67,13 @@ def _bulk_statement(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    from tracker.analysis.positions import settle
+    from igtracker.analysis.positions import settle
 
     settle(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    from tracker.analysis.positions import forget_pending
+    from igtracker.analysis.positions import forget_pending
 
     forget_pending(session)

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import Engine, Float, String, column, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
-from tracker import locks
-from tracker.config import Settings
-from tracker.crawl_runs import SUCCESS_STATUSES, next_due
-from tracker.db import is_sqlite, session_scope
-from tracker.jobs import SCHEDULE_TABLE
-from tracker.locks import SCHEDULER_LOCK
-from tracker.models import Briefing, CrawlError, CrawlRunSource, Document, JobRun, Source, Stance
+from igtracker import locks
+from igtracker.config import Settings
+from igtracker.crawl_runs import SUCCESS_STATUSES, next_due
+from igtracker.db import is_sqlite, session_scope
+from igtracker.jobs import SCHEDULE_TABLE
+from igtracker.locks import SCHEDULER_LOCK
+from igtracker.models import Briefing, CrawlError, CrawlRunSource, Document, JobRun, Source, Stance
 
 RECENT_FAILURES = timedelta(days=7)
 FAILURES_SHOWN = 20
@@ -129,7 +129,7 @@ def next_briefing_time(engine: Engine) -> datetime | None:
 
     APScheduler's SQLAlchemy job store keeps each job's next run time as a UTC timestamp column beside the
     pickled job, so this reads one number without loading APScheduler (the scheduler itself reads its jobs
-    through APScheduler: `tracker.scheduler.stored_jobs`).
+    through APScheduler: `igtracker.scheduler.stored_jobs`).
     """
     if not inspect(engine).has_table(SCHEDULE_TABLE):
         return None
@@ -143,7 +143,7 @@ def _llm(session: Any, settings: Settings) -> dict[str, Any]:
     """Whether the LLM coder is configured (its endpoint without credentials) and what its answers cost."""
     from urllib.parse import urlsplit, urlunsplit
 
-    from tracker.coding.llm_cache import llm_cost
+    from igtracker.coding.llm_cache import llm_cost
 
     url = None
     if settings.llm_url:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tracker import migrate
-from tracker.config import Settings, get_settings
-from tracker.db import database_error_message, display_url, is_sqlite, make_engine, parse_database_url
-from tracker.errors import TrackerError
+from igtracker import migrate
+from igtracker.config import Settings, get_settings
+from igtracker.db import database_error_message, display_url, is_sqlite, make_engine, parse_database_url
+from igtracker.errors import TrackerError
 
 CREATE_HINT = "`tracker db upgrade` creates an empty store, `tracker sources sync` one with the registry's sources"
 

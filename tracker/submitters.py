@@ -14,9 +14,9 @@ import pycountry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.coding.attribution import country_common_name, slugify
-from tracker.display import clip
-from tracker.models import Actor
+from igtracker.coding.attribution import country_common_name, slugify
+from igtracker.display import clip
+from igtracker.models import Actor
 
 _PARENS = re.compile(r"^(?P<outer>[^()]+?)\s*\((?P<inner>[^()]+)\)\s*$")
 _SPLIT = re.compile(r"\s*[;,/]\s*|\s+and\s+")

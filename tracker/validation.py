@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.config import PACKAGE_DATA
-from tracker.documents import FetchedDocument, store_document
-from tracker.extract import Extracted
-from tracker.models import Actor, Document
+from igtracker.config import PACKAGE_DATA
+from igtracker.documents import FetchedDocument, store_document
+from igtracker.extract import Extracted
+from igtracker.models import Actor, Document
 
 WCIT12_DIR = PACKAGE_DATA / "wcit12"
 REGISTRY = WCIT12_DIR / "registry.toml"
@@ -49,7 +49,7 @@ def _date(value: str) -> datetime:
 
 def statements_2012(countries: set[str]) -> list[dict[str, Any]]:
     """The corpus's government statements dated 2012 by the given states (train and dev)."""
-    from tracker.coding.corpus import load_split
+    from igtracker.coding.corpus import load_split
 
     return [
         item for split in SPLITS for item in load_split(split)
@@ -59,7 +59,7 @@ def statements_2012(countries: set[str]) -> list[dict[str, Any]]:
 
 
 def _sync_states(session: Session) -> dict[str, Actor]:
-    from tracker.registry import load_registry, sync_registry
+    from igtracker.registry import load_registry, sync_registry
 
     sync_registry(session, load_registry(REGISTRY))
     return {a.country: a for a in session.scalars(select(Actor).where(Actor.kind == "state")) if a.country}
@@ -77,8 +77,8 @@ def _store_statements(session: Session, states: dict[str, Actor], items: list[di
 def _gold_codings(session: Session, states: dict[str, Actor], items: list[dict[str, Any]]) -> None:
     """One analyst coding per state and issue: the side most of its statements' gold labels take (ties: none),
     dated by the earliest statement taking that side (the position was held from then on)."""
-    from tracker.coding.analyst import set_analyst_stance
-    from tracker.coding.codebook import load_codebook, sync_issues
+    from igtracker.coding.analyst import set_analyst_stance
+    from igtracker.coding.codebook import load_codebook, sync_issues
 
     sync_issues(session, load_codebook())
     votes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -109,7 +109,7 @@ def load_wcit12(session: Session, *, gold: bool = False) -> int:
     if gold:
         _gold_codings(session, states, items)
     else:
-        from tracker.coding.store_coding import code_documents
+        from igtracker.coding.store_coding import code_documents
 
         code_documents(session)
     session.flush()
@@ -161,9 +161,9 @@ def separation(analysis: dict[str, Any], countries: dict[str, str] | None = None
 
 
 def main() -> None:
-    """`python -m tracker.validation`: fill the store named by TRACKER_DATABASE_URL (migrated first)."""
-    from tracker.db import session_scope
-    from tracker.store import open_store
+    """`python -m igtracker.validation`: fill the store named by TRACKER_DATABASE_URL (migrated first)."""
+    from igtracker.db import session_scope
+    from igtracker.store import open_store
 
     parser = argparse.ArgumentParser(description="Load the WCIT-12 validation's states and 2012 statements.")
     parser.add_argument("--gold", action="store_true", help="code by the corpus's gold labels (analyst codings)")

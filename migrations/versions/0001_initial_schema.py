@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import tracker.models
+import igtracker.models
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -37,8 +37,8 @@ def upgrade() -> None:
             nullable=False,
             comment="false for actors first met in text (attributed speech)",
         ),
-        sa.Column("created_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "kind IN ('state', 'igo', 'firm', 'ngo', 'technical', 'academic', 'media', 'individual')",
             name=op.f("ck_actors_kind"),
@@ -60,7 +60,7 @@ def upgrade() -> None:
         "briefings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("week", sa.String(length=10), nullable=False, comment="ISO week, e.g. 2026-W48"),
-        sa.Column("generated_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("generated_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("html_path", sa.String(length=2000), nullable=True),
         sa.Column("pdf_path", sa.String(length=2000), nullable=True),
         sa.Column("summary", sa.JSON(), nullable=False),
@@ -70,8 +70,8 @@ def upgrade() -> None:
     op.create_table(
         "coalitions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("as_of", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("computed_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("as_of", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("computed_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("scope", sa.String(length=50), nullable=False, comment="'overall' or an issue id"),
         sa.Column("key", sa.String(length=100), nullable=False, comment="stable key within one analysis"),
         sa.Column("label", sa.String(length=300), nullable=False),
@@ -86,8 +86,8 @@ def upgrade() -> None:
     op.create_table(
         "crawl_runs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("started_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", tracker.models.UTCDateTime(), nullable=True),
+        sa.Column("started_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", igtracker.models.UTCDateTime(), nullable=True),
         sa.Column(
             "status", sa.String(length=20), nullable=False, comment="running|ok|partial|failed|aborted"
         ),
@@ -119,8 +119,8 @@ def upgrade() -> None:
         "job_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job", sa.String(length=50), nullable=False),
-        sa.Column("started_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", tracker.models.UTCDateTime(), nullable=True),
+        sa.Column("started_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", igtracker.models.UTCDateTime(), nullable=True),
         sa.Column(
             "status", sa.String(length=20), nullable=False, comment="running|ok|failed|skipped|aborted"
         ),
@@ -139,8 +139,8 @@ def upgrade() -> None:
         sa.Column("holder", sa.String(length=300), nullable=False, comment="host:pid:token"),
         sa.Column("hostname", sa.String(length=255), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("acquired_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("heartbeat_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("acquired_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("heartbeat_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_locks")),
     )
     op.create_table(
@@ -188,8 +188,8 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("verified", sa.Boolean(), nullable=False, comment="URL checked by a person"),
         sa.Column("active", sa.Boolean(), nullable=False, comment="false once removed from the registry"),
-        sa.Column("created_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.CheckConstraint(
             "kind IN ('feed', 'sitemap', 'listing', 'document', 'itu_contributions', 'icann_proceeding')",
             name=op.f("ck_sources_kind"),
@@ -208,7 +208,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=True),
         sa.Column("url", sa.String(length=2000), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("occurred_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("occurred_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["run_id"], ["crawl_runs.id"], name=op.f("fk_crawl_errors_run_id_crawl_runs"), ondelete="CASCADE"
         ),
@@ -227,8 +227,8 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False, comment="running|ok|failed|suspicious"),
-        sa.Column("started_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", tracker.models.UTCDateTime(), nullable=True),
+        sa.Column("started_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", igtracker.models.UTCDateTime(), nullable=True),
         sa.Column("pages_fetched", sa.Integer(), nullable=False),
         sa.Column("documents_new", sa.Integer(), nullable=False),
         sa.Column("documents_changed", sa.Integer(), nullable=False),
@@ -263,9 +263,9 @@ def upgrade() -> None:
         ),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("author", sa.Text(), nullable=True),
-        sa.Column("published_at", tracker.models.UTCDateTime(), nullable=True),
-        sa.Column("fetched_at", tracker.models.UTCDateTime(), nullable=False),
-        sa.Column("first_seen_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("published_at", igtracker.models.UTCDateTime(), nullable=True),
+        sa.Column("fetched_at", igtracker.models.UTCDateTime(), nullable=False),
+        sa.Column("first_seen_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("media_type", sa.String(length=100), nullable=True),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
@@ -277,7 +277,7 @@ def upgrade() -> None:
         sa.Column(
             "coded_version", sa.String(length=50), nullable=True, comment="codebook version last coded with"
         ),
-        sa.Column("coded_at", tracker.models.UTCDateTime(), nullable=True),
+        sa.Column("coded_at", igtracker.models.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["actor_id"], ["actors.id"], name=op.f("fk_documents_actor_id_actors")),
         sa.ForeignKeyConstraint(["source_id"], ["sources.id"], name=op.f("fk_documents_source_id_sources")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
@@ -295,8 +295,8 @@ def upgrade() -> None:
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
-        sa.Column("published_at", tracker.models.UTCDateTime(), nullable=True),
-        sa.Column("fetched_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("published_at", igtracker.models.UTCDateTime(), nullable=True),
+        sa.Column("fetched_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -329,7 +329,7 @@ def upgrade() -> None:
         sa.Column("evidence_end", sa.Integer(), nullable=True),
         sa.Column("document_id", sa.Integer(), nullable=True),
         sa.Column("url", sa.String(length=2000), nullable=True),
-        sa.Column("stated_at", tracker.models.UTCDateTime(), nullable=True, comment="when the actor said it"),
+        sa.Column("stated_at", igtracker.models.UTCDateTime(), nullable=True, comment="when the actor said it"),
         sa.Column(
             "reporter_id",
             sa.Integer(),
@@ -344,11 +344,11 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("review_status", sa.String(length=10), nullable=False),
         sa.Column("reviewed_by", sa.String(length=100), nullable=True),
-        sa.Column("reviewed_at", tracker.models.UTCDateTime(), nullable=True),
-        sa.Column("created_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("reviewed_at", igtracker.models.UTCDateTime(), nullable=True),
+        sa.Column("created_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column(
             "superseded_at",
-            tracker.models.UTCDateTime(),
+            igtracker.models.UTCDateTime(),
             nullable=True,
             comment="set when a newer analyst coding replaces it",
         ),
@@ -376,7 +376,7 @@ def upgrade() -> None:
     op.create_table(
         "stance_audit",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("analyst", sa.String(length=100), nullable=False),
         sa.Column("action", sa.String(length=20), nullable=False, comment="set|confirm|reject"),
         sa.Column("stance_id", sa.Integer(), nullable=True),

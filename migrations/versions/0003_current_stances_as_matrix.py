@@ -7,7 +7,7 @@ Create Date: 2026-11-25 12:00:00
 0002's view took the single "strongest" machine stance (confirmed, then confidence, then the latest), so ties fell
 to whichever stance was coded last and the view could contradict the briefing (four equally confident 'oppose'
 stances against one later 'support' came out as 'support'). The view now applies the rule of
-`tracker.analysis.matrix.stance_matrix`, as of now:
+`igtracker.analysis.matrix.stance_matrix`, as of now:
 
 1. Only stances stated by now (`stated_at`, else `created_at`) count; rejected ones never; an analyst coding only
    while not superseded (machine stances are never superseded by the tracker, and the matrix ignores the field
@@ -46,9 +46,9 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_v0002 = importlib.import_module("tracker.migrations.versions.0002_views_and_search")
+_v0002 = importlib.import_module("igtracker.migrations.versions.0002_views_and_search")
 
-# The stance matrix's constants (tracker.analysis.matrix), frozen here as a migration must be; tests check that they
+# The stance matrix's constants (igtracker.analysis.matrix), frozen here as a migration must be; tests check that they
 # still agree, so changing the analysis's rule calls for a new migration.
 HALF_LIFE_DAYS = 180.0
 CONFIRMED_WEIGHT = 2.0

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import tracker.models
+import igtracker.models
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("document_id", sa.Integer(), nullable=False),
         sa.Column("coder", sa.String(length=50), nullable=False),
         sa.Column("version", sa.String(length=100), nullable=False, comment="codebook version + coder version"),
-        sa.Column("coded_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("coded_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False, comment="coded|uncoded"),
         sa.Column("reason", sa.String(length=100), nullable=True, comment="why uncoded (e.g. language:xx)"),
         sa.Column("stances", sa.Integer(), nullable=False),

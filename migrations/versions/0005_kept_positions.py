@@ -6,7 +6,7 @@ Create Date: 2026-12-02 07:00:00
 
 0003's view pooled every stance on every read, in SQL (with a hand-written series for 0.5 ** x on SQLite): ten
 seconds at a million stances, and a second copy of the rule beside the analysis's. Positions are now kept in the
-`positions` table by `tracker.analysis.positions` (the Python rule, `tracker.analysis.pooling.Pool`), pooled again
+`positions` table by `igtracker.analysis.positions` (the Python rule, `igtracker.analysis.pooling.Pool`), pooled again
 for the cells a write touches and daily for all; `v_current_stances` reads that table. It counts what the stance
 matrix counts: the configured coder's machine stances and analysts' codings (0003's view counted every coder).
 
@@ -27,15 +27,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-import tracker.models
+import igtracker.models
 
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_v0002 = importlib.import_module("tracker.migrations.versions.0002_views_and_search")
-_v0003 = importlib.import_module("tracker.migrations.versions.0003_current_stances_as_matrix")
+_v0002 = importlib.import_module("igtracker.migrations.versions.0002_views_and_search")
+_v0003 = importlib.import_module("igtracker.migrations.versions.0003_current_stances_as_matrix")
 
 CURRENT_STANCES = """
 CREATE VIEW v_current_stances AS
@@ -86,7 +86,7 @@ def _create_positions() -> None:
         sa.Column("issue_id", sa.String(length=50), nullable=False),
         sa.Column("coder", sa.String(length=100), nullable=False,
                   comment="the machine coder whose stances count (and analysts')"),
-        sa.Column("as_of", tracker.models.UTCDateTime(), nullable=False, comment="the date the position was pooled as of"),
+        sa.Column("as_of", igtracker.models.UTCDateTime(), nullable=False, comment="the date the position was pooled as of"),
         sa.Column("position", sa.String(length=10), nullable=False, comment="support|oppose|mixed|neutral"),
         sa.Column("score", sa.Float(), nullable=False, comment="-1 (oppose) .. +1 (support)"),
         sa.Column("confidence", sa.Float(), nullable=False),
@@ -114,7 +114,7 @@ def _create_positions() -> None:
 
 
 def _fill_positions() -> None:
-    from tracker.analysis.positions import refresh_positions
+    from igtracker.analysis.positions import refresh_positions
 
     with Session(bind=op.get_bind()) as session:
         refresh_positions(session)

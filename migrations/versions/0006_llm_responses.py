@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import tracker.models
+import igtracker.models
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.Column("prompt_tokens", sa.Integer(), nullable=False),
         sa.Column("completion_tokens", sa.Integer(), nullable=False),
-        sa.Column("created_at", tracker.models.UTCDateTime(), nullable=False),
+        sa.Column("created_at", igtracker.models.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("sentence_hash", "model", "prompt_version", "codebook_version",
                                 name=op.f("pk_llm_responses")),
     )

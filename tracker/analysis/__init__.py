@@ -1,7 +1,7 @@
 """Coalition analysis: the stance matrix, agreement, coalitions from positions, and what moved since last week."""
 
-from tracker.analysis.agreement import Agreement, pairwise_agreement
-from tracker.analysis.coalitions import (
+from igtracker.analysis.agreement import Agreement, pairwise_agreement
+from igtracker.analysis.coalitions import (
     BlocView,
     Bridge,
     Camps,
@@ -10,9 +10,9 @@ from tracker.analysis.coalitions import (
     Member,
     analyse,
 )
-from tracker.analysis.matrix import ActorInfo, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
-from tracker.analysis.pooling import Cell, Evidence
-from tracker.analysis.shifts import (
+from igtracker.analysis.matrix import ActorInfo, IssueInfo, StanceMatrix, parse_as_of, stance_matrix
+from igtracker.analysis.pooling import Cell, Evidence
+from igtracker.analysis.shifts import (
     CoalitionChange,
     CoalitionMove,
     PositionChange,
@@ -21,7 +21,7 @@ from tracker.analysis.shifts import (
     week_pair,
     what_moved,
 )
-from tracker.analysis.snapshot import save_snapshot
+from igtracker.analysis.snapshot import save_snapshot
 
 __all__ = [
     "ActorInfo",

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tracker.analysis.matrix import StanceMatrix
-from tracker.analysis.pooling import OPPOSE, SUPPORT
+from igtracker.analysis.matrix import StanceMatrix
+from igtracker.analysis.pooling import OPPOSE, SUPPORT
 
 KAPPA_MIN_COMMON = 3  # chance-corrected agreement only over at least this many shared issues
 

@@ -34,11 +34,11 @@ import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.analysis.agreement import Agreement, pairwise_agreement
-from tracker.analysis.identity import match_keys
-from tracker.analysis.matrix import ActorInfo, StanceMatrix, stance_matrix
-from tracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
-from tracker.models import Bloc
+from igtracker.analysis.agreement import Agreement, pairwise_agreement
+from igtracker.analysis.identity import match_keys
+from igtracker.analysis.matrix import ActorInfo, StanceMatrix, stance_matrix
+from igtracker.analysis.pooling import MIXED, NEUTRAL, OPPOSE, SUPPORT, Cell
+from igtracker.models import Bloc
 
 SEED = 20261125
 MIN_AGREEMENT = 0.2  # agreement score (kappa, or rescaled plain agreement) that joins two core actors

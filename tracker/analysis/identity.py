@@ -15,7 +15,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 if TYPE_CHECKING:
-    from tracker.analysis.coalitions import Coalition
+    from igtracker.analysis.coalitions import Coalition
 
 MIN_OVERLAP = 0.2  # Jaccard overlap below which two coalitions are not the same one
 

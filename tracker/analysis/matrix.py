@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker.analysis.pooling import EVIDENCE_PER_CELL, OPPOSE, SUPPORT, Cell, Evidence, Key, pool_stances
-from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Actor, Bloc, Document, Issue, Stance, bloc_memberships
+from igtracker.analysis.pooling import EVIDENCE_PER_CELL, OPPOSE, SUPPORT, Cell, Evidence, Key, pool_stances
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.models import Actor, Bloc, Document, Issue, Stance, bloc_memberships
 
 
 @dataclass(frozen=True)
@@ -179,12 +179,12 @@ def stance_matrix(session: Session, as_of: datetime | None = None, issue: str | 
 
     Machine stances count only from `coder` (default: the configured one, `TRACKER_CODER`), since other coders
     may have coded the same documents for comparison; analysts' codings always count. The cells come from the
-    kept positions (`tracker.analysis.positions`), moved to the date; for a coder whose positions are not kept,
+    kept positions (`igtracker.analysis.positions`), moved to the date; for a coder whose positions are not kept,
     from one pass over the stances. ``evidence=False`` skips loading the quotes (e.g. for last week's picture,
     which is only compared).
     """
-    from tracker.analysis.positions import kept_pools
-    from tracker.config import get_settings
+    from igtracker.analysis.positions import kept_pools
+    from igtracker.config import get_settings
 
     as_of = _as_of(as_of)
     coder = coder or get_settings().coder

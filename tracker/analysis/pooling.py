@@ -1,9 +1,9 @@
 """The pooling rule, once: how the stances on one actor x issue add up to a position as of a date.
 
 ``Pool`` folds counted stances in (confidence x recency decay, confirmed ones doubled, an analyst's coding wins)
-and decides the cell. ``pool_stances`` applies it to the stored stances; ``tracker.analysis.positions`` keeps its
-totals in the `positions` table and ``tracker.analysis.matrix`` reads them. The rules themselves are described in
-``tracker.analysis.matrix``.
+and decides the cell. ``pool_stances`` applies it to the stored stances; ``igtracker.analysis.positions`` keeps its
+totals in the `positions` table and ``igtracker.analysis.matrix`` reads them. The rules themselves are described in
+``igtracker.analysis.matrix``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, DateTime, Float, and_, case, cast, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Stance
+from igtracker.models import Stance
 
 HALF_LIFE_DAYS = 180.0
 CONFIRMED_WEIGHT = 2.0

@@ -4,7 +4,7 @@ Pooling every stance on every read costs seconds at a million stances, so the ce
 implementation of the rule (`pooling.Pool`):
 
 - ``update_positions`` pools the cells a session's stance writes touched again, as of now, before it commits
-  (`tracker.stance_changes` notes them: coding, analysts' codings, confirmations and rejections alike);
+  (`igtracker.stance_changes` notes them: coding, analysts' codings, confirmations and rejections alike);
 - ``refresh_positions`` pools every cell again as of a date: the daily `positions` job (confidence fades with
   time, stances dated in the future come due) and a new or re-keyed table;
 - ``kept_pools`` gives the stance matrix the pools as of any date: each kept pool is moved from its row's date T
@@ -27,7 +27,7 @@ from sqlalchemy import Connection, and_, delete, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from tracker.analysis.pooling import (
+from igtracker.analysis.pooling import (
     NEUTRAL,
     OPPOSE,
     SUPPORT,
@@ -38,7 +38,7 @@ from tracker.analysis.pooling import (
     key_chunks,
     pool_stances,
 )
-from tracker.models import Position, Stance
+from igtracker.models import Position, Stance
 
 REPOOL_SHARE = 0.5  # when more than this share of the cells must be pooled again, one pass over all is faster
 positions = Position.__table__
@@ -49,7 +49,7 @@ def _days(later: datetime, earlier: datetime) -> float:
 
 
 def _configured_coder() -> str:
-    from tracker.config import get_settings
+    from igtracker.config import get_settings
 
     return get_settings().coder
 
@@ -169,7 +169,7 @@ def _counted(kind: str, said: datetime, superseded: datetime | None, moment: dat
     return said <= moment and (kind != "analyst" or superseded is None or superseded > moment)
 
 
-PENDING = "positions_pending"  # session.info key: the cells to pool again (noted by tracker.stance_changes)
+PENDING = "positions_pending"  # session.info key: the cells to pool again (noted by igtracker.stance_changes)
 
 
 def note_cells(session: Session, keys: Iterable[Key]) -> None:

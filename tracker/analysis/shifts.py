@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.analysis.coalitions import Coalition, CoalitionAnalysis, analyse
-from tracker.analysis.matrix import ActorInfo
-from tracker.analysis.pooling import Evidence
+from igtracker.analysis.coalitions import Coalition, CoalitionAnalysis, analyse
+from igtracker.analysis.matrix import ActorInfo
+from igtracker.analysis.pooling import Evidence
 
 WEEK = timedelta(days=7)
 SIGNIFICANT_MEMBERS = 2  # a part of a coalition counts when it has at least this many members ...

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tracker.analysis.coalitions import CoalitionAnalysis
-from tracker.models import Coalition, CoalitionMember
+from igtracker.analysis.coalitions import CoalitionAnalysis
+from igtracker.models import Coalition, CoalitionMember
 
 
 def save_snapshot(session: Session, analysis: CoalitionAnalysis) -> list[Coalition]:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from tracker.cli.app import app, main
+from igtracker.cli.app import app, main
 
 # Command groups register themselves on import: one line each.
-from tracker.cli import db  # noqa: E402, F401  isort: skip
-from tracker.cli import sources  # noqa: E402, F401  isort: skip
-from tracker.cli import actors  # noqa: E402, F401  isort: skip
-from tracker.cli import analysis  # noqa: E402, F401  isort: skip
-from tracker.cli import report  # noqa: E402, F401  isort: skip
-from tracker.cli import query  # noqa: E402, F401  isort: skip
-from tracker.cli import crawl  # noqa: E402, F401  isort: skip
-from tracker.cli import code  # noqa: E402, F401  isort: skip
-from tracker.cli import schedule  # noqa: E402, F401  isort: skip
-from tracker.cli import run  # noqa: E402, F401  isort: skip
-from tracker.cli import status  # noqa: E402, F401  isort: skip
-from tracker.cli import demo  # noqa: E402, F401  isort: skip
+from igtracker.cli import db  # noqa: E402, F401  isort: skip
+from igtracker.cli import sources  # noqa: E402, F401  isort: skip
+from igtracker.cli import actors  # noqa: E402, F401  isort: skip
+from igtracker.cli import analysis  # noqa: E402, F401  isort: skip
+from igtracker.cli import report  # noqa: E402, F401  isort: skip
+from igtracker.cli import query  # noqa: E402, F401  isort: skip
+from igtracker.cli import crawl  # noqa: E402, F401  isort: skip
+from igtracker.cli import code  # noqa: E402, F401  isort: skip
+from igtracker.cli import schedule  # noqa: E402, F401  isort: skip
+from igtracker.cli import run  # noqa: E402, F401  isort: skip
+from igtracker.cli import status  # noqa: E402, F401  isort: skip
+from igtracker.cli import demo  # noqa: E402, F401  isort: skip
 
 __all__ = ["app", "main"]

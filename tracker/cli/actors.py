@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli.app import TrackerTyper, app, console
-from tracker.display import NAME_CHARS, printable
+from igtracker.cli.app import TrackerTyper, app, console
+from igtracker.display import NAME_CHARS, printable
 
 ACTOR_KINDS = ("state", "igo", "firm", "ngo", "technical", "academic", "media", "individual")  # = models.ACTOR_KINDS
 
@@ -25,9 +25,9 @@ def list_actors(
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from tracker.db import session_scope
-    from tracker.models import Actor, Bloc
-    from tracker.store import open_existing_store
+    from igtracker.db import session_scope
+    from igtracker.models import Actor, Bloc
+    from igtracker.store import open_existing_store
 
     query = select(Actor).options(selectinload(Actor.blocs)).order_by(Actor.kind, Actor.slug)
     if kind:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tracker.cli.app import app, console
+from igtracker.cli.app import app, console
 
 if TYPE_CHECKING:
-    from tracker.analysis import CoalitionAnalysis
+    from igtracker.analysis import CoalitionAnalysis
 
 
 class OutputFormat(StrEnum):
@@ -47,9 +47,9 @@ def coalitions(
     save: bool = typer.Option(True, "--save/--no-save", help="Store the result in the coalitions tables."),
 ) -> None:
     """Who stands with whom: coalitions with their label, cohesion and members' positions."""
-    from tracker.analysis import parse_as_of, save_snapshot, week_pair
-    from tracker.db import session_scope
-    from tracker.store import open_existing_store
+    from igtracker.analysis import parse_as_of, save_snapshot, week_pair
+    from igtracker.db import session_scope
+    from igtracker.store import open_existing_store
 
     when = parse_as_of(as_of) if as_of is not None else None
     with session_scope(open_existing_store(read_only=not save)) as session:

@@ -15,10 +15,10 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from tracker.errors import TrackerError
+from igtracker.errors import TrackerError
 
 if TYPE_CHECKING:
-    from tracker.jobs import JobResult
+    from igtracker.jobs import JobResult
 
 
 def _usage_piece(piece: str) -> str:
@@ -108,7 +108,7 @@ def expected_failure(exc: BaseException) -> str | None:
     if isinstance(exc, TrackerError):
         return str(exc)
     if type(exc).__module__.startswith("sqlalchemy"):
-        from tracker.db import database_error_message  # SQLAlchemy is loaded already if it raised
+        from igtracker.db import database_error_message  # SQLAlchemy is loaded already if it raised
 
         return database_error_message(exc)
     if isinstance(exc, OSError) and exc.filename is not None:

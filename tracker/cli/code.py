@@ -11,13 +11,13 @@ from urllib.parse import urlsplit
 import typer
 from rich.markup import escape
 
-from tracker.cli.app import TrackerTyper, app, console
-from tracker.display import NAME_CHARS, printable
+from igtracker.cli.app import TrackerTyper, app, console
+from igtracker.display import NAME_CHARS, printable
 
 if TYPE_CHECKING:
-    from tracker.coding import CodedStance
+    from igtracker.coding import CodedStance
 
-POSITIONS = ("support", "oppose", "neutral")  # = tracker.models.POSITIONS, without importing the models
+POSITIONS = ("support", "oppose", "neutral")  # = igtracker.models.POSITIONS, without importing the models
 
 code_app = TrackerTyper(help="Code stances from documents; record and review analysts' codings.")
 app.add_typer(code_app, name="code")
@@ -28,7 +28,7 @@ CODER_OPTION = typer.Option(None, "--coder", help="Which coder (`tracker code co
 
 
 def _coder_name(name: str | None) -> str:
-    from tracker.config import get_settings
+    from igtracker.config import get_settings
 
     return name or get_settings().coder
 
@@ -47,9 +47,9 @@ def code(
     """Code every document the coder has not coded under the current codebook and coder versions."""
     if ctx.invoked_subcommand is not None:
         return
-    from tracker.config import get_settings
-    from tracker.jobs import run_command_job
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.jobs import run_command_job
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings).dispose()
@@ -69,7 +69,7 @@ def code(
 
 def _print_requests(name: str) -> None:
     """What a coder that asks a remote model did this run (the LLM coder's `counts`): sent, cached, rejected."""
-    from tracker.coding import get_coder
+    from igtracker.coding import get_coder
 
     counts = getattr(get_coder(name), "counts", None)
     if counts:
@@ -81,8 +81,8 @@ def coders() -> None:
     """List the coders `--coder` can name: the built-in ones and any plugin's."""
     from rich.table import Table
 
-    from tracker.coding import available_coders, get_coder
-    from tracker.errors import TrackerError
+    from igtracker.coding import available_coders, get_coder
+    from igtracker.errors import TrackerError
 
     table = Table("name", "version", "what")
     for registered in available_coders():
@@ -116,9 +116,9 @@ def set_stance(
     analyst: str | None = typer.Option(None, "--analyst", help="Your name (default: the login name)."),
 ) -> None:
     """Record an analyst's coding; it wins over machine coding and supersedes your previous one."""
-    from tracker.coding import load_codebook, set_analyst_stance, sync_issues
-    from tracker.db import session_scope
-    from tracker.store import open_existing_store
+    from igtracker.coding import load_codebook, set_analyst_stance, sync_issues
+    from igtracker.db import session_scope
+    from igtracker.store import open_existing_store
 
     with session_scope(open_existing_store()) as session:
         sync_issues(session, load_codebook())  # the issues exist even before the first `tracker code`
@@ -139,9 +139,9 @@ def review(
     """List low-confidence and conflicting machine stances, or confirm/reject them."""
     from rich.table import Table
 
-    from tracker.coding import review_queue, review_stance
-    from tracker.db import session_scope
-    from tracker.store import open_existing_store
+    from igtracker.coding import review_queue, review_stance
+    from igtracker.db import session_scope
+    from igtracker.store import open_existing_store
 
     with session_scope(open_existing_store()) as session:
         for stance_id in confirm:
@@ -172,17 +172,17 @@ def explain(
     coder: str | None = CODER_OPTION,
 ) -> None:
     """Show the positions the coder reads in a text (or behind a stored stance), whose they are, and the cues."""
-    from tracker.coding import CodingContext, code_with, get_coder, load_codebook
-    from tracker.coding.coder import default_lexicon
-    from tracker.language import detect_language
+    from igtracker.coding import CodingContext, code_with, get_coder, load_codebook
+    from igtracker.coding.coder import default_lexicon
+    from igtracker.language import detect_language
 
     if (text is None) == (stance_id is None):
         raise typer.BadParameter("give either a TEXT to read or --stance ID", param_hint="TEXT / --stance")
     book = load_codebook(codebook)
     if stance_id is not None:
-        from tracker.coding.explain import explain_stance
-        from tracker.db import session_scope
-        from tracker.store import open_existing_store
+        from igtracker.coding.explain import explain_stance
+        from igtracker.db import session_scope
+        from igtracker.store import open_existing_store
 
         with session_scope(open_existing_store(read_only=True)) as session:
             stance, stances = explain_stance(session, stance_id, book)
@@ -227,9 +227,9 @@ def compare_command(
         raise typer.BadParameter("give exactly two coders: --coder A --coder B", param_hint="--coder")
     if (gold is None) == (split is None):
         raise typer.BadParameter("give a GOLD file or --split, not both and not neither", param_hint="GOLD / --split")
-    from tracker.coding import load_codebook
-    from tracker.coding.compare import compare, format_text
-    from tracker.coding.corpus import split_path
+    from igtracker.coding import load_codebook
+    from igtracker.coding.compare import compare, format_text
+    from igtracker.coding.corpus import split_path
 
     gold_path = split_path(split) if split is not None else gold
     assert gold_path is not None
@@ -260,11 +260,11 @@ def eval_command(
         raise typer.BadParameter("--format must be text or json")
     if (gold is None) == (split is None):
         raise typer.BadParameter("give a GOLD file or --split, not both and not neither", param_hint="GOLD / --split")
-    from tracker.coding import evaluate, load_codebook, record_eval_run
-    from tracker.coding.corpus import split_path
-    from tracker.coding.evaluate import format_text, publish_measurement
-    from tracker.db import session_scope
-    from tracker.store import open_existing_store
+    from igtracker.coding import evaluate, load_codebook, record_eval_run
+    from igtracker.coding.corpus import split_path
+    from igtracker.coding.evaluate import format_text, publish_measurement
+    from igtracker.db import session_scope
+    from igtracker.store import open_existing_store
 
     gold_path = split_path(split) if split is not None else gold
     assert gold_path is not None
@@ -294,9 +294,9 @@ def train_command(
     folds: int = typer.Option(5, "--folds", min=0, help="Cross-validation folds on train (0: none)."),
 ) -> None:
     """Rebuild the stance model from the corpus's train split; tune its thresholds and the ensemble on dev."""
-    from tracker.coding import load_codebook
-    from tracker.coding.model import MODEL_FILE
-    from tracker.coding.training import train
+    from igtracker.coding import load_codebook
+    from igtracker.coding.model import MODEL_FILE
+    from igtracker.coding.training import train
 
     model, validation, tuning = train(load_codebook(codebook), MODEL_FILE, folds=folds)
     if validation.scores:

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from tracker.cli.app import app, console
-from tracker.display import MESSAGE_CHARS, printable
+from igtracker.cli.app import app, console
+from igtracker.display import MESSAGE_CHARS, printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.table import Table
 
-    from tracker.crawl import CrawlReport, ProgressEvent
+    from igtracker.crawl import CrawlReport, ProgressEvent
 
 MAX_ERRORS_SHOWN = 20
 
@@ -91,9 +91,9 @@ def crawl(
     """Crawl every enabled source of the registry (or the ones named) and store what changed."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from tracker.config import get_settings
-    from tracker.jobs import run_command_job
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.jobs import run_command_job
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings).dispose()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tracker.cli.app import TrackerTyper, app, console
+from igtracker.cli.app import TrackerTyper, app, console
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -19,8 +19,8 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.", metavar="REVISION")) -> None:
     """Create the store, or migrate it to REVISION (default: newest)."""
-    from tracker import migrate
-    from tracker.store import open_store
+    from igtracker import migrate
+    from igtracker.store import open_store
 
     engine = open_store(upgrade=False)
     migrate.upgrade(engine, revision)
@@ -29,7 +29,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.", meta
 
 def _existing_engine() -> Engine:
     """An engine on the store as it is: it must exist, and is neither created nor migrated."""
-    from tracker.store import StoreOutdatedError, open_existing_store, open_store
+    from igtracker.store import StoreOutdatedError, open_existing_store, open_store
 
     with contextlib.suppress(StoreOutdatedError):  # these commands report an older schema themselves
         open_existing_store(read_only=True).dispose()
@@ -39,7 +39,7 @@ def _existing_engine() -> Engine:
 @db_app.command("current")
 def current() -> None:
     """Show the store's schema revision and the newest one."""
-    from tracker import migrate
+    from igtracker import migrate
 
     engine = _existing_engine()
     rev = migrate.current_revision(engine)
@@ -51,7 +51,7 @@ def current() -> None:
 @db_app.command("check")
 def check() -> None:
     """Check that the models and the migrations agree (exit 1 when they differ)."""
-    from tracker import migrate
+    from igtracker import migrate
 
     engine = _existing_engine()
     if migrate.current_revision(engine) != migrate.head_revision():

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tracker.cli.app import app, console
-from tracker.cli.crawl import CrawlDisplay, summary_table
+from igtracker.cli.app import app, console
+from igtracker.cli.crawl import CrawlDisplay, summary_table
 
 if TYPE_CHECKING:
-    from tracker.demo.run import DemoResult
+    from igtracker.demo.run import DemoResult
 
 
 def demo_environment(result: DemoResult) -> str:
@@ -65,7 +65,7 @@ def demo(
     """Run the whole job offline: serve a sample site on 127.0.0.1, crawl, code, analyse, render the briefing."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from tracker.demo.run import run_demo
+    from igtracker.demo.run import run_demo
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[status]}"),

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from tracker.cli.app import app, console, err_console
-from tracker.display import printable
+from igtracker.cli.app import app, console, err_console
+from igtracker.display import printable
 
 if TYPE_CHECKING:
-    from tracker.queries.readonly import QueryResult
+    from igtracker.queries.readonly import QueryResult
 
-EXPORT_NAMES = ("actors", "stances", "documents", "coalitions")  # = tracker.queries.export.EXPORTS, not imported here
+EXPORT_NAMES = ("actors", "stances", "documents", "coalitions")  # = igtracker.queries.export.EXPORTS, not imported here
 OutputFormat = Enum("OutputFormat", {name: name for name in ("table", "csv", "json", "jsonl")}, type=str)
 ExportFormat = Enum("ExportFormat", {name: name for name in ("csv", "json")}, type=str)
 ExportWhat = Enum("ExportWhat", {name: name for name in EXPORT_NAMES}, type=str)
@@ -25,7 +25,7 @@ ExportWhat = Enum("ExportWhat", {name: name for name in EXPORT_NAMES}, type=str)
 def _print_named_queries() -> None:
     from rich.table import Table
 
-    from tracker.queries.named import NAMED_QUERIES
+    from igtracker.queries.named import NAMED_QUERIES
 
     table = Table("name", "parameters", "question", title="Ready-made questions (tracker query --named NAME)")
     for q in NAMED_QUERIES.values():
@@ -58,11 +58,11 @@ def query(
     timeout: float | None = typer.Option(None, "--timeout", help="Seconds before the statement is stopped."),
 ) -> None:
     """Ask the store a question in SQL, read-only (the v_* views are a good start; see docs/queries.md)."""
-    from tracker.config import get_settings
-    from tracker.queries.export import write_result
-    from tracker.queries.named import run_named
-    from tracker.queries.readonly import QueryError, parse_params, run_query
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.queries.export import write_result
+    from igtracker.queries.named import run_named
+    from igtracker.queries.readonly import QueryError, parse_params, run_query
+    from igtracker.store import open_existing_store
 
     if list_:
         _print_named_queries()
@@ -93,8 +93,8 @@ def export_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
 ) -> None:
     """Export actors, stances, documents or coalitions for spreadsheets and notebooks."""
-    from tracker.queries.export import export
-    from tracker.store import open_existing_store
+    from igtracker.queries.export import export
+    from igtracker.store import open_existing_store
 
     count = export(open_existing_store(read_only=True), what.value, fmt.value, out)
     if out is not None:
@@ -107,9 +107,9 @@ def explore(
     immutable: bool = typer.Option(False, "--immutable", help="Serve a store nothing writes to any more (faster)."),
 ) -> None:
     """Browse the SQLite store in Datasette on 127.0.0.1, read-only, with the named queries (extra: explore)."""
-    from tracker.config import get_settings
-    from tracker.queries.explore import check_explorable, serve
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.queries.explore import check_explorable, serve
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     check_explorable(settings)

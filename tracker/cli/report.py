@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tracker.cli.app import app, console
+from igtracker.cli.app import app, console
 
 
 @app.command("report")
@@ -16,11 +16,11 @@ def report(
     out: Path | None = typer.Option(None, "--out", help="Archive folder (default: the reports_dir setting)."),
 ) -> None:
     """Render the weekly briefing into OUT/<week>/ and refresh OUT/index.html."""
-    from tracker.briefing import BriefingError, has_records_before, last_complete_week, parse_week
-    from tracker.config import get_settings
-    from tracker.db import session_scope
-    from tracker.jobs import run_command_job
-    from tracker.store import open_existing_store
+    from igtracker.briefing import BriefingError, has_records_before, last_complete_week, parse_week
+    from igtracker.config import get_settings
+    from igtracker.db import session_scope
+    from igtracker.jobs import run_command_job
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     week = week or last_complete_week()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tracker.cli.app import app, debug_enabled, print_job_result
+from igtracker.cli.app import app, debug_enabled, print_job_result
 
 
 @app.command("run")
@@ -20,10 +20,10 @@ def run(
     run that finds a crawl in progress skips its crawl. One line per step on stdout; the structured log goes to
     the log_file setting (warnings and errors also to stderr).
     """
-    from tracker.config import get_settings
-    from tracker.jobs import run_once
-    from tracker.logs import configure_logging
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.jobs import run_once
+    from igtracker.logs import configure_logging
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings).dispose()

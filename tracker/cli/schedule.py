@@ -6,9 +6,9 @@ import json
 
 import typer
 
-from tracker.cli.app import TrackerTyper, app, console, debug_enabled, print_job_result
+from igtracker.cli.app import TrackerTyper, app, console, debug_enabled, print_job_result
 
-# = tracker.jobs.JOB_NAMES, without importing the jobs
+# = igtracker.jobs.JOB_NAMES, without importing the jobs
 JOB_NAMES = ("crawl", "code", "positions", "analyse", "briefing")
 
 schedule_app = TrackerTyper(help="The scheduler: crawl, code and brief unattended.", no_args_is_help=True)
@@ -21,9 +21,9 @@ def start() -> None:
 
     A second scheduler on the same store stands by until the first one stops. Creates the store if there is none.
     """
-    from tracker.config import get_settings
-    from tracker.logs import configure_logging
-    from tracker.scheduler import TrackerScheduler
+    from igtracker.config import get_settings
+    from igtracker.logs import configure_logging
+    from igtracker.scheduler import TrackerScheduler
 
     settings = get_settings()
     configure_logging(settings)
@@ -35,9 +35,9 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     """The scheduled jobs, their triggers and next run times (UTC)."""
     from rich.table import Table
 
-    from tracker.config import get_settings
-    from tracker.scheduler import list_jobs
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.scheduler import list_jobs
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings, read_only=True).dispose()
@@ -57,10 +57,10 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 @schedule_app.command("run")
 def run_command(job: str = typer.Argument(..., help=f"One of: {', '.join(JOB_NAMES)}.", metavar="JOB")) -> None:
     """Run one job now, in this process, and record it in the run history (exit 1 if it failed)."""
-    from tracker.config import get_settings
-    from tracker.jobs import run_job
-    from tracker.logs import configure_logging
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.jobs import run_job
+    from igtracker.logs import configure_logging
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     open_existing_store(settings).dispose()

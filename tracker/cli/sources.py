@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tracker.cli.app import TrackerTyper, app, console
+from igtracker.cli.app import TrackerTyper, app, console
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from tracker.registry import Registry, SyncReport
+    from igtracker.registry import Registry, SyncReport
 
 sources_app = TrackerTyper(help="The source registry: validate, sync into the store, list.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -23,8 +23,8 @@ def validate(
     file: Path | None = typer.Argument(None, help="Registry file (default: TRACKER_REGISTRY).", metavar="FILE"),
 ) -> None:
     """Check a registry file; errors name the entry, its line and the field."""
-    from tracker.config import get_settings
-    from tracker.registry import load_registry
+    from igtracker.config import get_settings
+    from igtracker.registry import load_registry
 
     path = file or get_settings().registry
     registry = load_registry(path)
@@ -49,7 +49,7 @@ def sync_risk(session: Session, registry: Registry) -> tuple[int, int] | None:
     else None: a sign of the wrong registry or the wrong store (the bundled registry into the demo's store)."""
     from sqlalchemy import select
 
-    from tracker.models import Source
+    from igtracker.models import Source
 
     stored = set(session.scalars(select(Source.slug).where(Source.active.is_(True))))
     named = {s.id for s in registry.sources} | {old for s in registry.sources for old in s.renamed_from}
@@ -65,11 +65,11 @@ def sync(
 ) -> None:
     """Upsert the registry into the store, creating the store if needed (renamed and removed entries keep their
     documents)."""
-    from tracker.config import get_settings
-    from tracker.db import display_url, session_scope
-    from tracker.errors import RegistryError
-    from tracker.registry import load_registry, sync_registry
-    from tracker.store import open_store
+    from igtracker.config import get_settings
+    from igtracker.db import display_url, session_scope
+    from igtracker.errors import RegistryError
+    from igtracker.registry import load_registry, sync_registry
+    from igtracker.store import open_store
 
     settings = get_settings()
     path = file or settings.registry
@@ -97,9 +97,9 @@ def list_sources(
     from rich.table import Column, Table
     from sqlalchemy import func, select
 
-    from tracker.db import session_scope
-    from tracker.models import Actor, CrawlRun, CrawlRunSource, Source
-    from tracker.store import open_existing_store
+    from igtracker.db import session_scope
+    from igtracker.models import Actor, CrawlRun, CrawlRunSource, Source
+    from igtracker.store import open_existing_store
 
     last_run = (
         select(CrawlRunSource.source_id, func.max(CrawlRun.started_at).label("at"))

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from tracker.cli.app import app, console
-from tracker.display import MESSAGE_CHARS, printable
+from igtracker.cli.app import app, console
+from igtracker.display import MESSAGE_CHARS, printable
 
 if TYPE_CHECKING:
-    from tracker.status import StoreStatus
+    from igtracker.status import StoreStatus
 
 
 def _when(moment: datetime | None) -> str:
@@ -33,9 +33,9 @@ def _size(n: int | None) -> str:
 @app.command("status")
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Each source's last crawl, failures, suspicious sources, the jobs, the next briefing, the store's size."""
-    from tracker.config import get_settings
-    from tracker.status import collect_status
-    from tracker.store import open_existing_store
+    from igtracker.config import get_settings
+    from igtracker.status import collect_status
+    from igtracker.store import open_existing_store
 
     settings = get_settings()
     report = collect_status(settings, open_existing_store(settings, read_only=True))

@@ -1,11 +1,11 @@
 """Stance coding: the codebook, the coders behind one seam, attribution, analysts' codings and evaluation."""
 
-from tracker.coding.analyst import ReviewItem, review_queue, review_stance, set_analyst_stance
-from tracker.coding.codebook import Codebook, CodebookError, IssueSpec, load_codebook, sync_issues
-from tracker.coding.coder import CodedStance, code_text
-from tracker.coding.coders import Coder, CodingContext, available_coders, code_with, get_coder
-from tracker.coding.evaluate import EvalResult, evaluate, record_eval_run
-from tracker.coding.store_coding import CodingReport, code_documents
+from igtracker.coding.analyst import ReviewItem, review_queue, review_stance, set_analyst_stance
+from igtracker.coding.codebook import Codebook, CodebookError, IssueSpec, load_codebook, sync_issues
+from igtracker.coding.coder import CodedStance, code_text
+from igtracker.coding.coders import Coder, CodingContext, available_coders, code_with, get_coder
+from igtracker.coding.evaluate import EvalResult, evaluate, record_eval_run
+from igtracker.coding.store_coding import CodingReport, code_documents
 
 __all__ = [
     "Codebook",

@@ -1,7 +1,7 @@
 """The store's actors as the coder sees them: names to recognise, and rows to attach stances to.
 
 States named in text but absent from the registry ("Brazil" in a think-tank paper) are created on first use, as
-the crawl creates a submitting state (`tracker.submitters.create_state`: `in_registry=False`, kind "state", the
+the crawl creates a submitting state (`igtracker.submitters.create_state`: `in_registry=False`, kind "state", the
 ISO country code, the short English name), so their stances are kept; they are matched by country, never by
 slug.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.coding.attribution import ActorLexicon, country_common_name
-from tracker.models import Actor
+from igtracker.coding.attribution import ActorLexicon, country_common_name
+from igtracker.models import Actor
 
 # News media report others' positions: their own voice is not coded as a stance (their editorials are the
 # exception a person can record with `tracker code set`), and they never hold a position they report.
@@ -53,7 +53,7 @@ class StoreActors:
         return None
 
     def _create_state(self, alpha3: str) -> Actor:
-        from tracker.submitters import create_state
+        from igtracker.submitters import create_state
 
         actor = create_state(self.session, alpha3)
         self._by_slug[actor.slug] = actor

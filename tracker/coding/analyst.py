@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.errors import NotFoundError, TrackerError
-from tracker.models import POSITIONS, Actor, Issue, Stance, StanceAudit
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.models import POSITIONS, Actor, Issue, Stance, StanceAudit
 
 SCORES = {"support": 1.0, "oppose": -1.0, "neutral": 0.0}
 LOW_CONFIDENCE = 0.6

@@ -18,8 +18,8 @@ from typing import Literal
 import pycountry
 from babel import Locale, UnknownLocaleError
 
-from tracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
-from tracker.coding.memo import memoised
+from igtracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
+from igtracker.coding.memo import memoised
 
 HolderKind = Literal["speaker", "actors", "pronoun", "unknown", "nonagent"]
 

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coders import Coder, get_coder
-from tracker.coding.store_coding import CodingReport, code_documents, coding_version, documents_to_code
-from tracker.db import is_sqlite, session_scope, write_retrying
+from igtracker.coding.codebook import Codebook, load_codebook
+from igtracker.coding.coders import Coder, get_coder
+from igtracker.coding.store_coding import CodingReport, code_documents, coding_version, documents_to_code
+from igtracker.db import is_sqlite, session_scope, write_retrying
 
 BATCH_SIZE = 20  # about a second of coding per transaction
 # SQLite's busy handler polls the write lock at most every 100 ms: without a pause between batches, the coder

@@ -5,29 +5,29 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracker.coding.coders import Coder
+    from igtracker.coding.coders import Coder
 
 
 def _rules() -> Coder:
-    from tracker.coding.coder import RuleCoder
+    from igtracker.coding.coder import RuleCoder
 
     return RuleCoder()
 
 
 def _model() -> Coder:
-    from tracker.coding.model import ModelCoder
+    from igtracker.coding.model import ModelCoder
 
     return ModelCoder()
 
 
 def _ensemble() -> Coder:
-    from tracker.coding.ensemble import EnsembleCoder
+    from igtracker.coding.ensemble import EnsembleCoder
 
     return EnsembleCoder()
 
 
 def _llm() -> Coder:
-    from tracker.coding.llm import LLMCoder
+    from igtracker.coding.llm import LLMCoder
 
     return LLMCoder()
 

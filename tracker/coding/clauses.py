@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.coding import cues as C
-from tracker.coding.attribution import ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from igtracker.coding import cues as C
+from igtracker.coding.attribution import ActorLexicon, HolderRef, SpeakerNames, resolve_holder
 
 
 @dataclass

@@ -24,9 +24,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.config import DEFAULT_CODEBOOK
-from tracker.errors import TrackerError
-from tracker.models import Issue
+from igtracker.config import DEFAULT_CODEBOOK
+from igtracker.errors import TrackerError
+from igtracker.models import Issue
 
 ISSUE_ID = r"^[a-z][a-z0-9_]*$"
 ORIENTATION = {"pro": 1, "anti": -1}
@@ -77,7 +77,7 @@ class LanguageTerms(BaseModel):
     """Terms naming the issue's proposition or its opposite in one language other than English, with their gloss.
 
     Terms are words, not regular expressions: a word ending in `*` matches any word it begins, other words their
-    stem (see `tracker.coding.tokens`). The gloss is the English the briefing may show beside the original words.
+    stem (see `igtracker.coding.tokens`). The gloss is the English the briefing may show beside the original words.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -265,7 +265,7 @@ def _duplicate_key(node: yaml.Node | None) -> yaml.Node | None:
 def load_codebook(path: Path | str | None = None) -> Codebook:
     """Read and validate a codebook (default: the configured one, else the bundled default)."""
     if path is None:
-        from tracker.config import get_settings
+        from igtracker.config import get_settings
 
         path = get_settings().codebook or DEFAULT_CODEBOOK
     path = Path(path)

@@ -2,7 +2,7 @@
 
 `code_text` is pure (no database): it reads a text as spoken by one speaker and returns the positions found, each
 with its holder, evidence sentence, offsets and confidence. `RuleCoder` is the same behind the coder seam
-(`tracker.coding.coders`); `tracker.coding.store_coding` runs coders over the store's documents.
+(`igtracker.coding.coders`); `igtracker.coding.store_coding` runs coders over the store's documents.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tracker.coding.attribution import ActorLexicon, SpeakerNames
-from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.memo import in_document_scope
-from tracker.coding.rules import Context, Reading, TargetHit, analyse_sentence, find_targets, normalise
-from tracker.coding.sentences import Sentence, split_sentences
-from tracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
+from igtracker.coding.attribution import ActorLexicon, SpeakerNames
+from igtracker.coding.codebook import Codebook, load_codebook
+from igtracker.coding.memo import in_document_scope
+from igtracker.coding.rules import Context, Reading, TargetHit, analyse_sentence, find_targets, normalise
+from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
 
 if TYPE_CHECKING:
-    from tracker.coding.coders import CodingContext
+    from igtracker.coding.coders import CodingContext
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def summarise(stances: Sequence[CodedStance], holders: str | set[str] = SPEAKER_
 
 class RuleCoder:
     """The rule coder behind the coder seam: English by `code_text`, the other languages it has cues for by
-    `tracker.coding.multilingual`."""
+    `igtracker.coding.multilingual`."""
 
     name = "rules"
     version = RULES_VERSION
@@ -155,14 +155,14 @@ class RuleCoder:
 
     @property
     def languages(self) -> frozenset[str] | None:
-        from tracker.coding.multilingual import supported_languages
+        from igtracker.coding.multilingual import supported_languages
 
         return frozenset({"en"}) | supported_languages()
 
     def code(self, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
         language = context.language
         if language and language != "en" and language in self.languages:
-            from tracker.coding.multilingual import code_foreign
+            from igtracker.coding.multilingual import code_foreign
 
             lexicon = context.lexicon if context.lexicon is not None else default_lexicon()
             return code_foreign(text, language, context.speaker_names, codebook, lexicon)

@@ -4,7 +4,7 @@ Coders are registered by name, in the manner of simonw/llm's `register_models` h
 plugin's go through the same `register(name, factory, description)` call. A plugin package declares an entry point
 in the group `igtracker.coders` naming a function `register_coders(register)`. A coder gets the text, what is known
 of who speaks it (`CodingContext`) and the codebook, and returns candidate stances; whose they are in the store,
-storage and review stay outside it (`tracker.coding.store_coding`).
+storage and review stay outside it (`igtracker.coding.store_coding`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Protocol, runtime_checkable
 
-from tracker.coding.attribution import ActorLexicon
-from tracker.coding.codebook import Codebook
-from tracker.coding.coder import CodedStance
-from tracker.errors import TrackerError
+from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.coder import CodedStance
+from igtracker.errors import TrackerError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class CoderRegistry:
         if self._loaded:
             return
         self._loaded = True
-        from tracker.coding.builtin_coders import register_coders
+        from igtracker.coding.builtin_coders import register_coders
 
         register_coders(self.register)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
@@ -116,8 +116,8 @@ def available_coders() -> Sequence[RegisteredCoder]:
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
     """A coder's stances after the steps every coder shares: readings resting on the title, a byline, a dateline or
     navigation are dropped (see ``metadata``), and quoted and reported voices go to their owner."""
-    from tracker.coding.metadata import in_metadata, metadata_spans
-    from tracker.coding.voices import attribute_voices, with_named_people
+    from igtracker.coding.metadata import in_metadata, metadata_spans
+    from igtracker.coding.voices import attribute_voices, with_named_people
 
     context = with_named_people(text, context)  # "Ana Ortiz, Kenya's minister, ...": later "Ortiz said" is Kenya
     spans = metadata_spans(text, context.title)

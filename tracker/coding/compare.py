@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import default_lexicon, summarise
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
-from tracker.coding.evaluate import TAKEN, GoldStatement, load_gold
-from tracker.coding.stances import reads
-from tracker.errors import TrackerError
-from tracker.language import detect_language
+from igtracker.coding.codebook import Codebook, load_codebook
+from igtracker.coding.coder import default_lexicon, summarise
+from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from igtracker.coding.evaluate import TAKEN, GoldStatement, load_gold
+from igtracker.coding.stances import reads
+from igtracker.errors import TrackerError
+from igtracker.language import detect_language
 
 NONE = "none"
 

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tracker.config import PACKAGE_DATA
-from tracker.errors import TrackerError
+from igtracker.config import PACKAGE_DATA
+from igtracker.errors import TrackerError
 
 CORPUS_DIR = PACKAGE_DATA / "corpus"
 SPLITS = ("train", "dev", "test")

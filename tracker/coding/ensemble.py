@@ -21,11 +21,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.coding.codebook import Codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summarise
-from tracker.coding.memo import in_document_scope
-from tracker.coding.model import FLOOR, ModelCoder
-from tracker.coding.stances import reads
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summarise
+from igtracker.coding.memo import in_document_scope
+from igtracker.coding.model import FLOOR, ModelCoder
+from igtracker.coding.stances import reads
 
 CONFLICT_RULES = ("rules", "model", "confident")
 

@@ -3,8 +3,8 @@
 For every statement and every codebook issue the prediction is support, oppose or none, for the statement's
 speaker (`actor`): positions the text attributes to someone else do not count. Scores: precision, recall and F1
 of `support` and of `oppose` per issue and pooled over all pairs; the macro score is the mean of the pooled F1s.
-Each statement's language is detected as a document's would be (`tracker.language`); a statement in a language the coder
-does not read counts as "none".
+Each statement's language is detected as a document's would be (`igtracker.language`); a statement in a language
+the coder does not read counts as "none".
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
-from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
-from tracker.coding.stances import reads
-from tracker.errors import TrackerError
-from tracker.language import detect_language
-from tracker.models import POSITIONS, JobRun
+from igtracker.coding.codebook import Codebook, load_codebook
+from igtracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
+from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from igtracker.coding.stances import reads
+from igtracker.errors import TrackerError
+from igtracker.language import detect_language
+from igtracker.models import POSITIONS, JobRun
 
 TAKEN = ("support", "oppose")
 GROUPED_BY = ("lang", "actor_type")

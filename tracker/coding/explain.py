@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from tracker.coding.actors import StoreActors
-from tracker.coding.codebook import Codebook, load_codebook
-from tracker.coding.coder import CodedStance
-from tracker.coding.coders import REGISTRY, code_with, get_coder
-from tracker.coding.store_coding import document_context
-from tracker.errors import NotFoundError, TrackerError
-from tracker.models import Stance
+from igtracker.coding.actors import StoreActors
+from igtracker.coding.codebook import Codebook, load_codebook
+from igtracker.coding.coder import CodedStance
+from igtracker.coding.coders import REGISTRY, code_with, get_coder
+from igtracker.coding.store_coding import document_context
+from igtracker.errors import NotFoundError, TrackerError
+from igtracker.models import Stance
 
 
 def explain_stance(session: Session, stance_id: int, codebook: Codebook | None = None) -> tuple[Stance,

@@ -4,7 +4,7 @@ text it quotes.
 Off unless TRACKER_LLM_URL and TRACKER_LLM_MODEL are set: nothing is sent anywhere otherwise. Only the sentences the
 codebook's issue detector marks as relevant (a target phrase of an issue in the sentence, or a shared one next to
 an issue's) are sent, one per request, and every answer is kept in the store by (sentence hash, model, prompt
-version, codebook version) so that recoding asks nothing again (`tracker.coding.llm_cache`).
+version, codebook version) so that recoding asks nothing again (`igtracker.coding.llm_cache`).
 
 The model's answer is not trusted: an answer that is not valid JSON of the schema is asked again a bounded number
 of times and then recorded as invalid, never as a stance; a stance whose evidence is not found verbatim in the
@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from tracker.coding.attribution import ActorLexicon, SpeakerNames, resolve_holder
-from tracker.coding.codebook import Codebook, CompiledCodebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon
-from tracker.coding.llm_cache import Cached, CacheKey, ResponseCache, sentence_hash
-from tracker.coding.llm_client import Budget, ChatEndpoint, LLMError, Usage
-from tracker.coding.llm_prompt import (
+from igtracker.coding.attribution import ActorLexicon, SpeakerNames, resolve_holder
+from igtracker.coding.codebook import Codebook, CompiledCodebook
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon
+from igtracker.coding.llm_cache import Cached, CacheKey, ResponseCache, sentence_hash
+from igtracker.coding.llm_client import Budget, ChatEndpoint, LLMError, Usage
+from igtracker.coding.llm_prompt import (
     PROMPT_VERSION,
     SPEAKER,
     LLMAnswer,
@@ -41,14 +41,14 @@ from tracker.coding.llm_prompt import (
     system_prompt,
     user_message,
 )
-from tracker.coding.rules import find_targets, normalise
-from tracker.coding.sentences import Sentence, split_sentences
-from tracker.config import Settings, get_settings
-from tracker.errors import TrackerError
-from tracker.language import detect_language
+from igtracker.coding.rules import find_targets, normalise
+from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.config import Settings, get_settings
+from igtracker.errors import TrackerError
+from igtracker.language import detect_language
 
 if TYPE_CHECKING:
-    from tracker.coding.coders import CodingContext
+    from igtracker.coding.coders import CodingContext
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class LLMCoder:
                     coder_kind="model") for key in verdict.holders)
         return out
 
-    # --- hooks for coding the store in batches (tracker.coding.batches) --------------------------------------
+    # --- hooks for coding the store in batches (igtracker.coding.batches) --------------------------------------
 
     def start_run(self) -> None:
         """A new coding run: a fresh budget of requests."""
@@ -193,8 +193,8 @@ class LLMCoder:
     def prepare(self, engine: Engine, codebook: Codebook, document_ids: Sequence[int]) -> None:
         """Ask about the relevant sentences of these documents before they are coded, in parallel and outside the
         coding transaction; `code` then finds every answer in the cache."""
-        from tracker.db import session_scope
-        from tracker.models import Document
+        from igtracker.db import session_scope
+        from igtracker.models import Document
 
         if self._cache is None or self._engine is not engine:
             self._engine, self._cache = engine, ResponseCache(engine)
@@ -220,7 +220,7 @@ class LLMCoder:
     def _store_cache(self) -> ResponseCache:
         """The store's cache where there is a store (eval and explain open it; without one, memory only)."""
         if self._cache is None:
-            from tracker.store import open_existing_store
+            from igtracker.store import open_existing_store
 
             try:
                 self._engine = open_existing_store(self.settings)

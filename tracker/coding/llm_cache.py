@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.exc import OperationalError
 
-from tracker.coding.llm_client import Usage
-from tracker.db import session_scope
-from tracker.models import LLMResponse
+from igtracker.coding.llm_client import Usage
+from igtracker.db import session_scope
+from igtracker.models import LLMResponse
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.errors import TrackerError
+from igtracker.errors import TrackerError
 
 # Best first: OpenAI's JSON schema (vLLM, Ollama, llama.cpp's own server, hosted APIs); llama-cpp-python's server's
 # JSON object constrained by a schema; any JSON object; plain text (the prompt asks for JSON and the reply is checked).

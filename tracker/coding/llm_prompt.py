@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.coding.codebook import Codebook
-from tracker.coding.corpus import load_split
-from tracker.coding.sentences import split_sentences
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.corpus import load_split
+from igtracker.coding.sentences import split_sentences
 
 PROMPT_VERSION = "1"  # bump when the instructions or the answer's shape change
 SPEAKER = "speaker"

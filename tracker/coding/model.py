@@ -26,13 +26,13 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from tracker.coding.codebook import Codebook
-from tracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
-from tracker.coding.memo import in_document_scope
-from tracker.coding.rules import find_targets, normalise
-from tracker.coding.sentences import Sentence, split_sentences
-from tracker.config import PACKAGE_DATA
-from tracker.errors import TrackerError
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
+from igtracker.coding.memo import in_document_scope
+from igtracker.coding.rules import find_targets, normalise
+from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.config import PACKAGE_DATA
+from igtracker.errors import TrackerError
 
 MODEL_DIR = PACKAGE_DATA / "model"
 MODEL_FILE = MODEL_DIR / "stance-model.joblib"
@@ -183,7 +183,10 @@ def save_model(model: StanceModel, path: Path = MODEL_FILE, meta_path: Path = ME
     import joblib
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, compress=3)
+    # Only scikit-learn objects in plain containers: the artefact must not name this package's classes, so that it
+    # loads whatever the package's modules are called.
+    fitted = {"issues": model.issues, "word": model.word, "char": model.char, "classifiers": model.classifiers}
+    joblib.dump(fitted, path, compress=3)
     meta_path.write_text(json.dumps(model.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -200,9 +203,8 @@ def load_model(path: Path = MODEL_FILE) -> StanceModel:
     if built_with and built_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise TrackerError(f"{path}: built with scikit-learn {built_with}, this is {sklearn.__version__}; "
                            "rebuild it with `tracker train` or install the scikit-learn the package pins")
-    model = joblib.load(path)
-    model.meta = meta
-    return model
+    fitted = joblib.load(path)
+    return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta)
 
 
 def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:

@@ -1,6 +1,6 @@
 """The rule coder for the languages other than English: the codebook's terms by language and general cues.
 
-English has the full rule engine (`tracker.coding.rules`); Arabic, Chinese, French, Portuguese, Russian and
+English has the full rule engine (`igtracker.coding.rules`); Arabic, Chinese, French, Portuguese, Russian and
 Spanish are read by a smaller, general one. Each sentence is cut into clauses at semicolons and colons and before
 a word of contrast; in a clause, every issue term the codebook gives for the language (`cues` of an issue entry)
 takes its position from the attitude cue nearest before it (else after it) in the clause (see
@@ -25,13 +25,13 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tracker.coding.attribution import ActorLexicon, SpeakerNames
-from tracker.coding.codebook import ORIENTATION, VALENCE, Codebook
-from tracker.coding.sentences import split_sentences
-from tracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
-from tracker.coding.tokens import Phrase, Token, tokenise
-from tracker.config import PACKAGE_DATA
-from tracker.errors import TrackerError
+from igtracker.coding.attribution import ActorLexicon, SpeakerNames
+from igtracker.coding.codebook import ORIENTATION, VALENCE, Codebook
+from igtracker.coding.sentences import split_sentences
+from igtracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
+from igtracker.coding.tokens import Phrase, Token, tokenise
+from igtracker.config import PACKAGE_DATA
+from igtracker.errors import TrackerError
 
 CUES_FILE = PACKAGE_DATA / "language_cues.yaml"
 CONFIDENCE = {"attitude": 0.7, "evaluative": 0.5, "loaded": 0.5}

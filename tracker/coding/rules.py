@@ -62,9 +62,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import tracker.coding.cues as C
-from tracker.coding.attribution import SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
-from tracker.coding.clauses import (
+import igtracker.coding.cues as C
+from igtracker.coding.attribution import SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from igtracker.coding.clauses import (
     CONCESSIVE_START,
     RELATIVE_START,
     Clause,
@@ -72,10 +72,10 @@ from tracker.coding.clauses import (
     question_mode,
     split_clauses,
 )
-from tracker.coding.codebook import Codebook, CompiledCodebook, CompiledTarget
-from tracker.coding.literals import pattern_filter
-from tracker.coding.memo import memoised
-from tracker.coding.sentences import Sentence
+from igtracker.coding.codebook import Codebook, CompiledCodebook, CompiledTarget
+from igtracker.coding.literals import pattern_filter
+from igtracker.coding.memo import memoised
+from igtracker.coding.sentences import Sentence
 
 QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'",
                         "\n": " ", "\r": " ", "\t": " ", "\u00a0": " "})

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from tracker.coding.actors import REPORTING_KINDS, StoreActors
-from tracker.coding.codebook import Codebook, load_codebook, sync_issues
-from tracker.coding.coder import SPEAKER_KEY, CodedStance
-from tracker.coding.coders import Coder, CodingContext, code_with, get_coder
-from tracker.coding.stances import reads
-from tracker.language import detect_language
-from tracker.models import Actor, Document, DocumentCoding, Stance
+from igtracker.coding.actors import REPORTING_KINDS, StoreActors
+from igtracker.coding.codebook import Codebook, load_codebook, sync_issues
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance
+from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from igtracker.coding.stances import reads
+from igtracker.language import detect_language
+from igtracker.models import Actor, Document, DocumentCoding, Stance
 
 log = logging.getLogger(__name__)
 

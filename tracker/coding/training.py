@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tracker.coding.codebook import Codebook
-from tracker.coding.corpus import load_split, split_path
-from tracker.coding.evaluate import TAKEN, Score
-from tracker.coding.model import (
+from igtracker.coding.codebook import Codebook
+from igtracker.coding.corpus import load_split, split_path
+from igtracker.coding.evaluate import TAKEN, Score
+from igtracker.coding.model import (
     FLOOR,
     MODEL_FILE,
     MODEL_VERSION,
@@ -115,14 +115,14 @@ class Tuning:
 def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict: str = "rules") -> Tuning:
     """Choose the model's threshold, its calibration and the ensemble's threshold on `items` (the dev split,
     never test)."""
-    from tracker.coding.coder import RuleCoder, default_lexicon, summarise
-    from tracker.coding.coders import CodingContext
-    from tracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
-    from tracker.coding.evaluate import GoldStatement
-    from tracker.coding.model import ModelCoder, fit_calibration
-    from tracker.coding.stances import reads
-    from tracker.coding.voices import attribute_voices
-    from tracker.language import detect_language
+    from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
+    from igtracker.coding.coders import CodingContext
+    from igtracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
+    from igtracker.coding.evaluate import GoldStatement
+    from igtracker.coding.model import ModelCoder, fit_calibration
+    from igtracker.coding.stances import reads
+    from igtracker.coding.voices import attribute_voices
+    from igtracker.language import detect_language
 
     rules, lexicon = RuleCoder(), default_lexicon()
     raw = ModelCoder(model, threshold=FLOOR, calibration=[])

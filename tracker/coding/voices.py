@@ -44,14 +44,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tracker.coding.attribution import PERSON_NAME, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
-from tracker.coding.clauses import CONCESSIVE_START, find_speech_frame
-from tracker.coding.coder import SPEAKER_KEY, CodedStance
-from tracker.coding.cues import SPEECH_VERBS
-from tracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.attribution import PERSON_NAME, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from igtracker.coding.clauses import CONCESSIVE_START, find_speech_frame
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance
+from igtracker.coding.cues import SPEECH_VERBS
+from igtracker.coding.sentences import Sentence, split_sentences
 
 if TYPE_CHECKING:
-    from tracker.coding.coders import CodingContext
+    from igtracker.coding.coders import CodingContext
 
 # Opening quotation mark -> the marks that close it.
 QUOTE_CLOSERS = {'"': '"', "“": "”\"", "„": "“”", "«": "»", "‹": "›", "‘": "’", "‚": "‘’", "「": "」", "『": "』"}

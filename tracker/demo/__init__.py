@@ -5,5 +5,5 @@
 - `registry`: the registry (TOML) that points the real spiders at the served sample site.
 - `server`: the small threaded HTTP server behind the sample site, shared with the tests' fixture sites.
 
-Nothing is imported here, so the tests' fixture server (`tracker.demo.server`) loads without the pipeline.
+Nothing is imported here, so the tests' fixture server (`igtracker.demo.server`) loads without the pipeline.
 """

@@ -6,7 +6,7 @@ from typing import Any
 
 import tomli_w
 
-from tracker.demo.site import (
+from igtracker.demo.site import (
     CONTRIBUTIONS_PATH,
     FEED_TYPES,
     LISTING_ITEM_LINKS,
@@ -19,7 +19,7 @@ from tracker.demo.site import (
     sample_documents,
 )
 
-HEADER = "# Registry of the igtracker demo's sample site (written by tracker.demo.registry.sample_registry).\n\n"
+HEADER = "# Registry of the igtracker demo's sample site (written by igtracker.demo.registry.sample_registry).\n\n"
 
 
 def _entry(values: dict[str, Any]) -> dict[str, Any]:

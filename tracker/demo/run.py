@@ -20,17 +20,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tracker.briefing import BriefingResult, week_of
-from tracker.coding import CodingReport
-from tracker.config import Settings, load_settings
-from tracker.crawl import CrawlReport, ProgressEvent
-from tracker.db import session_scope
-from tracker.demo.registry import sample_registry
-from tracker.demo.site import sample_as_of, serve_sample_site
-from tracker.errors import TrackerError
-from tracker.jobs import run_job
-from tracker.registry import load_registry, sync_registry
-from tracker.store import open_store
+from igtracker.briefing import BriefingResult, week_of
+from igtracker.coding import CodingReport
+from igtracker.config import Settings, load_settings
+from igtracker.crawl import CrawlReport, ProgressEvent
+from igtracker.db import session_scope
+from igtracker.demo.registry import sample_registry
+from igtracker.demo.site import sample_as_of, serve_sample_site
+from igtracker.errors import TrackerError
+from igtracker.jobs import run_job
+from igtracker.registry import load_registry, sync_registry
+from igtracker.store import open_store
 
 STORE_NAME = "tracker.db"
 MARKER_NAME = ".igtracker-demo"

@@ -4,7 +4,7 @@ The content lives in `tracker/data/demo_site/content.yaml` (restatements of publ
 real sources); HTML pages, feeds, listing pages, the ITU-style contribution table and the ICANN-style proceeding
 are rendered from it when the server starts, because feeds need the server's absolute URLs. The PDF documents are
 committed under `tracker/data/demo_site/static/` (rebuild them with `python scripts/build_demo_pdfs.py` after
-editing the content). `tracker.demo.registry` writes the registry that points the real spiders at the served site.
+editing the content). `igtracker.demo.registry` writes the registry that points the real spiders at the served site.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from tracker.demo.server import Resource, SiteServer
+from igtracker.demo.server import Resource, SiteServer
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "demo_site"
 CONTENT_FILE = DATA_DIR / "content.yaml"

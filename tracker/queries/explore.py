@@ -15,12 +15,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from tracker.config import Settings
-from tracker.db import is_sqlite
-from tracker.errors import TrackerError
-from tracker.queries.named import NAMED_QUERIES, SQLITE, Param, store_issues
-from tracker.queries.readonly import sqlite_path
-from tracker.store import open_store
+from igtracker.config import Settings
+from igtracker.db import is_sqlite
+from igtracker.errors import TrackerError
+from igtracker.queries.named import NAMED_QUERIES, SQLITE, Param, store_issues
+from igtracker.queries.readonly import sqlite_path
+from igtracker.store import open_store
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8001

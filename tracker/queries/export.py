@@ -16,8 +16,8 @@ from typing import Any, TextIO
 
 from sqlalchemy import Engine
 
-from tracker.errors import TrackerError
-from tracker.queries.readonly import QueryResult, run_query
+from igtracker.errors import TrackerError
+from igtracker.queries.readonly import QueryResult, run_query
 
 EXPORTS: dict[str, str] = {
     "actors": "SELECT * FROM v_actors ORDER BY actor",

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tracker.db import is_sqlite
-from tracker.errors import NotFoundError
-from tracker.queries.readonly import DEFAULT_TIMEOUT, QueryError, QueryResult, run_query, store_url
+from igtracker.db import is_sqlite
+from igtracker.errors import NotFoundError
+from igtracker.queries.readonly import DEFAULT_TIMEOUT, QueryError, QueryResult, run_query, store_url
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 ISSUE_COLUMNS = "{issue_columns}"  # placeholder in the stance matrix, filled with one column per issue

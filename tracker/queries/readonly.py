@@ -29,8 +29,8 @@ from sqlalchemy import Engine, NullPool, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from tracker.db import is_sqlite, normalise_url
-from tracker.errors import TrackerError
+from igtracker.db import is_sqlite, normalise_url
+from igtracker.errors import TrackerError
 
 DEFAULT_TIMEOUT = 10.0
 SQLITE_MAX_VALUE_BYTES = 64 * 1024 * 1024  # far above any stored document (max_page_bytes is 10 MB)
