@@ -73,18 +73,18 @@ def test_training_is_reproducible_and_learns_the_signal(small_model) -> None:  #
 
 
 def test_saved_model_loads_with_its_metadata_and_refuses_another_library(small_model, tmp_path: Path) -> None:  # noqa: ANN001
-    path = tmp_path / "m.joblib"
+    path = tmp_path / "m.pickle.gz"
     small_model.meta = {"versions": {"scikit-learn": "0.1.0"}, "train_sha256": "ab" * 32}
-    save_model(small_model, path, path.with_suffix(".json"))
+    save_model(small_model, path)
     with pytest.raises(TrackerError, match="scikit-learn 0.1.0.*tracker train"):
         load_model(path)
     import sklearn
 
     small_model.meta["versions"]["scikit-learn"] = sklearn.__version__
-    save_model(small_model, path, path.with_suffix(".json"))
+    save_model(small_model, path)
     assert load_model(path).meta["train_sha256"] == "ab" * 32
     with pytest.raises(TrackerError, match="no trained stance model"):
-        load_model(tmp_path / "missing.joblib")
+        load_model(tmp_path / "missing.pickle.gz")
 
 
 def test_model_coder_points_at_a_sentence_of_the_text(small_model) -> None:  # noqa: ANN001

@@ -96,7 +96,7 @@ def train(codebook: Codebook, out: Path = MODEL_FILE, *,
                      "model_macro_f1": round(tuning.model_macro_f1, 4),
                      "ensemble_macro_f1": round(tuning.ensemble_macro_f1, 4)},
     }
-    save_model(model, out, out.with_suffix(".json"))
+    save_model(model, out)
     return model, validation, tuning
 
 
