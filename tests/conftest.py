@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,12 +36,11 @@ def postgres_schema_url(schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database (a SQLite file, or a fresh PostgreSQL schema dropped afterwards)."""
-    backend = getattr(request, "param", "sqlite")
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database: a SQLite file in `folder`, or a fresh PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
+        yield f"sqlite:///{folder / 'tracker.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL or "")
@@ -52,6 +52,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def migrated(engine: Engine, migrated_sqlite: Path) -> Engine:
+    """The store behind `engine` migrated to head (on SQLite: a copy of the session's migrated store)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+        shutil.copyfile(migrated_sqlite, database)
+    else:
+        migrate.upgrade(engine)
+    return engine
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test, on the backend it is parametrised with."""
+    with fresh_database(getattr(request, "param", "sqlite"), tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -77,12 +94,7 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def engine(empty_engine: Engine, migrated_sqlite: Path) -> Engine:
     """A store migrated to head (on SQLite: a copy of the session's migrated store)."""
-    database = empty_engine.url.database
-    if empty_engine.dialect.name == "sqlite" and database and not Path(database).exists():
-        shutil.copyfile(migrated_sqlite, database)
-    else:
-        migrate.upgrade(empty_engine)
-    return empty_engine
+    return migrated(empty_engine, migrated_sqlite)
 
 
 @pytest.fixture

@@ -217,7 +217,7 @@ class FixtureSite(SiteServer):
 
     handler = _Handler
 
-    def __init__(self, root: Path, *, slow_seconds: float = 3.0, huge_bytes: int = 2_000_000,
+    def __init__(self, root: Path, *, slow_seconds: float = 8.0, huge_bytes: int = 2_000_000,
                  doc_delay: float = 0.2, host: str = "127.0.0.1") -> None:
         self.root = root.resolve()
         self.slow_seconds = slow_seconds

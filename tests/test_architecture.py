@@ -18,6 +18,7 @@ from igtracker.scheduler import TrackerScheduler, stored_jobs
 from igtracker.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.xdist_group("test_architecture")  # one worker: the import graph is read once
 
 STATUS_IN_A_FRESH_PROCESS = """
 import sys
@@ -39,6 +40,7 @@ INSTALLED_AS = {"tracker": "igtracker", "spiders": "igtracker/spiders", "migrati
 GRAPH_SCRIPT = """
 import json, sys
 import grimp
+
 graph = grimp.build_graph(sys.argv[1], exclude_type_checking_imports=True, cache_dir=None)
 print(json.dumps([[m, sorted(graph.find_modules_directly_imported_by(m))] for m in sorted(graph.modules)]))
 """

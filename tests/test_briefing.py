@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +21,10 @@ from weasyprint.formatting_structure.boxes import LineBox
 
 from igtracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
 from igtracker.coding.evaluate import MEASURED_FILE
-from igtracker.db import session_factory
+from igtracker.db import make_engine, session_factory
 from igtracker.display import NAME_CHARS
 from igtracker.models import Actor, Briefing, Coalition, Document, Source
-from tests.conftest import sqlite_only
+from tests.conftest import BACKENDS, fresh_database, migrated, sqlite_only
 from tests.factories import HOSTILE_QUOTE, LONG_TOKEN, StoreBuilder, add_hostile_text, build_dispute
 
 WEEK = "2026-W46"
@@ -38,16 +39,32 @@ def text(node: lxml_html.HtmlElement) -> str:
     return " ".join(node.text_content().split())
 
 
-@pytest.fixture
-def rendered(engine: Engine, tmp_path: Path) -> tuple[object, Path, Engine]:
+def render_dispute(engine: Engine, folder: Path) -> tuple[object, Path, Engine]:
     with session_factory(engine)() as session:
         build_dispute(session)
-    result = render_briefing(engine, WEEK, out_dir=tmp_path / "briefings", now=LATER)
-    return result, tmp_path / "briefings", engine
+    result = render_briefing(engine, WEEK, out_dir=folder / "briefings", now=LATER)
+    return result, folder / "briefings", engine
 
 
-def test_html_sections_counts_and_links(rendered: tuple) -> None:
-    result, out, _engine = rendered
+@pytest.fixture
+def rendered(engine: Engine, tmp_path: Path) -> tuple[object, Path, Engine]:
+    """The dispute's W46 briefing in a store of this test's own, free to change."""
+    return render_dispute(engine, tmp_path)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def briefed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+            migrated_sqlite: Path) -> Iterator[tuple[object, Path, Engine]]:
+    """The same briefing rendered once per backend, for the tests that only read it (a PDF takes seconds)."""
+    folder = tmp_path_factory.mktemp("briefed")
+    with fresh_database(request.param, folder) as url:
+        engine = migrated(make_engine(url), migrated_sqlite)
+        yield render_dispute(engine, folder)
+        engine.dispose()
+
+
+def test_html_sections_counts_and_links(briefed: tuple) -> None:
+    result, out, _engine = briefed
     assert result.html_path == out / WEEK / "briefing.html"
     doc = lxml_html.parse(str(result.html_path)).getroot()
     assert [s.get("id") for s in doc.iter("section")] == SECTIONS
@@ -106,8 +123,8 @@ def test_html_sections_counts_and_links(rendered: tuple) -> None:
     assert "ensemble coder" in methods and "held-out test split of 120 statements" in methods
 
 
-def test_untrusted_text_is_escaped(rendered: tuple) -> None:
-    result, _out, _engine = rendered
+def test_untrusted_text_is_escaped(briefed: tuple) -> None:
+    result, _out, _engine = briefed
     raw = result.html_path.read_text()
     doc = lxml_html.fromstring(raw)
     assert not doc.xpath("//script") and not doc.xpath("//@onerror") and not doc.xpath("//img")
@@ -141,8 +158,8 @@ def test_hostile_long_text_is_clipped_where_shown_and_kept_whole(engine: Engine,
         assert LONG_TOKEN in session.scalars(select(Document.title)).all()
 
 
-def test_pdf_headline_pages_and_footer(rendered: tuple) -> None:
-    result, _out, _engine = rendered
+def test_pdf_headline_pages_and_footer(briefed: tuple) -> None:
+    result, _out, _engine = briefed
     reader = PdfReader(str(result.pdf_path))
     pages = len(reader.pages)
     assert 4 <= pages <= 20
@@ -275,11 +292,11 @@ def test_report_command(database_url: str, session: Session, tmp_path: Path) -> 
 @sqlite_only
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium)")
-def test_briefing_in_headless_chromium(rendered: tuple, tmp_path: Path) -> None:
+def test_briefing_in_headless_chromium(briefed: tuple, tmp_path: Path) -> None:
     """A real browser loads the file offline, runs no script, and draws it; the screenshot is kept for a look."""
     from PIL import Image
 
-    result, _out, _engine = rendered
+    result, _out, _engine = briefed
     TEST_OUTPUT.mkdir(exist_ok=True)
     shot = TEST_OUTPUT / "briefing-chromium.png"
     shot.unlink(missing_ok=True)

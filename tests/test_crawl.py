@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from igtracker import migrate
@@ -25,8 +24,10 @@ from igtracker.crawl import CrawlReport, ProgressEvent, run_crawl
 from igtracker.db import make_engine, session_factory
 from igtracker.errors import NotFoundError
 from igtracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, DocumentVersion, Source
-from tests.conftest import BACKENDS, POSTGRES_URL, postgres_schema_url
+from tests.conftest import BACKENDS, fresh_database
 from tests.sites import FEED_ITEMS, FixtureSite
+
+pytestmark = pytest.mark.xdist_group("test_crawl")  # one worker: the crawled store is built once per module
 
 LOCAL = ["127.0.0.1"]
 
@@ -42,10 +43,11 @@ def add_slow_listing(engine: Engine, site: FixtureSite) -> None:
 
 
 def crawl_settings(database_url: str, **overrides: object) -> Settings:
-    """Fast, local settings: no throttling or delay, a 1 s timeout, one retry, a 500 kB size limit."""
+    """Fast, local settings: no throttling or delay, a 3 s timeout, one retry, a 500 kB size limit (a local page
+    answers in milliseconds; 3 s leaves room for a machine busy with the rest of the suite)."""
     values: dict[str, object] = dict(
         database_url=database_url, allow_private_addresses=True, autothrottle=False, download_delay=0,
-        download_timeout=1.0, retry_times=1, max_page_bytes=500_000, concurrent_per_domain=8, crawl_time_limit=120,
+        download_timeout=3.0, retry_times=1, max_page_bytes=500_000, concurrent_per_domain=8, crawl_time_limit=120,
     )
     values.update(overrides)
     return load_settings(**values)
@@ -93,7 +95,7 @@ def seed_world(session: Session, site: FixtureSite) -> None:
 
 @pytest.fixture(scope="module")
 def site(site_root: Path) -> Iterator[FixtureSite]:
-    with FixtureSite(site_root, slow_seconds=3.0) as server:
+    with FixtureSite(site_root, slow_seconds=8.0) as server:
         yield server
 
 
@@ -121,19 +123,8 @@ class World:
 @pytest.fixture(scope="module", params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A module-wide empty database per backend (the conftest's is per test)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'tracker.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL or "")
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield postgres_schema_url(schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_database(request.param, tmp_path_factory.mktemp("store")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +265,7 @@ def test_pdf_and_legacy_encoding(world: World) -> None:
     ("slug", "path", "reason"),
     [
         ("bad-404", "/missing.html", "HTTP 404"),
-        ("bad-slow", "/bad/slow", "took longer than 1"),
+        ("bad-slow", "/bad/slow", "took longer than 3"),
         ("bad-feed", "/feeds/malformed.xml", "malformed feed"),
         ("bad-huge", "/bad/huge.html", "size limit"),
         ("bad-robots", "/private/secret.html", "robots.txt"),

@@ -26,6 +26,8 @@ from tests.sites import FixtureSite
 from tests.test_crawl import add_slow_listing, add_source, crawl_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# One worker, one test at a time: time limits and busy stores are about this crawl's timing, not a neighbour's.
+pytestmark = pytest.mark.xdist_group("test_crawl_faults")
 PARAGRAPH = (
     "The delegation reaffirms its support for the multistakeholder model of Internet governance. "
     "It opposes any proposal that would place the management of critical Internet resources under "
@@ -172,13 +174,13 @@ def test_the_time_limit_holds_against_a_hung_download(engine: Engine, database_u
         add_source(session, site, "hung", actor, "document", "/bad/slow")
         add_source(session, site, "news", actor, "feed", "/news/feed.xml")
         session.commit()
-        settings = crawl_settings(database_url, download_timeout=120, crawl_time_limit=8)
+        settings = crawl_settings(database_url, download_timeout=120, crawl_time_limit=12)
         started = time.monotonic()
         report = run_crawl(settings, trigger="test")
         elapsed = time.monotonic() - started
     # The limit, SIGTERM 3 s and SIGKILL 5 s later, and the crawler's start-up (seconds on a loaded machine); not
     # the 60 s the download hangs nor its 120 s timeout.
-    assert elapsed < 8 + 3 + 5 + 10, elapsed
+    assert elapsed < 12 + 3 + 5 + 10, elapsed
     assert report.status == "aborted" and "time limit" in (report.message or "")
     hung = report.source("hung")
     assert hung.status == "aborted" and "time limit" in (hung.message or "") and hung.documents == 0

@@ -34,6 +34,8 @@ from igtracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite, article_html, news_item
 
+# One worker, one test at a time: schedules of seconds are about this scheduler's timing, not a neighbour's.
+pytestmark = pytest.mark.xdist_group("test_scheduler")
 LOCAL = ["127.0.0.1"]
 FAST_DOCUMENTS = 4
 STATEMENTS = {
@@ -54,7 +56,7 @@ def scheduler_values(database_url: str, tmp_path: Path, **overrides: Any) -> dic
     """Fast local crawling, a private briefing folder and log file, jobs that stay quiet unless a test wakes them."""
     values: dict[str, Any] = dict(
         database_url=database_url, allow_private_addresses=True, autothrottle=False, download_delay=0,
-        download_timeout=2.0, retry_times=0, concurrent_per_domain=8, crawl_time_limit=60,
+        download_timeout=5.0, retry_times=0, concurrent_per_domain=8, crawl_time_limit=60,
         reports_dir=tmp_path / "briefings", log_file=tmp_path / "tracker.log", crawl_interval=3600,
         code_interval=3600, briefing_cron="0 6 * * mon", misfire_grace_time=60,
     )
@@ -66,7 +68,12 @@ def scheduler_settings(database_url: str, tmp_path: Path, **overrides: Any) -> S
     return load_settings(**scheduler_values(database_url, tmp_path, **overrides))
 
 
+PATIENCE = 3  # waits end as soon as their condition holds; a loaded machine (the suite runs on every core) is slow
+
+
 def wait_for(condition: Callable[[], Any], seconds: float, what: str) -> Any:
+    """The condition's value once it holds, waiting up to `seconds` (times PATIENCE)."""
+    seconds *= PATIENCE
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = condition()
@@ -287,7 +294,8 @@ def test_missed_runs_coalesce_into_one_catch_up_run(
               if t.timestamp() < stopped_at + 4]
     assert len(missed) == 1  # one catch-up run for the whole gap
     assert missed[0].timestamp() > stopped_at + 2  # ... standing for the latest missed run
-    assert [r.status for r in job_runs(engine, "code")].count("skipped") == 0
+    # None recorded as missed (a run may be turned away while the previous one, slow on a loaded machine, runs on).
+    assert not [r for r in job_runs(engine, "code") if r.status == "skipped" and "missed" in (r.message or "")]
 
 
 @sqlite_only
