@@ -25,7 +25,7 @@ from igtracker.coding.evaluate import load_gold
 DOC = Path(__file__).resolve().parent.parent / "docs" / "corpus.md"
 FIELDS = {"id", "text", "actor", "actor_type", "country", "date", "url", "lang", "labels", "notes", "event", "form"}
 ACTOR_TYPES = {"government", "igo", "firm", "ngo", "technical-community", "academic", "media", "individual"}
-UN_LANGUAGES = ("ar", "zh", "fr", "ru", "es")
+NON_ENGLISH = ("ar", "zh", "fr", "ru", "es", "pt")
 DATE = re.compile(r"^(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -75,7 +75,7 @@ def test_coverage_minimums(splits: dict[str, list[dict]], everything: list[dict]
     assert len(found.countries) >= 40
     assert min(found.years) <= 2003 and max(found.years) >= 2026
     test = coverage(splits["test"])
-    for language in UN_LANGUAGES:
+    for language in NON_ENGLISH:
         assert found.languages[language] >= 15 and test.languages[language] >= 15, language
 
 
