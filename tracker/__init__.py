@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # This folder (tracker/) is imported as `igtracker`, and the crawler, the migrations and the report templates as
 # igtracker.spiders, igtracker.migrations and igtracker.reports. Installed, they sit inside this package
