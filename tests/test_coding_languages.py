@@ -158,6 +158,18 @@ def test_demonym_forms_in_every_case_gender_and_article(language: str, phrase: s
     assert [m.key for m in lexicon.find(phrase)] == [f"country:{state}"]
 
 
+@pytest.mark.parametrize(("language", "text", "names"), [
+    ("fr", "Lors de la réunion du conseil, la Russie a parlé.", ["country:RUS"]),  # a meeting, not Réunion
+    ("fr", "Le ministre s'est rendu à la Réunion.", ["country:REU"]),
+    ("ru", "Для того чтобы защитить сеть, Того и Россия договорились.", ["country:TGO", "country:RUS"]),
+    ("es", "Un plato con chile, según la prensa china.", []),  # chili, and Chinese as an adjective
+    ("ar", "طلبت تشيلي دعماً مالياً ودعم مالي إضافي.", ["country:CHL"]),  # مالي: financial, not Mali
+])
+def test_a_country_name_that_is_an_ordinary_word_names_no_state(language: str, text: str, names: list[str]) -> None:
+    lexicon = ActorLexicon.countries().finalise().for_language(language)
+    assert [m.key for m in lexicon.find(text)] == names
+
+
 G20_STATES = {"ARG", "AUS", "BRA", "CAN", "CHN", "DEU", "FRA", "GBR", "IDN", "IND", "ITA", "JPN", "KOR", "MEX", "RUS",
               "SAU", "TUR", "USA", "ZAF"}
 

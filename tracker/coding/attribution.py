@@ -237,7 +237,7 @@ class ActorLexicon:
                 span = (match.start(), match.end())
                 if any(s < span[1] and span[0] < e for s, e in taken):
                     continue
-                if NOT_THE_ACTOR_AFTER.match(text, match.end()) or self._modifier(key, match, text):
+                if NOT_THE_ACTOR_AFTER.match(text, match.end()) or self._not_a_holder(key, match, text):
                     taken.append(span)
                     continue
                 taken.append(span)
@@ -251,11 +251,12 @@ class ActorLexicon:
                     found.append(Mention(f"country:{DEMONYMS[match.group(1)]}", span[0], span[1], match.group(1)))
         return sorted(found, key=lambda m: m.start)
 
-    def _modifier(self, key: str, match: re.Match[str], text: str) -> bool:
-        """A country name used as an adjective: "la prensa china", "中国企业" (Chinese firms) name no holder."""
+    def _not_a_holder(self, key: str, match: re.Match[str], text: str) -> bool:
+        """A country name's match that is an ordinary word ("la prensa china", "того") or modifies the noun after
+        it ("中国企业": Chinese firms), in a language with demonym data."""
         if self.demonyms is None or not key.startswith("country:"):
             return False
-        return self.demonyms.is_adjective(match.group(0)) or self.demonyms.modifies_after(text, match.end())
+        return self.demonyms.is_a_word(match.group(0)) or self.demonyms.modifies_after(text, match.end())
 
 
 @dataclass

@@ -36,6 +36,7 @@ class LanguageSpec(BaseModel):
     holder_prefixes: list[str] = Field(default_factory=list)
     demonym_prefixes: list[str] = Field(default_factory=list)
     not_holders: list[str] = Field(default_factory=list)
+    common_words: list[str] = Field(default_factory=list)
 
 
 class DemonymFile(BaseModel):
@@ -80,11 +81,11 @@ def _phrases(phrases: list[str], prefixes: str, spaced: bool) -> str:
 
 @dataclass(frozen=True)
 class Demonyms:
-    """The demonym-and-holder phrases of one language, and the nouns that make a country name a modifier."""
+    """The demonym-and-holder phrases of one language, and what makes a country name's match no name."""
 
     pattern: re.Pattern[str]  # one named group per state: "c_RUS"
     not_holder: re.Pattern[str] | None  # matched just after a country name
-    forms: frozenset[str]  # every demonym form, lower case ("china" in "la prensa china" is not a name)
+    common_words: frozenset[str]  # country names that are also ordinary words (Arabic "مالي": Mali, financial)
 
     def find(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(alpha-3 code, start, end) of each demonym-qualified holder phrase in `text`."""
@@ -96,10 +97,13 @@ class Demonyms:
         """A country name ending at `end` modifies the noun after it ("中国企业": Chinese firms)."""
         return self.not_holder is not None and self.not_holder.match(text, end) is not None
 
-    def is_adjective(self, matched: str) -> bool:
-        """A lower-case country-name match that is this language's adjective ("la prensa china"); scripts without
-        case (Arabic "تشيلي" is Chile and Chilean) never."""
-        return matched == matched.lower() != matched.upper() and matched in self.forms
+    def is_a_word(self, matched: str) -> bool:
+        """A country-name match that is an ordinary word: in lower case, in a script with case, where names are
+        capitalised ("la prensa china", "la réunion", Russian "того": not China, Réunion, Togo); or a listed
+        common word, alone or after one attached letter (Arabic "بمالي": with my money)."""
+        if matched == matched.lower() != matched.upper():
+            return True
+        return matched in self.common_words or matched[1:] in self.common_words
 
 
 def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demonyms:
@@ -114,8 +118,7 @@ def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demony
     body = holder + joiner + demonym if spec.order == "holder-first" else demonym + joiner + holder
     pattern = rf"(?<![\w-]){body}(?![\w-])" if spaced else body
     not_holder = re.compile(_alternation(spec.not_holders)) if spec.not_holders else None
-    forms = frozenset(f.lower() for group in states.values() for f in group)
-    return Demonyms(re.compile(pattern, re.IGNORECASE), not_holder, forms)
+    return Demonyms(re.compile(pattern, re.IGNORECASE), not_holder, frozenset(spec.common_words))
 
 
 @functools.lru_cache(maxsize=4)
