@@ -2,7 +2,7 @@
 
 Actors are recognised by the registry's names and aliases and, for states, by country names (pycountry, plus the
 short forms news text uses: "Russia", "the US") and by demonyms before a word for a government ("the Russian
-delegation"; in the other languages, `tracker.coding.demonyms`: "la délégation russe"). A holder phrase ("some
+delegation"; in the other languages, `igtracker.coding.demonyms`: "la délégation russe"). A holder phrase ("some
 countries, including Brazil, China, India and Russia") resolves to every actor it names, to the speaker ("we", the
 speaker's own name), to a pronoun to be resolved from context, to an unknown third party ("critics", "some
 governments": no stance is recorded for them), or to a non-agent ("the proposal"), in which case the evaluation is
