@@ -62,7 +62,7 @@ def _alternation(items: list[str]) -> str:
 
 
 def _optional(items: list[str]) -> str:
-    """An alternation of `items` that may also match nothing ("" among them, or no items at all)."""
+    """An alternation of `items`, optional where "" is among them; nothing at all where there are none."""
     if not items:
         return ""
     group = f"(?:{_alternation([i for i in items if i])})"
@@ -107,6 +107,8 @@ class Demonyms:
 
 
 def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demonyms:
+    """One pattern for a language: holder and demonym in the language's order, each with its prefixes and endings;
+    Chinese, written without spaces, has no word boundaries."""
     spaced = not any(CJK.search(h) for h in spec.holders)
     holder_prefix = _optional(spec.holder_prefixes)
     demonym_prefix = _optional(spec.demonym_prefixes)
