@@ -8,10 +8,12 @@ sentences written for these tests.
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine, select
 
 from igtracker.briefing import render_briefing
@@ -19,11 +21,13 @@ from igtracker.coding import load_codebook
 from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.coder import RuleCoder, summarise
 from igtracker.coding.coders import CodingContext, code_with
+from igtracker.coding.demonyms import DEMONYMS_FILE, load_demonyms
 from igtracker.coding.multilingual import glosses
 from igtracker.coding.store_coding import code_documents
-from igtracker.config import DEFAULT_CODEBOOK
+from igtracker.config import DEFAULT_CODEBOOK, DEFAULT_REGISTRY, PACKAGE_DATA
 from igtracker.crawl import run_crawl
 from igtracker.db import session_factory
+from igtracker.errors import TrackerError
 from igtracker.language import detect_language
 from igtracker.models import Actor, Document, Stance
 from tests.sites import FixtureSite
@@ -84,6 +88,112 @@ def test_registry_aliases_and_country_names_in_chinese_and_arabic(codebook) -> N
     assert summarise(arabic, "country:RUS") == {"control": "support"}  # "و" attached to the name
 
 
+def coded(text: str, language: str, codebook) -> list:  # type: ignore[no-untyped-def]
+    lexicon = ActorLexicon.countries().finalise()
+    return code_with(RuleCoder(), text, CodingContext(("Example Ministry",), lexicon, language), codebook)
+
+
+@pytest.mark.parametrize(("language", "text", "state", "expected"), [
+    ("en", "The Chinese government rejects any tax on Internet traffic.", "CHN", {"taxation": "oppose"}),
+    ("fr", "Selon la délégation russe, il faut rejeter le modèle multipartite.", "RUS", {"control": "support"}),
+    ("fr", "Le gouvernement brésilien soutient le modèle multipartite.", "BRA", {"control": "oppose"}),
+    ("es", "El Gobierno chino defiende la soberanía digital de cada país.", "CHN", {"control": "support"}),
+    ("pt", "A delegação brasileira defende o modelo multissetorial.", "BRA", {"control": "oppose"}),
+    ("pt", "O governo russo defende a soberania digital.", "RUS", {"control": "support"}),
+    ("ru", "Российская делегация выступает против гегемонии в интернете.", "RUS", {"control": "support"}),
+    ("ru", "Китайская сторона поддерживает цифровой суверенитет.", "CHN", {"control": "support"}),
+    ("ar", "ويرفض الوفد الروسي الهيمنة على الإنترنت.", "RUS", {"control": "support"}),
+    ("ar", "وتدعم الحكومة الصينية السيادة الرقمية للدول.", "CHN", {"control": "support"}),
+    ("zh", "俄外交部反对网络霸权。", "RUS", {"control": "support"}),
+    ("zh", "沙特政府支持网络主权。", "SAU", {"control": "support"}),
+])
+def test_a_demonym_on_a_word_for_a_government_gives_its_state_the_position(
+        language: str, text: str, state: str, expected: dict[str, str], codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = coded(text, language, codebook)
+    assert summarise(stances, f"country:{state}") == expected
+    assert summarise(stances) == {}  # not the speaker's own
+
+
+@pytest.mark.parametrize(("language", "text", "state"), [
+    ("fr", "Les entreprises chinoises rejettent toute taxe sur le trafic Internet.", "CHN"),
+    ("fr", "La presse russe rejette le modèle multipartite.", "RUS"),
+    ("es", "Las empresas brasileñas rechazan la vigilancia masiva.", "BRA"),
+    ("es", "La prensa china defiende la soberanía digital de cada país.", "CHN"),  # "china" is also "China"
+    ("pt", "As empresas brasileiras defendem o modelo multissetorial.", "BRA"),
+    ("ru", "Российские компании выступают против гегемонии в интернете.", "RUS"),
+    ("ar", "ترفض الشركات الروسية الهيمنة على الإنترنت.", "RUS"),
+    ("zh", "中国企业反对网络霸权。", "CHN"),  # the country name as a modifier: Chinese firms
+])
+def test_a_demonym_on_firms_or_the_press_names_no_state(language: str, text: str, state: str,
+                                                       codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = coded(text, language, codebook)
+    assert stances, "the sentence states a position"
+    assert {s.holder for s in stances} == {"speaker"}
+    assert summarise(stances, f"country:{state}") == {}
+
+
+def test_chinese_firms_are_not_china_in_english_either(codebook) -> None:  # type: ignore[no-untyped-def]
+    assert coded("Chinese firms reject any tax on Internet traffic.", "en", codebook) == []
+
+
+@pytest.mark.parametrize(("language", "phrase", "state"), [
+    ("fr", "le ministre russe des Affaires étrangères", "RUS"),
+    ("fr", "le ministère des Affaires étrangères russe", "RUS"),
+    ("fr", "les autorités sud-africaines", "ZAF"),
+    ("es", "el Ministerio de Relaciones Exteriores ruso", "RUS"),
+    ("es", "las autoridades estadounidenses", "USA"),
+    ("pt", "as autoridades chinesas", "CHN"),
+    ("ru", "российской делегацией", "RUS"),
+    ("ru", "Российский МИД", "RUS"),
+    ("ru", "американских властей", "USA"),
+    ("ru", "белорусская делегация", "BLR"),  # not "русская делегация" inside it
+    ("ar", "للوفد الأمريكي", "USA"),
+    ("ar", "وزارة الخارجية الروسية", "RUS"),
+    ("ar", "الحكومة الجنوب أفريقية", "ZAF"),
+    ("ar", "وفد سعودي", "SAU"),
+    ("zh", "美政府", "USA"),
+])
+def test_demonym_forms_in_every_case_gender_and_article(language: str, phrase: str, state: str) -> None:
+    lexicon = ActorLexicon.countries().finalise().for_language(language)
+    assert [m.key for m in lexicon.find(phrase)] == [f"country:{state}"]
+
+
+@pytest.mark.parametrize(("language", "text", "names"), [
+    ("fr", "Lors de la réunion du conseil, la Russie a parlé.", ["country:RUS"]),  # a meeting, not Réunion
+    ("fr", "Le ministre s'est rendu à la Réunion.", ["country:REU"]),
+    ("ru", "Для того чтобы защитить сеть, Того и Россия договорились.", ["country:TGO", "country:RUS"]),
+    ("es", "Un plato con chile, según la prensa china.", []),  # chili, and Chinese as an adjective
+    ("ar", "طلبت تشيلي دعماً مالياً ودعم مالي إضافي.", ["country:CHL"]),  # مالي: financial, not Mali
+])
+def test_a_country_name_that_is_an_ordinary_word_names_no_state(language: str, text: str, names: list[str]) -> None:
+    lexicon = ActorLexicon.countries().finalise().for_language(language)
+    assert [m.key for m in lexicon.find(text)] == names
+
+
+G20_STATES = {"ARG", "AUS", "BRA", "CAN", "CHN", "DEU", "FRA", "GBR", "IDN", "IND", "ITA", "JPN", "KOR", "MEX", "RUS",
+              "SAU", "TUR", "USA", "ZAF"}
+
+
+def test_every_state_of_the_registry_the_wcit_record_and_the_g20_has_its_demonyms() -> None:
+    states = set(G20_STATES)
+    for path in (DEFAULT_REGISTRY, PACKAGE_DATA / "wcit12" / "registry.toml"):
+        states |= {a["country"] for a in tomllib.loads(path.read_text())["actors"] if a["kind"] == "state"}
+    signatures = tomllib.loads((PACKAGE_DATA / "wcit12" / "signatures.toml").read_text())
+    states |= set(signatures["signed"]) | set(signatures["did_not_sign"])
+    listed = yaml.safe_load(DEMONYMS_FILE.read_text(encoding="utf-8"))["states"]
+    missing = {(state, language) for state in states for language in ("fr", "es", "pt", "ru", "ar")
+               if not listed.get(state, {}).get(language)}
+    assert len(states) >= 40 and missing == set()
+
+
+def test_a_bad_demonyms_file_names_itself_and_the_fault(tmp_path: Path) -> None:
+    bad = tmp_path / "demonyms.yaml"
+    bad.write_text("languages:\n  fr: {order: holder-first, holders: [gouvernement]}\n"
+                   "states:\n  XXX: {fr: [inconnu]}\n", encoding="utf-8")
+    with pytest.raises(TrackerError, match=r"(?s)demonyms\.yaml.*'XXX' is not an ISO 3166-1 alpha-3 code"):
+        load_demonyms(bad)
+
+
 def test_the_codebook_glosses_its_terms_never_the_sentence(codebook) -> None:  # type: ignore[no-untyped-def]
     found = glosses("Россия выступает за цифровой суверенитет и против гегемонии.", "ru", codebook)
     assert found == [("цифровой суверенитет", "(digital) sovereignty"), ("гегемонии", "hegemony over the Internet")]
@@ -134,6 +244,9 @@ def test_ministry_pages_in_french_russian_and_chinese_give_their_states_stances(
     assert "Nous ne soutenons pas la création d'une taxe sur le trafic Internet, qui pèserait sur les utilisateurs." \
         in evidence["france"]
     assert any("интернационализацию управления интернетом" in e for e in evidence["russia"])
+    # The French page's "la délégation russe" is Russia's position, not France's.
+    assert {(issue, position) for slug, issue, position, text in rows
+            if slug == "russia" and "délégation russe" in text} == {("control", "support")}
     assert any("网络霸权" in e for e in evidence["china"])
 
     # The briefing quotes the evidence in its language, marked, with the codebook's glosses of its terms only.

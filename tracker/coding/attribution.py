@@ -2,10 +2,11 @@
 
 Actors are recognised by the registry's names and aliases and, for states, by country names (pycountry, plus the
 short forms news text uses: "Russia", "the US") and by demonyms before a word for a government ("the Russian
-delegation"). A holder phrase ("some countries, including Brazil, China, India and Russia") resolves to every
-actor it names, to the speaker ("we", the speaker's own name), to a pronoun to be resolved from context, to an
-unknown third party ("critics", "some governments": no stance is recorded for them), or to a non-agent ("the
-proposal"), in which case the evaluation is the speaker's own.
+delegation"; in the other languages, `igtracker.coding.demonyms`: "la délégation russe"). A holder phrase ("some
+countries, including Brazil, China, India and Russia") resolves to every actor it names, to the speaker ("we", the
+speaker's own name), to a pronoun to be resolved from context, to an unknown third party ("critics", "some
+governments": no stance is recorded for them), or to a non-agent ("the proposal"), in which case the evaluation is
+the speaker's own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pycountry
 from babel import Locale, UnknownLocaleError
 
 from igtracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
+from igtracker.coding.demonyms import Demonyms, load_demonyms
 from igtracker.coding.memo import memoised
 
 HolderKind = Literal["speaker", "actors", "pronoun", "unknown", "nonagent"]
@@ -172,6 +174,7 @@ class ActorLexicon:
     labels: dict[str, str] = field(default_factory=dict)
     reporters: set[str] = field(default_factory=set)  # keys of news media: they report positions, never hold them
     people: set[str] = field(default_factory=set)  # names of people a text introduced with their affiliation
+    demonyms: Demonyms | None = None  # a language's "la délégation russe" (English: `_demonym`)
 
     def add(self, key: str, name: str, label: str | None = None) -> None:
         name = name.strip()
@@ -194,7 +197,7 @@ class ActorLexicon:
         """A copy that also knows `names` (name -> actor key): the people a text names with their affiliation, or
         (`people=False`) more names of actors."""
         copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters),
-                            self.people | set(names) if people else set(self.people))
+                            self.people | set(names) if people else set(self.people), self.demonyms)
         if hasattr(self, "_demonym"):
             copy._demonym = self._demonym  # type: ignore[attr-defined]
         for name, key in names.items():
@@ -202,10 +205,11 @@ class ActorLexicon:
         return copy.finalise()
 
     def for_language(self, language: str) -> ActorLexicon:
-        """This lexicon and the country names in `language`, for text in that language (built once)."""
+        """This lexicon with the country names and demonyms of `language`, for text in that language (built once)."""
         cache: dict[str, ActorLexicon] = self.__dict__.setdefault("_by_language", {})
         if language not in cache:
-            copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), set(self.people))
+            copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), set(self.people),
+                                load_demonyms().get(language))
             for alpha3, names in country_names_in(language).items():
                 for name in names:
                     copy.add(f"country:{alpha3}", name, country_common_name(alpha3))
@@ -224,12 +228,16 @@ class ActorLexicon:
     def _find(self, text: str) -> list[Mention]:
         taken: list[tuple[int, int]] = []
         found: list[Mention] = []
+        if self.demonyms is not None:  # "la délégation russe" before "Russie"-like names inside it
+            for alpha3, start, end in self.demonyms.find(text):
+                taken.append((start, end))
+                found.append(Mention(f"country:{alpha3}", start, end, text[start:end]))
         for key, pattern, _length in self.entries:
             for match in pattern.finditer(text):
                 span = (match.start(), match.end())
                 if any(s < span[1] and span[0] < e for s, e in taken):
                     continue
-                if NOT_THE_ACTOR_AFTER.match(text, match.end()):
+                if NOT_THE_ACTOR_AFTER.match(text, match.end()) or self._not_a_holder(key, match, text):
                     taken.append(span)
                     continue
                 taken.append(span)
@@ -242,6 +250,13 @@ class ActorLexicon:
                     taken.append(span)
                     found.append(Mention(f"country:{DEMONYMS[match.group(1)]}", span[0], span[1], match.group(1)))
         return sorted(found, key=lambda m: m.start)
+
+    def _not_a_holder(self, key: str, match: re.Match[str], text: str) -> bool:
+        """A country name's match that is an ordinary word ("la prensa china", "того") or modifies the noun after
+        it ("中国企业": Chinese firms), in a language with demonym data."""
+        if self.demonyms is None or not key.startswith("country:"):
+            return False
+        return self.demonyms.is_a_word(match.group(0)) or self.demonyms.modifies_after(text, match.end())
 
 
 @dataclass

@@ -10,9 +10,10 @@ de la liberté d'expression"), and by the term's orientation. A harm on a neutra
 the speaker values it ("menace la souveraineté"); a loaded term alone shows its side. Questions state nothing.
 After a word of contrast, the later clause wins.
 
-The clause's holder is the speaker unless an actor the lexicon knows (country names in each language, registry
-names and aliases) is named before the attitude (in Arabic, also just after it: "ترفض روسيا ...") and is not the
-speaker itself ("La Russie rejette ..."); nobody else where the clause speaks in the first person.
+The clause's holder is the speaker unless an actor the lexicon knows (country names in each language, registry names
+and aliases, demonyms on a word for a government: "la délégation russe") is named before the attitude (in Arabic,
+also just after it: "ترفض روسيا ...") and is not the speaker itself ("La Russie rejette ..."); nobody else where the
+clause speaks in the first person.
 """
 
 from __future__ import annotations

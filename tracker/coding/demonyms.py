@@ -1,0 +1,139 @@
+"""Demonyms in the coder's languages other than English: "la délégation russe" and "российская делегация" are Russia.
+
+A demonym names its state only where it qualifies a holder noun (a government, a delegation, a ministry, the
+authorities, a minister, a "side"); "les entreprises chinoises" or "российские компании" name no state, as in
+English ("the Russian delegation" is Russia, "Russian firms" are not). The forms and the holder nouns of each
+language are data (`tracker/data/demonyms.yaml`), reviewed by hand: CLDR ships no demonyms.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pycountry
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from igtracker.config import PACKAGE_DATA
+from igtracker.errors import TrackerError
+
+DEMONYMS_FILE = PACKAGE_DATA / "demonyms.yaml"
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+class LanguageSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order: Literal["holder-first", "demonym-first"]
+    holders: list[str] = Field(min_length=1)
+    holder_endings: list[str] = Field(default_factory=list)
+    demonym_endings: list[str] = Field(default_factory=list)
+    holder_prefixes: list[str] = Field(default_factory=list)
+    demonym_prefixes: list[str] = Field(default_factory=list)
+    not_holders: list[str] = Field(default_factory=list)
+    common_words: list[str] = Field(default_factory=list)
+
+
+class DemonymFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    languages: dict[str, LanguageSpec]
+    states: dict[str, dict[str, list[str]]]
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> DemonymFile:
+        for alpha3, by_language in self.states.items():
+            if pycountry.countries.get(alpha_3=alpha3) is None:
+                raise ValueError(f"state {alpha3!r} is not an ISO 3166-1 alpha-3 code")
+            unknown = set(by_language) - set(self.languages)
+            if unknown:
+                raise ValueError(f"state {alpha3}: languages {sorted(unknown)} have no entry under `languages`")
+        return self
+
+
+def _alternation(items: list[str]) -> str:
+    """Longest first, so that a longer ending or prefix is tried before its own start."""
+    return "|".join(re.escape(item) for item in sorted(set(items), key=len, reverse=True))
+
+
+def _optional(items: list[str]) -> str:
+    """An alternation of `items`, optional where "" is among them; nothing at all where there are none."""
+    if not items:
+        return ""
+    group = f"(?:{_alternation([i for i in items if i])})"
+    return group + "?" if "" in items else group
+
+
+def _words(phrase: str, prefixes: str, spaced: bool) -> str:
+    """A phrase's words, each after an optional prefix (the Arabic article on every word of "الجنوب الأفريقي")."""
+    joiner = r"\s+" if spaced else r"\s*"
+    return joiner.join(prefixes + re.escape(word) for word in phrase.split())
+
+
+def _phrases(phrases: list[str], prefixes: str, spaced: bool) -> str:
+    return "(?:" + "|".join(_words(p, prefixes, spaced) for p in sorted(phrases, key=len, reverse=True)) + ")"
+
+
+@dataclass(frozen=True)
+class Demonyms:
+    """The demonym-and-holder phrases of one language, and what makes a country name's match no name."""
+
+    pattern: re.Pattern[str]  # one named group per state: "c_RUS"
+    not_holder: re.Pattern[str] | None  # matched just after a country name
+    common_words: frozenset[str]  # country names that are also ordinary words (Arabic "مالي": Mali, financial)
+
+    def find(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """(alpha-3 code, start, end) of each demonym-qualified holder phrase in `text`."""
+        for match in self.pattern.finditer(text):
+            if match.lastgroup:
+                yield match.lastgroup.removeprefix("c_"), match.start(), match.end()
+
+    def modifies_after(self, text: str, end: int) -> bool:
+        """A country name ending at `end` modifies the noun after it ("中国企业": Chinese firms)."""
+        return self.not_holder is not None and self.not_holder.match(text, end) is not None
+
+    def is_a_word(self, matched: str) -> bool:
+        """A country-name match that is an ordinary word: in lower case, in a script with case, where names are
+        capitalised ("la prensa china", "la réunion", Russian "того": not China, Réunion, Togo); or a listed
+        common word, alone or after one attached letter (Arabic "بمالي": with my money)."""
+        if matched == matched.lower() != matched.upper():
+            return True
+        return matched in self.common_words or matched[1:] in self.common_words
+
+
+def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demonyms:
+    """One pattern for a language: holder and demonym in the language's order, each with its prefixes and endings;
+    Chinese, written without spaces, has no word boundaries."""
+    spaced = not any(CJK.search(h) for h in spec.holders)
+    holder_prefix = _optional(spec.holder_prefixes)
+    demonym_prefix = _optional(spec.demonym_prefixes)
+    holder = holder_prefix + _phrases(spec.holders, "", spaced) + _optional(spec.holder_endings)
+    demonym = "(?:" + "|".join(
+        f"(?P<c_{alpha3}>{_phrases(forms, demonym_prefix, spaced)}{_optional(spec.demonym_endings)})"
+        for alpha3, forms in sorted(states.items())) + ")"
+    joiner = r"\s+" if spaced else ""
+    body = holder + joiner + demonym if spec.order == "holder-first" else demonym + joiner + holder
+    pattern = rf"(?<![\w-]){body}(?![\w-])" if spaced else body
+    not_holder = re.compile(_alternation(spec.not_holders)) if spec.not_holders else None
+    return Demonyms(re.compile(pattern, re.IGNORECASE), not_holder, frozenset(spec.common_words))
+
+
+@functools.lru_cache(maxsize=4)
+def load_demonyms(path: Path = DEMONYMS_FILE) -> dict[str, Demonyms]:
+    """Each language's demonyms, validated; errors name the file and what to fix."""
+    try:
+        data = DemonymFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError) as exc:
+        raise TrackerError(f"{path}: cannot read the demonyms: {exc}") from exc
+    except ValidationError as exc:
+        raise TrackerError(f"{path}: {exc}") from exc
+    out: dict[str, Demonyms] = {}
+    for language, spec in data.languages.items():
+        states = {alpha3: forms[language] for alpha3, forms in data.states.items() if forms.get(language)}
+        out[language] = compile_language(spec, states)
+    return out
