@@ -5,19 +5,21 @@ The crawl resolves a document's submitters ("Russian Federation", "Korea (Republ
 of)"), the coder the actors it finds named in text ("Russia", "la Russie"); both ask an `ActorResolver`, so a name
 lands on the same actor whichever path meets it first. A name is matched to an actor's name, else an alias (any
 case), else a country: an ISO code through pycountry in the forms the ITU uses, or a country name in any language
-attribution knows. A country's actor is its state, the registry's first. A country with no state yet becomes one
-outside the registry (`in_registry=False`, kind "state", its ISO code, its short English name: "Russia"); any other
-unknown name an organisation of a kind guessed from its name. A later registry sync adopts either
-(`igtracker.registry`).
+attribution knows. A state stands for its country, and a country's actor is its state, the registry's first. A
+country with no state yet becomes one outside the registry (`in_registry=False`, kind "state", its ISO code, its
+short English name: "Russia"); any other unknown name an organisation of a kind guessed from its name. A later
+registry sync adopts either (`igtracker.registry`).
 
-Country names and slugs come from `igtracker.coding.attribution`, imported where they are used: the coding package
-loads its coders, and through them this module, when its first module is imported.
+Country names and slugs come from `igtracker.coding.attribution`, imported where they are used: importing it loads
+the coding package, whose coders import this module, so a top-level import would be circular when the crawl
+imports this module first.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 import pycountry
 from sqlalchemy import select
@@ -113,8 +115,13 @@ def create_state(session: Session, alpha3: str, aliases: list[str] | None = None
 
 
 class ActorResolver:
-    """The store's actors by slug, name, alias or country within one session, read once and kept as actors are
-    made; makes the actor a name or a country has none for yet."""
+    """The store's actors by slug, name, alias or country within one session; makes the actor a name or a country
+    has none for yet.
+
+    The actors are read once and kept as this resolver makes more; a name or country it does not know sends it to
+    the store again for actors added since (by another resolver, or a crawl or coding run beside this one) before
+    it makes one, so a state is not made twice.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -123,25 +130,27 @@ class ActorResolver:
         self._by_name: dict[str, Actor] = {}
         self._by_alias: dict[str, Actor] = {}
         self._by_country: dict[str, Actor] = {}
-        for actor in session.scalars(select(Actor).order_by(Actor.id)):
-            self._remember(actor)
+        self._last_id = 0
+        self._read_new()
 
     @property
     def actors(self) -> list[Actor]:
-        """Every actor known to this resolver: the store's when it was made, then those it made."""
+        """Every actor this resolver knows: the store's when it was made, then those added since."""
         return list(self._by_slug.values())
 
     def by_slug(self, slug: str) -> Actor | None:
-        return self._by_slug.get(slug)
+        return self._known(lambda: self._by_slug.get(slug))
 
     def named(self, name: str) -> Actor | None:
         """The actor `name` stands for, if the store has it: by name, else alias (any case), else country."""
         key = _norm(name)
-        found = self._by_name.get(key) or self._by_alias.get(key)
-        if found is None:
-            code = country_code(name)
-            found = self._by_country.get(code) if code is not None else None
-        return found
+        code = country_code(name)
+
+        def lookup() -> Actor | None:
+            found = self._by_name.get(key) or self._by_alias.get(key)
+            return found or (self._by_country.get(code) if code is not None else None)
+
+        return self._country_state(self._known(lookup))
 
     def resolve(self, name: str, *, default_kind: str) -> Actor:
         """The actor `name` stands for, made if there is none: a country's state, else an organisation whose kind
@@ -163,7 +172,7 @@ class ActorResolver:
     def state(self, alpha3: str, *, named: str | None = None) -> Actor:
         """A country's state: the registry's, else one met before, else a new one outside the registry (keeping
         the name it was met by, `named`, as an alias where that is not its short name)."""
-        found = self._by_country.get(alpha3)
+        found = self._known(lambda: self._by_country.get(alpha3))
         if found is not None:
             return found
         return self._made(create_state(self.session, alpha3, aliases=[named] if named else None))
@@ -172,7 +181,7 @@ class ActorResolver:
         """A coder's holder key: "actor:<slug>", or "country:<alpha-3>" (its state, made if new)."""
         kind, _, value = key.partition(":")
         if kind == "actor":
-            return self.by_slug(value)
+            return self._country_state(self.by_slug(value))
         if kind == "country":
             return self.state(value)
         return None
@@ -193,7 +202,28 @@ class ActorResolver:
 
     def _recognised(self, name: str) -> bool:
         """A known actor, or a country (whose state is made if the store has none yet)."""
-        return self.named(name) is not None or country_code(name) is not None
+        return country_code(name) is not None or self.named(name) is not None
+
+    def _known(self, lookup: Callable[[], Actor | None]) -> Actor | None:
+        """`lookup` in what this resolver knows, again after reading the actors added since if it finds nothing."""
+        found = lookup()
+        if found is None and self._read_new():
+            found = lookup()
+        return found
+
+    def _country_state(self, actor: Actor | None) -> Actor | None:
+        """A state stands for its country: where the store has two (one made from a name before the registry
+        listed the country under another id), every name of either is the registry's."""
+        if actor is not None and actor.kind == "state" and actor.country:
+            return self._by_country.get(actor.country, actor)
+        return actor
+
+    def _read_new(self) -> bool:
+        """Read the actors added to the store since this resolver last looked; whether there were any."""
+        new = list(self.session.scalars(select(Actor).where(Actor.id > self._last_id).order_by(Actor.id)))
+        for actor in new:
+            self._remember(actor)
+        return bool(new)
 
     def _made(self, actor: Actor) -> Actor:
         self.created.append(actor.slug)
@@ -201,6 +231,7 @@ class ActorResolver:
         return actor
 
     def _remember(self, actor: Actor) -> None:
+        self._last_id = max(self._last_id, actor.id)
         self._by_slug[actor.slug] = actor
         self._by_name.setdefault(_norm(actor.name), actor)
         for alias in actor.aliases or []:
