@@ -1,7 +1,8 @@
 """The store's actors as the coder reads them: the names to recognise in text, and who never holds a stance.
 
 Which actor a name or a country stands for, and making a state first named in text ("Brazil" in a think-tank
-paper) so its stances are kept, is the one resolver's work (`igtracker.actors.ActorResolver`), shared with the crawl.
+paper) so its stances are kept, is the one resolver's work (`igtracker.actors.ActorResolver`), shared with the
+crawl.
 """
 
 from __future__ import annotations
