@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from igtracker import crawl_runs
+from igtracker.actors import ActorResolver
 from igtracker.db import busy_timeout, is_busy, make_engine, session_factory, session_scope, writer
 from igtracker.documents import FetchedDocument, store_document, touch_document, validators_for_source
 from igtracker.errors import NotFoundError
@@ -28,7 +29,6 @@ from igtracker.models import Source
 from igtracker.spiders.extensions import PAGES
 from igtracker.spiders.items import DocumentItem, ErrorItem
 from igtracker.spiders.progress import emit
-from igtracker.submitters import SubmitterResolver
 from igtracker.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,8 @@ class StorePipeline:
         meta = {k: v for k, v in hints.meta.items() if v is not None}
         actor_id = self.actor_id
         if hints.submitter:
-            actors = SubmitterResolver(session).resolve(hints.submitter, default_kind=hints.submitter_kind or "ngo")
+            actors = ActorResolver(session).resolve_submitters(hints.submitter,
+                                                               default_kind=hints.submitter_kind or "ngo")
             if actors:
                 actor_id = actors[0].id
                 meta["submitter_actors"] = [a.slug for a in actors]

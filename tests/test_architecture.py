@@ -92,6 +92,22 @@ def test_the_pipeline_stages_know_nothing_of_what_runs_them(modules: nx.DiGraph)
     assert not upward, "stages importing what runs them: " + ", ".join(f"{a} -> {b}" for a, b in upward)
 
 
+CRAWL = ("igtracker.spiders", "igtracker.crawl", "igtracker.crawl_runs", "igtracker.documents", "igtracker.extract",
+         "igtracker.urls")
+
+
+def test_the_crawl_and_the_coder_share_one_actor_resolver_and_not_each_other(modules: nx.DiGraph) -> None:
+    """Both resolve names to actors through igtracker.actors; the coder never imports the crawl, and the crawl
+    reaches the coding package only for the country names and slug of its attribution module."""
+    crawl = set().union(*(within(modules, name) for name in CRAWL))
+    coder = within(modules, "igtracker.coding")
+    users = set(modules.predecessors("igtracker.actors"))
+    assert users & crawl and users & coder
+    assert not {m for c in coder for m in nx.descendants(modules, c)} & crawl
+    names = {"igtracker.coding.attribution", *nx.descendants(modules, "igtracker.coding.attribution")}
+    assert {m for c in crawl for m in nx.descendants(modules, c)} & coder <= names
+
+
 def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
     package = tmp_path / "looped"
     package.mkdir()

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from igtracker.actors import ActorResolver, country_code
 from igtracker.crawl import due_sources
 from igtracker.crawl_runs import begin_run, finish_run
 from igtracker.documents import FetchedDocument, store_document
@@ -23,7 +24,6 @@ from igtracker.extract import (
     to_utc,
 )
 from igtracker.models import Actor, CrawlRunSource, Document, Source
-from igtracker.submitters import SubmitterResolver, country_code
 from igtracker.urls import canonical_url, in_domains, is_public_address, strip_tracking, within_source
 from tests.sites import make_docx, make_pdf
 
@@ -182,17 +182,17 @@ def test_resolver_matches_by_name_alias_and_country_then_creates(session: Sessio
         Actor(slug="isoc", name="ISOC", kind="ngo", aliases=["Internet Society"]),
     ])
     session.flush()
-    resolver = SubmitterResolver(session)
-    assert [a.slug for a in resolver.resolve("Russian Federation", default_kind="igo")] == ["russia"]
-    assert [a.slug for a in resolver.resolve("internet  society", default_kind="ngo")] == ["isoc"]
-    [brazil, russia] = resolver.resolve("Brazil, Russian Federation", default_kind="igo")
+    resolver = ActorResolver(session)
+    assert [a.slug for a in resolver.resolve_submitters("Russian Federation", default_kind="igo")] == ["russia"]
+    assert [a.slug for a in resolver.resolve_submitters("internet  society", default_kind="ngo")] == ["isoc"]
+    [brazil, russia] = resolver.resolve_submitters("Brazil, Russian Federation", default_kind="igo")
     assert (brazil.kind, brazil.country, brazil.in_registry, russia.slug) == ("state", "BRA", False, "russia")
-    [group] = resolver.resolve("African Telecommunications Union", default_kind="igo")
+    [group] = resolver.resolve_submitters("African Telecommunications Union", default_kind="igo")
     assert group.kind == "igo" and group.in_registry is False
-    [firm] = resolver.resolve("Example Networks Ltd", default_kind="ngo")
+    [firm] = resolver.resolve_submitters("Example Networks Ltd", default_kind="ngo")
     assert firm.kind == "firm"
-    assert resolver.resolve("Brazil", default_kind="igo")[0].id == brazil.id  # no duplicate actor
-    [bosnia] = resolver.resolve("Bosnia and Herzegovina", default_kind="igo")
+    assert resolver.resolve_submitters("Brazil", default_kind="igo")[0].id == brazil.id  # no duplicate actor
+    [bosnia] = resolver.resolve_submitters("Bosnia and Herzegovina", default_kind="igo")
     assert bosnia.country == "BIH"
 
 

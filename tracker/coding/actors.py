@@ -1,15 +1,13 @@
-"""The store's actors as the coder sees them: names to recognise, and rows to attach stances to.
+"""The store's actors as the coder reads them: the names to recognise in text, and who never holds a stance.
 
-States named in text but absent from the registry ("Brazil" in a think-tank paper) are created on first use, as
-the crawl creates a submitting state (`igtracker.submitters.create_state`: `in_registry=False`, kind "state", the
-ISO country code, the short English name), so their stances are kept; they are matched by country, never by
-slug.
+Which actor a name or a country stands for, and making a state first named in text ("Brazil" in a think-tank
+paper) so its stances are kept, is the one resolver's work (`igtracker.actors.ActorResolver`), shared with the
+crawl.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Iterable
 
 from igtracker.coding.attribution import ActorLexicon, country_common_name
 from igtracker.models import Actor
@@ -19,44 +17,20 @@ from igtracker.models import Actor
 REPORTING_KINDS = frozenset({"media"})
 
 
-class StoreActors:
-    """Recognises registry actors (names, aliases) and countries; resolves lexicon keys to Actor rows."""
+def store_lexicon(actors: Iterable[Actor]) -> ActorLexicon:
+    """Country names, and each actor's name and aliases (keys "actor:<slug>"), news media marked as reporters."""
+    lexicon = ActorLexicon.countries()
+    for actor in actors:
+        for name in [actor.name, *(actor.aliases or [])]:
+            lexicon.add(f"actor:{actor.slug}", name, actor.name)
+        if actor.kind in REPORTING_KINDS:
+            lexicon.reporters.add(f"actor:{actor.slug}")
+    return lexicon.finalise()
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.created: list[str] = []
-        self.lexicon = ActorLexicon.countries()
-        self._by_slug: dict[str, Actor] = {}
-        self._by_country: dict[str, Actor] = {}
-        for actor in session.scalars(select(Actor).order_by(Actor.id)):
-            self._by_slug[actor.slug] = actor
-            if actor.kind == "state" and actor.country and actor.country not in self._by_country:
-                self._by_country[actor.country] = actor  # states are also recognised by country names
-            for name in [actor.name, *(actor.aliases or [])]:
-                self.lexicon.add(f"actor:{actor.slug}", name, actor.name)
-            if actor.kind in REPORTING_KINDS:
-                self.lexicon.reporters.add(f"actor:{actor.slug}")
-        self.lexicon.finalise()
 
-    def names_of(self, actor: Actor) -> list[str]:
-        names = [actor.name, *(actor.aliases or [])]
-        if actor.kind == "state" and actor.country:
-            names.append(country_common_name(actor.country))
-        return names
-
-    def resolve(self, key: str) -> Actor | None:
-        kind, _, value = key.partition(":")
-        if kind == "actor":
-            return self._by_slug.get(value)
-        if kind == "country":
-            return self._by_country.get(value) or self._create_state(value)
-        return None
-
-    def _create_state(self, alpha3: str) -> Actor:
-        from igtracker.submitters import create_state
-
-        actor = create_state(self.session, alpha3)
-        self._by_slug[actor.slug] = actor
-        self._by_country[alpha3] = actor
-        self.created.append(actor.slug)
-        return actor
+def names_of(actor: Actor) -> list[str]:
+    """How an author may name itself in its own text: its name, aliases and, for a state, its country's name."""
+    names = [actor.name, *(actor.aliases or [])]
+    if actor.kind == "state" and actor.country:
+        names.append(country_common_name(actor.country))
+    return names

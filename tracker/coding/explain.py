@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from igtracker.coding.actors import StoreActors
+from igtracker.actors import ActorResolver
+from igtracker.coding.actors import store_lexicon
 from igtracker.coding.codebook import Codebook, load_codebook
 from igtracker.coding.coder import CodedStance
 from igtracker.coding.coders import REGISTRY, code_with, get_coder
@@ -31,7 +32,8 @@ def explain_stance(session: Session, stance_id: int, codebook: Codebook | None =
                            f"{stance.coder}); its note says why: {stance.note or '(none)'}")
     known = {c.name for c in REGISTRY.available()}
     coder = get_coder(stance.coder if stance.coder in known else "rules")
-    context = document_context(document, StoreActors(session))
+    actors = ActorResolver(session)
+    context = document_context(document, actors, store_lexicon(actors.actors))
     readings = code_with(coder, document.text or "", context, codebook or load_codebook())
     start, end = stance.evidence_start, stance.evidence_end
     if start is None or end is None:

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
-from igtracker.coding.actors import REPORTING_KINDS, StoreActors
+from igtracker.actors import ActorResolver
+from igtracker.coding.actors import REPORTING_KINDS, names_of, store_lexicon
+from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook, load_codebook, sync_issues
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance
 from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
@@ -80,18 +82,19 @@ def code_documents(
     ids = list(document_ids) if document_ids is not None else documents_to_code(session, coder, version)
     if not ids:
         return report
-    actors = StoreActors(session)
+    actors = ActorResolver(session)
+    lexicon = store_lexicon(actors.actors)
     for document_id in ids:
         document = session.get(Document, document_id)
         if document is not None:
-            _code_one(session, document, codebook, coder, version, actors, report)
+            _code_one(session, document, codebook, coder, version, actors, lexicon, report)
     report.actors_created = actors.created
     session.flush()
     return report
 
 
 def _code_one(session: Session, document: Document, codebook: Codebook, coder: Coder, version: str,
-              actors: StoreActors, report: CodingReport) -> None:
+              actors: ActorResolver, lexicon: ActorLexicon, report: CodingReport) -> None:
     reviews = _reviews_of(session, document.id, coder.name)
     removed = session.execute(
         delete(Stance).where(Stance.document_id == document.id, Stance.coder_kind != "analyst",
@@ -109,7 +112,7 @@ def _code_one(session: Session, document: Document, codebook: Codebook, coder: C
         meta["coding"] = {"status": "uncoded", "reason": reason, "codebook_version": codebook.version}
         added, status = 0, "uncoded"
     else:
-        added = _store_stances(session, document, codebook, coder, actors, reviews)
+        added = _store_stances(session, document, codebook, coder, actors, lexicon, reviews)
         report.stances_added += added
         meta["coding"] = {"status": "coded", "stances": added, "codebook_version": codebook.version,
                           "coder": coder.name}
@@ -141,12 +144,12 @@ def _reviews_of(session: Session, document_id: int,
 
 
 def _store_stances(
-    session: Session, document: Document, codebook: Codebook, coder: Coder, actors: StoreActors,
-    reviews: dict[ReviewKey, tuple[str, str | None, datetime | None]] | None = None,
+    session: Session, document: Document, codebook: Codebook, coder: Coder, actors: ActorResolver,
+    lexicon: ActorLexicon, reviews: dict[ReviewKey, tuple[str, str | None, datetime | None]] | None = None,
 ) -> int:
     author: Actor | None = document.actor
     co_authors = _co_authors(document, actors)
-    stances = code_with(coder, document.text or "", document_context(document, actors), codebook)
+    stances = code_with(coder, document.text or "", document_context(document, actors, lexicon), codebook)
     stated_at = document.published_at or document.fetched_at
     added = 0
     seen: set[tuple[int, str, str, int]] = set()
@@ -180,29 +183,30 @@ def _store_stances(
     return added
 
 
-def document_context(document: Document, actors: StoreActors) -> CodingContext:
-    """What a coder is told of a stored document: the names of its author(s), the store's actors, its language."""
+def document_context(document: Document, actors: ActorResolver, lexicon: ActorLexicon) -> CodingContext:
+    """What a coder is told of a stored document: the names of its author(s), the store's actors (`lexicon`, from
+    `store_lexicon`), its language."""
     names: list[str] = []
     for author in [a for a in (document.actor, *_co_authors(document, actors)) if a is not None]:
-        names += actors.names_of(author)
+        names += names_of(author)
     if document.author:
         names.append(document.author)
-    return CodingContext(tuple(names), actors.lexicon, document.language, document.title)
+    return CodingContext(tuple(names), lexicon, document.language, document.title)
 
 
-def _co_authors(document: Document, actors: StoreActors) -> list[Actor]:
+def _co_authors(document: Document, actors: ActorResolver) -> list[Actor]:
     """The other submitters of a joint contribution (the first is the document's actor)."""
     slugs = (document.meta or {}).get("submitter_actors") or []
-    found = [actors.resolve(f"actor:{slug}") for slug in slugs[1:] if isinstance(slug, str)]
+    found = [actors.by_slug(slug) for slug in slugs[1:] if isinstance(slug, str)]
     return [a for a in found if a is not None and a.id != document.actor_id]
 
 
 def _holders(stances: Sequence[CodedStance], author: Actor | None, co_authors: list[Actor],
-             actors: StoreActors) -> Iterator[tuple[CodedStance, Actor]]:
+             actors: ActorResolver) -> Iterator[tuple[CodedStance, Actor]]:
     """Each coded stance with the actor(s) holding it: the speaker's go to every author of a joint document."""
     for coded in stances:
         if coded.holder != SPEAKER_KEY:
-            holder = actors.resolve(coded.holder)
+            holder = actors.resolve_key(coded.holder)
             if holder is not None:
                 yield coded, holder
         elif author is not None and author.kind not in REPORTING_KINDS:  # a reporter's own voice: no stance
