@@ -3,15 +3,17 @@
 The rules are precise but miss most positions worded unlike their cues (and read only English and the six languages
 they have cues for); the model reads every language and more wordings, less precisely. Per issue, for the text's own
 voice, the ensemble keeps the rules' reading where they have one, and the model's where they have none and the model
-is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", "model", or the more
-"confident"). Positions the rules give to others named in the text are kept as the rules read them; a model reading
-on a sentence the rules attribute to someone else on the same issue is dropped (it is that someone's, not the
-speaker's). `tracker train` tunes the threshold on the dev split and records the policy with the model.
+is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", at or above
+`rules_confidence`, "model", or the more "confident"). The policy may differ by language (`by_language`). Positions
+the rules give to others named in the text are kept as the rules read them; a model reading on a sentence the rules
+attribute to someone else on the same issue is dropped (it is that someone's, not the speaker's). `tracker train`
+chooses the policy (`tracker.coding.training.choose_policy`) and records it with the model.
 
-The rules win a conflict by design. Measured with the model of December 2026, letting the model win instead scored
-0.03 higher on the corpus's dev split (restated statements: 0.615 against 0.583) but 0.10 lower on the 41 verbatim
-statements of the external development set (0.656 against 0.757), where the rules' explicit readings are right
-and the model, trained on restatements, is not yet; the more confident of the two scored in between on both.
+In English the rules win a conflict by design. Measured with the model of December 2026, letting the model win
+instead scored 0.03 higher on the corpus's dev split (restated statements: 0.615 against 0.583) but 0.10 lower on
+the 41 verbatim statements of the external development set (0.656 against 0.757), where the rules' explicit
+readings are right and the model, trained on restatements, is not yet; the more confident of the two scored in
+between on both.
 Every stance says in its trace which part made it and what the other thought.
 """
 
