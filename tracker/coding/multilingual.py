@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tracker.coding.attribution import ActorLexicon, SpeakerNames
 from tracker.coding.codebook import ORIENTATION, VALENCE, Codebook
-from tracker.coding.memo import memoised
 from tracker.coding.sentences import split_sentences
 from tracker.coding.stances import POSITION, SPEAKER_KEY, CodedStance
 from tracker.coding.tokens import Phrase, Token, tokenise
@@ -149,7 +148,7 @@ class ForeignReading:
     after_contrast: bool
 
 
-def _clauses(text: str, found: Sequence[Found]) -> list[tuple[int, int, bool]]:
+def _clauses(text: str, found: list[Found]) -> list[tuple[int, int, bool]]:
     """(start, end, after_contrast) stretches of a sentence."""
     cuts = [(i + 1, False) for i, ch in enumerate(text) if ch in CLAUSE_MARKS]
     cuts += [(f.start, True) for f in found if f.kind == "contrast" and f.start > 0]
@@ -167,7 +166,7 @@ def _clauses(text: str, found: Sequence[Found]) -> list[tuple[int, int, bool]]:
 VERB_FIRST = frozenset({"ar"})
 
 
-def _holder(text: str, at: int, clause_start: int, found: Sequence[Found], speaker: SpeakerNames,
+def _holder(text: str, at: int, clause_start: int, found: list[Found], speaker: SpeakerNames,
             lexicon: ActorLexicon | None, language: str, target: Found) -> tuple[str, ...]:
     """Actors named before the attitude in its clause (in a verb-first language, else between it and the term);
     not the speaker itself, and nobody where the clause speaks in the first person."""
@@ -183,20 +182,13 @@ def _holder(text: str, at: int, clause_start: int, found: Sequence[Found], speak
     return ()
 
 
-def _scan(text: str, language: str, cues: LanguageCues,
-          terms: Sequence[Term]) -> tuple[tuple[Token, ...], tuple[Found, ...]]:
-    tokens = tokenise(text, language)
-    return tuple(tokens), tuple(find_all(text, tokens, cues, terms))
-
-
 def read_sentence(text: str, language: str, codebook: Codebook, speaker: SpeakerNames,
                   lexicon: ActorLexicon | None) -> list[ForeignReading]:
     cues = load_language_cues().get(language)
     if cues is None or text.rstrip().endswith(QUESTION_MARKS):
         return []
-    terms = terms_of(codebook, language)
-    # The rules and the model's features read the same sentences: scanned once per document (`memo`).
-    tokens, found = memoised(f"foreign:{language}", terms, text, lambda: _scan(text, language, cues, terms))
+    tokens = tokenise(text, language)
+    found = find_all(text, tokens, cues, terms_of(codebook, language))
     readings: list[ForeignReading] = []
     for index, (start, end, after_contrast) in enumerate(_clauses(text, found)):
         inside = [f for f in found if start <= f.start < end]
