@@ -137,6 +137,31 @@ def test_ensemble_policy() -> None:
     assert [(s.holder, s.coder_kind) for s in kept] == [("country:RUS", "rule")]
 
 
+def test_ensemble_policy_by_language_and_rules_confidence() -> None:
+    rules_say = [_stance("control", "oppose", 0.6)]
+    model_says = [_stance("control", "support", 0.7, kind="model")]
+    policy = EnsemblePolicy.from_dict({"model_threshold": 0.3, "on_conflict": "rules",
+                                       "by_language": {"fr": {"model_threshold": 0.4, "on_conflict": "rules",
+                                                              "rules_confidence": 0.65}}})
+    assert EnsemblePolicy.from_dict(policy.as_dict()) == policy
+    assert policy.for_language("fr").rules_confidence == 0.65 and policy.for_language("de") is policy
+    ensemble = _ensemble(policy)
+    english = ensemble.combine(rules_say, model_says, ["control"], "en")
+    assert [(s.position, s.coder_kind) for s in english] == [("oppose", "rule")]
+    assert "rules decide (default policy" in english[0].trace
+    # In French the rules win a conflict only at 0.65 or more: at 0.6 the model decides, and the trace says why.
+    french = ensemble.combine(rules_say, model_says, ["control"], "fr")
+    assert [(s.position, s.coder_kind) for s in french] == [("support", "model")]
+    assert "rules read oppose (0.60); model decides (policy for fr" in french[0].trace
+    sure = ensemble.combine([_stance("control", "oppose", 0.8)], model_says, ["control"], "fr")
+    assert [(s.position, s.coder_kind) for s in sure] == [("oppose", "rule")]
+    # Where the rules are silent, the language's own threshold applies.
+    unsure = [_stance("taxation", "support", 0.35, kind="model")]
+    assert ensemble.combine([], unsure, ["taxation"], "en") and not ensemble.combine([], unsure, ["taxation"], "fr")
+    with pytest.raises(ValueError, match="on_conflict"):
+        EnsemblePolicy.from_dict({"by_language": {"fr": {"on_conflict": "coin"}}})
+
+
 def test_registered_coders_and_the_shipped_model() -> None:
     names = {c.name for c in available_coders()}
     assert {"rules", "model", "ensemble"} <= names

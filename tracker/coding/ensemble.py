@@ -3,15 +3,17 @@
 The rules are precise but miss most positions worded unlike their cues (and read only English and the six languages
 they have cues for); the model reads every language and more wordings, less precisely. Per issue, for the text's own
 voice, the ensemble keeps the rules' reading where they have one, and the model's where they have none and the model
-is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", "model", or the more
-"confident"). Positions the rules give to others named in the text are kept as the rules read them; a model reading
-on a sentence the rules attribute to someone else on the same issue is dropped (it is that someone's, not the
-speaker's). `tracker train` tunes the threshold on the dev split and records the policy with the model.
+is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", at or above
+`rules_confidence`, "model", or the more "confident"). The policy may differ by language (`by_language`). Positions
+the rules give to others named in the text are kept as the rules read them; a model reading on a sentence the rules
+attribute to someone else on the same issue is dropped (it is that someone's, not the speaker's). `tracker train`
+chooses the policy (`igtracker.coding.training.choose_policy`) and records it with the model.
 
-The rules win a conflict by design. Measured with the model of December 2026, letting the model win instead scored
-0.03 higher on the corpus's dev split (restated statements: 0.615 against 0.583) but 0.10 lower on the 41 verbatim
-statements of the external development set (0.656 against 0.757), where the rules' explicit readings are right
-and the model, trained on restatements, is not yet; the more confident of the two scored in between on both.
+In English the rules win a conflict by design. Measured with the model of December 2026, letting the model win
+instead scored 0.03 higher on the corpus's dev split (restated statements: 0.615 against 0.583) but 0.10 lower on
+the 41 verbatim statements of the external development set (0.656 against 0.757), where the rules' explicit
+readings are right and the model, trained on restatements, is not yet; the more confident of the two scored in
+between on both.
 Every stance says in its trace which part made it and what the other thought.
 """
 
@@ -32,8 +34,16 @@ CONFLICT_RULES = ("rules", "model", "confident")
 
 @dataclass(frozen=True)
 class EnsemblePolicy:
+    """How the ensemble combines the two readings, by default and for the languages listed in `by_language`.
+
+    `model_threshold`: the calibrated confidence the model needs where the rules are silent. `on_conflict`: who
+    decides where the two disagree; with "rules", the rules only where their confidence is at least
+    `rules_confidence` (0: always), else the model."""
+
     model_threshold: float = 0.5
     on_conflict: str = "rules"  # one of CONFLICT_RULES
+    rules_confidence: float = 0.0
+    by_language: tuple[tuple[str, EnsemblePolicy], ...] = ()
 
     def __post_init__(self) -> None:
         if self.on_conflict not in CONFLICT_RULES:
@@ -41,9 +51,45 @@ class EnsemblePolicy:
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> EnsemblePolicy:
-        found = meta.get("ensemble") or {}
+        """The policy `tracker train` recorded with the model (its `ensemble` entry)."""
+        return cls.from_dict(meta.get("ensemble") or {})
+
+    @classmethod
+    def from_dict(cls, found: dict[str, Any]) -> EnsemblePolicy:
+        languages = found.get("by_language") or {}
         return cls(float(found.get("model_threshold", cls.model_threshold)),
-                   str(found.get("on_conflict", cls.on_conflict)))
+                   str(found.get("on_conflict", cls.on_conflict)),
+                   float(found.get("rules_confidence", cls.rules_confidence)),
+                   tuple((str(code), cls.from_dict(entry)) for code, entry in sorted(languages.items())))
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"model_threshold": self.model_threshold, "on_conflict": self.on_conflict,
+                               "rules_confidence": self.rules_confidence}
+        if self.by_language:
+            out["by_language"] = {code: policy.as_dict() for code, policy in self.by_language}
+        return out
+
+    def for_language(self, language: str | None) -> EnsemblePolicy:
+        """The policy for a text in `language` (the default where the language has none of its own)."""
+        return next((policy for code, policy in self.by_language if code == language), self)
+
+    def rules_win(self, rule_conf: float, model_conf: float) -> bool:
+        if self.on_conflict == "confident":
+            return rule_conf >= model_conf
+        return self.on_conflict == "rules" and rule_conf >= self.rules_confidence
+
+    @property
+    def label(self) -> str:
+        """Short and stable, for the coder's version: a change of policy recodes."""
+        own = f"{self.model_threshold:g}-{self.on_conflict}"
+        if self.rules_confidence:
+            own += f">{self.rules_confidence:g}"
+        return own + "".join(f",{code}:{policy.label}" for code, policy in self.by_language)
+
+    def why(self, language: str | None) -> str:
+        """Which policy applies, for the trace."""
+        return f"policy for {language}" if any(code == language for code, _ in self.by_language) else \
+            "default policy"
 
 
 def _side(stances: list[CodedStance], issue: str) -> tuple[str | None, float]:
@@ -68,42 +114,61 @@ class EnsembleCoder:
         self.rules = rules or RuleCoder()
         self.model = model or ModelCoder(threshold=FLOOR)
         self.policy = policy or EnsemblePolicy.from_meta(self.model.model.meta)
-        self.version = (f"{self.rules.version}+{self.model.version}"
-                        f"@{self.policy.model_threshold:g}-{self.policy.on_conflict}")
+        self.version = f"{self.rules.version}+{self.model.version}@{self.policy.label}"
 
     @in_document_scope  # the rules and the model scan the same sentences
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         language = getattr(context, "language", None)
         ruled = self.rules.code(text, context, codebook) if reads(self.rules, language) else []
-        return self.combine(ruled, self.model.code(text, context, codebook), codebook.issue_ids)
+        return self.combine(ruled, self.model.code(text, context, codebook), codebook.issue_ids, language)
 
     def combine(self, ruled: list[CodedStance], modelled: list[CodedStance],
-                issues: list[str]) -> list[CodedStance]:
-        """The ensemble's stances from what the rules and the model read in the same text."""
-        others = [s for s in ruled if s.holder != SPEAKER_KEY]
-        taken = {(s.start, s.issue_id) for s in others}
-        own_rules = [s for s in ruled if s.holder == SPEAKER_KEY]
-        own_model = [s for s in modelled if (s.start, s.issue_id) not in taken]
-        out = list(others)
-        for issue in issues:
-            out += self._combine(issue, own_rules, own_model)
-        return out
+                issues: list[str], language: str | None = None) -> list[CodedStance]:
+        """The ensemble's stances from what the rules and the model read in the same text (in `language`)."""
+        return combine(self.policy, ruled, modelled, issues, language)
 
-    def _combine(self, issue: str, own_rules: list[CodedStance], own_model: list[CodedStance]) -> list[CodedStance]:
-        rule_side, rule_conf = _side(own_rules, issue)
-        model_side, model_conf = _side(own_model, issue)
-        rules_here = [s for s in own_rules if s.issue_id == issue]
-        model_here = [s for s in own_model if s.issue_id == issue and s.position == model_side]
-        if rule_side and (model_side in (None, rule_side)):
-            note = "model agrees" if model_side else "model silent"
-            return _noted(rules_here, note)
-        if rule_side:  # they disagree
-            winner = self.policy.on_conflict
-            if winner == "confident":
-                winner = "rules" if rule_conf >= model_conf else "model"
-            if winner == "rules":
-                return _noted(rules_here, f"model read {model_side} ({model_conf:.2f})")
-            return _noted(model_here, f"rules read {rule_side} ({rule_conf:.2f})")
-        if model_side and model_conf >= self.policy.model_threshold:
-            return _noted(model_here, "rules silent")
-        return []
+
+def combine(policy: EnsemblePolicy, ruled: list[CodedStance], modelled: list[CodedStance],
+            issues: list[str], language: str | None = None) -> list[CodedStance]:
+    """What `policy` makes of the rules' and the model's readings of one text in `language`."""
+    others = [s for s in ruled if s.holder != SPEAKER_KEY]
+    taken = {(s.start, s.issue_id) for s in others}
+    own_rules = [s for s in ruled if s.holder == SPEAKER_KEY]
+    own_model = [s for s in modelled if (s.start, s.issue_id) not in taken]
+    why = policy.why(language)
+    policy = policy.for_language(language)
+    out = list(others)
+    for issue in issues:
+        out += _combine(issue, own_rules, own_model, policy, why)
+    return out
+
+
+def _combine(issue: str, own_rules: list[CodedStance], own_model: list[CodedStance],
+             policy: EnsemblePolicy, why: str) -> list[CodedStance]:
+    rule_side, rule_conf = _side(own_rules, issue)
+    model_side, model_conf = _side(own_model, issue)
+    rules_here = [s for s in own_rules if s.issue_id == issue]
+    model_here = [s for s in own_model if s.issue_id == issue and s.position == model_side]
+    if rule_side and (model_side in (None, rule_side)):
+        note = "model agrees" if model_side else "model silent"
+        return _noted(rules_here, note)
+    if rule_side:  # they disagree
+        if policy.rules_win(rule_conf, model_conf):
+            return _noted(rules_here, f"model read {model_side} ({model_conf:.2f}); rules decide ({why}: "
+                                      f"{_conflict_rule(policy)})")
+        return _noted(model_here, f"rules read {rule_side} ({rule_conf:.2f}); model decides ({why}: "
+                                  f"{_conflict_rule(policy)})")
+    if model_side and model_conf >= policy.model_threshold:
+        return _noted(model_here, f"rules silent; model confidence {model_conf:.2f} >= "
+                                  f"{policy.model_threshold:g} ({why})")
+    return []
+
+
+def _conflict_rule(policy: EnsemblePolicy) -> str:
+    if policy.on_conflict == "confident":
+        return "the more confident wins"
+    if policy.on_conflict == "model":
+        return "the model wins conflicts"
+    if policy.rules_confidence:
+        return f"the rules win conflicts at confidence >= {policy.rules_confidence:g}"
+    return "the rules win conflicts"

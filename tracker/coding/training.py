@@ -7,28 +7,39 @@ fold never tests on a story it trained on.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from igtracker.coding.codebook import Codebook
+from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
+from igtracker.coding.coders import CodingContext
 from igtracker.coding.corpus import load_split, split_path
-from igtracker.coding.evaluate import TAKEN, Score
+from igtracker.coding.ensemble import EnsemblePolicy, combine
+from igtracker.coding.evaluate import TAKEN, GoldStatement, Score
 from igtracker.coding.model import (
     FLOOR,
     MODEL_FILE,
     MODEL_VERSION,
     SEED,
+    ModelCoder,
     StanceModel,
+    calibrate,
     data_hash,
+    fit_calibration,
     fit_model,
     save_model,
     speaker_positions,
     versions,
 )
+from igtracker.coding.stances import CodedStance, reads
+from igtracker.coding.voices import attribute_voices_each, unique_stances
+from igtracker.language import detect_language
 
 FOLDS = 5
 
@@ -45,6 +56,7 @@ def macro_f1(gold: list[dict[str, str]], predicted: list[dict[str, str]], issues
 @dataclass
 class CrossValidation:
     scores: list[float]
+    out_of_fold: list[list[CodedStance]] = field(default_factory=list)  # per train item: its fold's model reading
 
     @property
     def mean(self) -> float:
@@ -55,29 +67,110 @@ class CrossValidation:
         return statistics.stdev(self.scores) if len(self.scores) > 1 else 0.0
 
 
+@dataclass
+class Readings:
+    """What the rules and the (uncalibrated) model read in gold statements, for tuning the ensemble."""
+
+    statements: list[GoldStatement]
+    contexts: list[CodingContext]
+    ruled: list[list[CodedStance]]
+    modelled: list[list[CodedStance]]
+
+    @classmethod
+    def of(cls, items: list[dict], codebook: Codebook, model: Callable[[int, str, CodingContext], list[CodedStance]],
+           ) -> Readings:
+        rules, lexicon = RuleCoder(), default_lexicon()
+        statements = [GoldStatement.model_validate(item) for item in items]
+        contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
+        ruled = [rules.code(s.text, c, codebook) if reads(rules, c.language) else []
+                 for s, c in zip(statements, contexts, strict=True)]
+        modelled = [model(i, s.text, c) for i, (s, c) in enumerate(zip(statements, contexts, strict=True))]
+        return cls(statements, contexts, ruled, modelled)
+
+    def calibrated(self, calibration: list[float]) -> Readings:
+        modelled = [[dataclasses.replace(m, confidence=round(calibrate(m.confidence, calibration), 3)) for m in ms]
+                    for ms in self.modelled]
+        return Readings(self.statements, self.contexts, self.ruled, modelled)
+
+    def only(self, languages: set[str | None] | None) -> Readings:
+        keep = [i for i, c in enumerate(self.contexts) if languages is None or c.language in languages]
+        return Readings(*([column[i] for i in keep] for column in
+                          (self.statements, self.contexts, self.ruled, self.modelled)))
+
+    def pooled(self, combiner: Callable[[list[CodedStance], list[CodedStance], str | None], list[CodedStance]],
+               issues: list[str]) -> dict[str, Score]:
+        """Support and oppose scores, pooled over statements and issues, of what `combiner` makes of the readings."""
+        pooled = {label: Score() for label in TAKEN}
+        for index, (statement, context, ruled, modelled) in enumerate(zip(
+                self.statements, self.contexts, self.ruled, self.modelled, strict=True)):
+            voiced = self._voiced(index)
+            stances = unique_stances([s for stance in combiner(ruled, modelled, context.language)
+                                      for s in voiced[_identity(stance)]])
+            guess = summarise(stances, statement.speaker_keys)
+            for issue in issues:
+                for label in TAKEN:
+                    pooled[label].add(statement.labels.get(issue), guess.get(issue), label)
+        return pooled
+
+    def _voiced(self, index: int) -> dict[tuple, list[CodedStance]]:
+        """Each reading of a statement as the attribution step gives it (`attribute_voices` takes each stance on
+        its own, then drops repeats), worked out once for all the policies tried."""
+        cache = self.__dict__.setdefault("_voiced_cache", {})
+        if index not in cache:
+            statement, context = self.statements[index], self.contexts[index]
+            readings = self.ruled[index] + self.modelled[index]
+            names, lexicon = context.speaker_names, context.lexicon
+            voices = attribute_voices_each(readings, statement.text, names, lexicon)
+            cache[index] = {_identity(r): v for r, v in zip(readings, voices, strict=True)}
+        return cache[index]
+
+
+def _identity(stance: CodedStance) -> tuple:
+    """A reading whatever notes a combination adds to its trace."""
+    return (stance.issue_id, stance.position, stance.holder, stance.confidence, stance.start, stance.end,
+            stance.coder_kind)
+
+
+def pooled_f1(*scores: dict[str, Score]) -> float:
+    """Macro-F1 of several pooled scores added together."""
+    total = {label: Score(sum(s[label].tp for s in scores), sum(s[label].fp for s in scores),
+                          sum(s[label].fn for s in scores)) for label in TAKEN}
+    return (total["support"].f1 + total["oppose"].f1) / 2
+
+
 def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS) -> CrossValidation:
-    """Macro-F1 of the model alone over `folds` folds of `items`, grouped by event."""
+    """Macro-F1 of the model alone over `folds` folds of `items`, grouped by event, and each item's reading by the
+    model of the fold that held it out (uncalibrated, down to FLOOR), for tuning the ensemble out of fold."""
     from sklearn.model_selection import GroupKFold
 
     texts = [item["text"] for item in items]
     labels = [item["labels"] for item in items]
     groups = [item.get("event") or item["id"] for item in items]
+    languages = [detect_language(text) for text in texts]
+    lexicon = default_lexicon()
     scores = []
+    out_of_fold: list[list[CodedStance]] = [[] for _ in items]
     for train_index, test_index in GroupKFold(n_splits=folds).split(np.zeros(len(items)), groups=groups):
         model = fit_model([texts[i] for i in train_index], [labels[i] for i in train_index], codebook)
         predicted = speaker_positions(model, [texts[i] for i in test_index], codebook)
         scores.append(macro_f1([labels[i] for i in test_index], predicted, model.issues))
-    return CrossValidation(scores)
+        coder = ModelCoder(model, threshold=FLOOR, calibration=[])
+        for i in test_index:
+            out_of_fold[i] = coder.code(texts[i], CodingContext((items[i]["actor"],), lexicon, languages[i]),
+                                        codebook)
+    return CrossValidation(scores, out_of_fold)
 
 
 def train(codebook: Codebook, out: Path = MODEL_FILE, *,
           folds: int = FOLDS) -> tuple[StanceModel, CrossValidation, Tuning]:
-    """Fit the model on the train split, cross-validate it there, tune the thresholds and the ensemble on dev,
-    and write the artefact with its metadata."""
+    """Fit the model on the train split, cross-validate it there, tune the thresholds on dev and the ensemble on
+    the out-of-fold readings of train and on dev, and write the artefact with its metadata."""
     items = load_split("train")
     validation = cross_validate(items, codebook, folds) if folds > 1 else CrossValidation([])
     model = fit_model([item["text"] for item in items], [item["labels"] for item in items], codebook)
-    tuning = tune(model, codebook, load_split("dev"))
+    out_of_fold = (Readings.of(items, codebook, lambda i, _text, _context: validation.out_of_fold[i])
+                   if validation.out_of_fold else None)
+    tuning = tune(model, codebook, load_split("dev"), out_of_fold)
     model.meta = {
         "model_version": MODEL_VERSION,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -93,6 +186,7 @@ def train(codebook: Codebook, out: Path = MODEL_FILE, *,
         "calibration": tuning.calibration,
         "ensemble": tuning.policy,
         "tuned_on": {"split": "dev", "sha256": data_hash([split_path("dev")]),
+                     "ensemble_also_on": "train, out of fold" if out_of_fold else None,
                      "model_macro_f1": round(tuning.model_macro_f1, 4),
                      "ensemble_macro_f1": round(tuning.ensemble_macro_f1, 4)},
     }
@@ -101,6 +195,9 @@ def train(codebook: Codebook, out: Path = MODEL_FILE, *,
 
 
 THRESHOLDS = (FLOOR, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+# Who decides a conflict: the rules (at or above a confidence), the model, or the more confident of the two.
+CONFLICT_CHOICES = (("rules", 0.0), ("rules", 0.5), ("rules", 0.6), ("rules", 0.7), ("rules", 0.8),
+                    ("model", 0.0), ("confident", 0.0))
 
 
 @dataclass
@@ -112,55 +209,43 @@ class Tuning:
     ensemble_macro_f1: float
 
 
-def tune(model: StanceModel, codebook: Codebook, items: list[dict], on_conflict: str = "rules") -> Tuning:
-    """Choose the model's threshold, its calibration and the ensemble's threshold on `items` (the dev split,
-    never test)."""
-    from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
-    from igtracker.coding.coders import CodingContext
-    from igtracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
-    from igtracker.coding.evaluate import GoldStatement
-    from igtracker.coding.model import ModelCoder, fit_calibration
-    from igtracker.coding.stances import reads
-    from igtracker.coding.voices import attribute_voices
-    from igtracker.language import detect_language
+def choose_policy(readings: list[Readings], issues: list[str], default: EnsemblePolicy) -> EnsemblePolicy:
+    """The ensemble's policy: for English (the default), the model's threshold where the rules are silent, the
+    rules winning every conflict by design (see `igtracker.coding.ensemble`); for each other language the rules read,
+    the threshold and who decides a conflict that score best on that language's statements in `readings` (pooled
+    support and oppose F1). Ties keep `default`."""
+    from igtracker.coding.multilingual import supported_languages
 
-    rules, lexicon = RuleCoder(), default_lexicon()
-    raw = ModelCoder(model, threshold=FLOOR, calibration=[])
-    statements = [GoldStatement.model_validate(item) for item in items]
-    contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
-    ruled_all = [rules.code(s.text, c, codebook) if reads(rules, c.language) else []
-                 for s, c in zip(statements, contexts, strict=True)]
-    read = [(ruled, raw.code(s.text, c, codebook), c) for s, c, ruled in zip(statements, contexts, ruled_all,
-                                                                              strict=True)]
-    gold = [s.labels for s in statements]
+    def best(languages: set[str | None], candidates: list[EnsemblePolicy]) -> EnsemblePolicy:
+        parts = [r.only(languages) for r in readings]
+        return max([default, *candidates], key=lambda p: pooled_f1(*(part.pooled(
+            lambda r, m, _lang, p=p: combine(p, r, m, issues), issues) for part in parts)))
+
+    english = best({"en", None}, [EnsemblePolicy(t, "rules") for t in THRESHOLDS])
+    every = [EnsemblePolicy(t, conflict, level) for t in THRESHOLDS for conflict, level in CONFLICT_CHOICES]
+    others = [(language, best({language}, every)) for language in sorted(supported_languages() - {"en"})]
+    return dataclasses.replace(english, by_language=tuple((code, p) for code, p in others if p != english))
+
+
+def tune(model: StanceModel, codebook: Codebook, items: list[dict],
+         out_of_fold: Readings | None = None) -> Tuning:
+    """Choose the model's threshold and its calibration on `items` (the dev split, never test), and the ensemble's
+    policy per language on the out-of-fold readings of train with those of `items`."""
     issues = list(codebook.issue_ids)
+    raw = ModelCoder(model, threshold=FLOOR, calibration=[])
+    dev = Readings.of(items, codebook, lambda _i, text, context: raw.code(text, context, codebook))
 
-    def score(combine) -> float:  # noqa: ANN001
-        predicted = []
-        for statement, (ruled, modelled, context) in zip(statements, read, strict=True):
-            stances = attribute_voices(combine(ruled, modelled), statement.text, context.speaker_names, lexicon)
-            predicted.append(summarise(stances, statement.speaker_keys))
-        return macro_f1(gold, predicted, issues)
+    def model_alone(threshold: float) -> float:
+        pooled = dev.pooled(lambda _r, m, _lang: [s for s in m if s.confidence >= threshold], issues)
+        return pooled_f1(pooled)
 
-    def above(modelled: list, threshold: float) -> list:
-        return [s for s in modelled if s.confidence >= threshold]
-
-    by_threshold = {t: score(lambda r, m, t=t: above(m, t)) for t in THRESHOLDS}
+    by_threshold = {t: model_alone(t) for t in THRESHOLDS}
     threshold = max(THRESHOLDS, key=lambda t: (by_threshold[t], -t))
     # Confidence: how often a reading of that probability was right on dev, for the speaker's own position.
     readings = [(stance.confidence, statement.labels.get(stance.issue_id) == stance.position)
-                for statement, (_, modelled, _) in zip(statements, read, strict=True) for stance in modelled]
+                for statement, modelled in zip(dev.statements, dev.modelled, strict=True) for stance in modelled]
     calibration = fit_calibration([p for p, _ in readings], [ok for _, ok in readings])
-    low = ModelCoder(model, threshold=FLOOR, calibration=calibration)
-    read = [(ruled, low.code(s.text, c, codebook), c) for s, c, ruled in zip(statements, contexts, ruled_all,
-                                                                              strict=True)]
-    best: tuple[float, EnsemblePolicy] | None = None
-    for t in THRESHOLDS:  # the conflict rule is a design choice (see ensemble.py); only the threshold is tuned
-        policy = EnsemblePolicy(t, on_conflict)
-        ensemble = EnsembleCoder(rules, low, policy)
-        value = score(lambda r, m, e=ensemble: e.combine(r, m, issues))
-        if best is None or value > best[0] + 1e-9:
-            best = (value, policy)
-    assert best is not None
-    return Tuning(threshold, by_threshold[threshold], calibration,
-                  {"model_threshold": best[1].model_threshold, "on_conflict": best[1].on_conflict}, best[0])
+    tuned_on = [dev.calibrated(calibration)] + ([out_of_fold.calibrated(calibration)] if out_of_fold else [])
+    policy = choose_policy(tuned_on, issues, EnsemblePolicy(0.3, "rules"))
+    score = pooled_f1(tuned_on[0].pooled(lambda r, m, lang: combine(policy, r, m, issues, lang), issues))
+    return Tuning(threshold, by_threshold[threshold], calibration, policy.as_dict(), score)

@@ -390,38 +390,47 @@ def attribute_voices(stances: Sequence[CodedStance], text: str, speaker_names: S
     voice and the actor is not named inside its quotes (the coder's guess at the frame). No stance is held by an
     outlet (`ActorLexicon.reporters`).
     """
+    return unique_stances([s for each in attribute_voices_each(stances, text, speaker_names, lexicon) for s in each])
+
+
+def attribute_voices_each(stances: Sequence[CodedStance], text: str, speaker_names: Sequence[str],
+                          lexicon: ActorLexicon | None) -> list[list[CodedStance]]:
+    """What `attribute_voices` makes of each stance on its own (before repeats are dropped)."""
     reporters = lexicon.reporters if lexicon is not None else set()
     speaker = SpeakerNames.from_names(list(speaker_names))
     voices = sentence_voices(text, speaker, lexicon)
     spans = quote_spans(text) if voices else []
     labels = lexicon.labels if lexicon is not None else {}
-    out: list[CodedStance] = []
+    out: list[list[CodedStance]] = []
     for stance in stances:
         voice = voices.get(stance.start)
         if stance.holder in reporters:
+            out.append([])
             continue
         if voice is None or voice.kind == "speaker" and stance.holder == SPEAKER_KEY:
-            out.append(stance)
+            out.append([stance])
             continue
         quoting = any(q.start < stance.end and stance.start < q.end for q in spans)
         if stance.holder != SPEAKER_KEY and (not quoting or stance.holder in voice.keys or _in_quotes(
                 stance.holder, stance.start, stance.end, text, spans, lexicon)):
-            out.append(stance)
+            out.append([stance])
             continue
         if voice.kind == "speaker":
-            out.append(dataclasses.replace(stance, holder=SPEAKER_KEY, holder_label="speaker",
-                                           trace=f"{stance.trace}; voice of the speaker"))
+            out.append([dataclasses.replace(stance, holder=SPEAKER_KEY, holder_label="speaker",
+                                            trace=f"{stance.trace}; voice of the speaker")])
         elif voice.kind == "actors":
             factor = VOICE_FACTOR if stance.holder == SPEAKER_KEY else 1.0
-            out.extend(dataclasses.replace(stance, holder=key, holder_label=labels.get(key, key),
-                                           confidence=round(stance.confidence * factor, 3),
-                                           trace=f"{stance.trace}; voice of {voice.text}")
-                       for key in voice.keys if key not in reporters)
-        # an unknown voice ("a spokesperson", a person not in the registry, an outlet): nobody's stance
-    return _unique(out)
+            out.append([dataclasses.replace(stance, holder=key, holder_label=labels.get(key, key),
+                                            confidence=round(stance.confidence * factor, 3),
+                                            trace=f"{stance.trace}; voice of {voice.text}")
+                        for key in voice.keys if key not in reporters])
+        else:  # an unknown voice ("a spokesperson", a person not in the registry, an outlet): nobody's stance
+            out.append([])
+    return out
 
 
-def _unique(stances: list[CodedStance]) -> list[CodedStance]:
+def unique_stances(stances: list[CodedStance]) -> list[CodedStance]:
+    """One stance per holder, issue, position and sentence (the first)."""
     seen: set[tuple[str, str, str, int]] = set()
     out = []
     for stance in stances:
