@@ -18,7 +18,6 @@ from igtracker.scheduler import TrackerScheduler, stored_jobs
 from igtracker.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.xdist_group("test_architecture")  # one worker: the import graph is read once
 
 STATUS_IN_A_FRESH_PROCESS = """
 import sys

@@ -27,8 +27,6 @@ from igtracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Docume
 from tests.conftest import BACKENDS, fresh_database
 from tests.sites import FEED_ITEMS, FixtureSite
 
-pytestmark = pytest.mark.xdist_group("test_crawl")  # one worker: the crawled store is built once per module
-
 LOCAL = ["127.0.0.1"]
 
 

@@ -26,8 +26,6 @@ from tests.sites import FixtureSite
 from tests.test_crawl import add_slow_listing, add_source, crawl_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-# One worker, one test at a time: time limits and busy stores are about this crawl's timing, not a neighbour's.
-pytestmark = pytest.mark.xdist_group("test_crawl_faults")
 PARAGRAPH = (
     "The delegation reaffirms its support for the multistakeholder model of Internet governance. "
     "It opposes any proposal that would place the management of critical Internet resources under "

@@ -56,7 +56,7 @@ AS_OF = datetime.combine(sample_as_of(), datetime.min.time(), tzinfo=UTC)
 LAST_WEEK, PREVIOUS_WEEK = briefing_weeks(AS_OF)[-1], briefing_weeks(AS_OF)[-2]
 
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_demo")]  # one worker: the demo runs once per module
+pytestmark = pytest.mark.slow
 
 
 def test_prints_where_everything_is(demo: Demo) -> None:

@@ -33,8 +33,6 @@ from igtracker.demo.site import (
 from igtracker.source_options import OPTIONS_BY_KIND
 from tests.conftest import SHARED
 
-pytestmark = pytest.mark.xdist_group("test_demo_site")  # one worker: the demo site is crawled once per module
-
 LOOPBACK_URL = re.compile(r"^http://127\.0\.0\.1:\d+/")
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_install")]  # one worker: the wheel is built once
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

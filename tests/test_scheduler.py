@@ -34,8 +34,6 @@ from igtracker.scheduler import SCHEDULER_LOCK, TrackerScheduler, list_jobs
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite, article_html, news_item
 
-# One worker, one test at a time: schedules of seconds are about this scheduler's timing, not a neighbour's.
-pytestmark = pytest.mark.xdist_group("test_scheduler")
 LOCAL = ["127.0.0.1"]
 FAST_DOCUMENTS = 4
 STATEMENTS = {

@@ -34,8 +34,7 @@ from tests.test_scheduler import (
     wait_for,
 )
 
-# Real daemon processes (seconds each to start and stop), one at a time on one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_scheduler_daemon")]
+pytestmark = pytest.mark.slow  # real daemon processes: seconds each to start and stop
 
 TRACKER = [sys.executable, "-c", "from igtracker.cli import main; main()"]
 
