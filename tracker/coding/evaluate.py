@@ -120,6 +120,18 @@ class Score:
                 "tp": self.tp, "fp": self.fp, "fn": self.fn}
 
 
+def macro_of(scores: dict[str, Score]) -> float:
+    """Macro-F1 of pooled scores: the mean F1 of support and oppose (SemEval-2016's F_avg)."""
+    return (scores["support"].f1 + scores["oppose"].f1) / 2
+
+
+def add_labels(scores: dict[str, Score], gold: dict[str, str], guess: dict[str, str], issues: list[str]) -> None:
+    """Count one statement's positions on `issues` into pooled support and oppose scores."""
+    for issue in issues:
+        for label in TAKEN:
+            scores[label].add(gold.get(issue), guess.get(issue), label)
+
+
 @dataclass
 class EvalResult:
     n: int
@@ -147,13 +159,9 @@ class EvalResult:
                 scores = self.groups.setdefault(attribute, {}).setdefault(value, {t: Score() for t in TAKEN})
                 scores[label].add(gold, guess, label)
 
-    @staticmethod
-    def _macro(scores: dict[str, Score]) -> float:
-        return (scores["support"].f1 + scores["oppose"].f1) / 2
-
     @property
     def macro_f1(self) -> float:
-        return self._macro(self.pooled)
+        return macro_of(self.pooled)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -161,13 +169,13 @@ class EvalResult:
             "issues": {
                 issue: {
                     **{label: s.as_dict() for label, s in scores.items()},
-                    "macro_f1": round(self._macro(scores), 4),
+                    "macro_f1": round(macro_of(scores), 4),
                 }
                 for issue, scores in self.issues.items()
             },
             "pooled": {label: s.as_dict() for label, s in self.pooled.items()},
             "groups": {
-                attribute: {value: {"macro_f1": round(self._macro(scores), 4),
+                attribute: {value: {"macro_f1": round(macro_of(scores), 4),
                                     "statements": self.sizes[attribute][value],
                                     "positions": sum(scores[t].tp + scores[t].fn for t in TAKEN)}
                             for value, scores in sorted(values.items())}
@@ -285,9 +293,9 @@ def format_text(result: EvalResult) -> str:
             s = scores[label]
             lines.append(f"{issue:<14}{label:<9}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
                          f"{s.tp:>5}{s.fp:>5}{s.fn:>5}")
-        lines.append(f"{issue:<14}{'macro':<9}{'':>14}{EvalResult._macro(scores):>7.3f}")
+        lines.append(f"{issue:<14}{'macro':<9}{'':>14}{macro_of(scores):>7.3f}")
     for attribute, values in result.groups.items():
-        parts = [f"{value} {EvalResult._macro(scores):.3f} ({result.sizes[attribute][value]})"
+        parts = [f"{value} {macro_of(scores):.3f} ({result.sizes[attribute][value]})"
                  for value, scores in sorted(values.items())]
         lines.append(f"by {attribute}: " + ", ".join(parts))
     lines.append(f"macro-F1 (F_avg, pooled): {result.macro_f1:.3f}")

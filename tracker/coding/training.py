@@ -21,7 +21,7 @@ from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
 from igtracker.coding.coders import CodingContext
 from igtracker.coding.corpus import load_split, split_path
 from igtracker.coding.ensemble import EnsemblePolicy, combine
-from igtracker.coding.evaluate import TAKEN, GoldStatement, Score
+from igtracker.coding.evaluate import TAKEN, GoldStatement, Score, add_labels, macro_of
 from igtracker.coding.model import (
     FLOOR,
     MODEL_FILE,
@@ -47,10 +47,8 @@ FOLDS = 5
 def macro_f1(gold: list[dict[str, str]], predicted: list[dict[str, str]], issues: list[str]) -> float:
     pooled = {label: Score() for label in TAKEN}
     for labels, guess in zip(gold, predicted, strict=True):
-        for issue in issues:
-            for label in TAKEN:
-                pooled[label].add(labels.get(issue), guess.get(issue), label)
-    return (pooled["support"].f1 + pooled["oppose"].f1) / 2
+        add_labels(pooled, labels, guess, issues)
+    return macro_of(pooled)
 
 
 @dataclass
@@ -106,10 +104,7 @@ class Readings:
             voiced = self._voiced(index)
             stances = unique_stances([s for stance in combiner(ruled, modelled, context.language)
                                       for s in voiced[_identity(stance)]])
-            guess = summarise(stances, statement.speaker_keys)
-            for issue in issues:
-                for label in TAKEN:
-                    pooled[label].add(statement.labels.get(issue), guess.get(issue), label)
+            add_labels(pooled, statement.labels, summarise(stances, statement.speaker_keys), issues)
         return pooled
 
     def _voiced(self, index: int) -> dict[tuple, list[CodedStance]]:
@@ -135,7 +130,7 @@ def pooled_f1(*scores: dict[str, Score]) -> float:
     """Macro-F1 of several pooled scores added together."""
     total = {label: Score(sum(s[label].tp for s in scores), sum(s[label].fp for s in scores),
                           sum(s[label].fn for s in scores)) for label in TAKEN}
-    return (total["support"].f1 + total["oppose"].f1) / 2
+    return macro_of(total)
 
 
 def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS) -> CrossValidation:
