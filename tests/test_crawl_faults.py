@@ -21,6 +21,7 @@ from igtracker.crawl import ProgressEvent, run_crawl
 from igtracker.crawl_runs import due_sources
 from igtracker.db import session_factory
 from igtracker.models import Actor, CrawlError, CrawlRun, CrawlRunSource, Document, Source
+from tests.cli import tracker
 from tests.conftest import sqlite_only
 from tests.sites import FixtureSite
 from tests.test_crawl import add_slow_listing, add_source, crawl_settings
@@ -270,11 +271,10 @@ def test_failures_that_used_to_pass_silently_are_recorded_with_a_reason(
         stored = {e.reason for e in session.scalars(select(CrawlError).where(CrawlError.run_id == report.run_id))}
         assert len(stored) == 5
 
-    status = tracker_process("status", env=tracker_env(database_url))
-    out, err = status.communicate(timeout=60)
-    assert status.returncode == 0, err
+    status = tracker("status", env={"TRACKER_DATABASE_URL": database_url})
+    assert status.exit_code == 0, status.stderr
     for slug in ("not-a-feed", "html-sitemap", "away", "chunked"):
-        assert f"source {slug} failed: {reason(slug)[:40]}" in out
+        assert f"source {slug} failed: {reason(slug)[:40]}" in status.stdout
 
 
 # 4. Crawled text reaches the terminal without its control characters --------------------------------------------
@@ -288,12 +288,10 @@ def test_terminal_output_strips_control_characters(engine: Engine, database_url:
         session.flush()
         session.add(Source(slug="evil-news", actor_id=actor.id, kind="feed", url="https://evil.example/feed"))
         session.commit()
-    env = tracker_env(database_url)
+    env = {"TRACKER_DATABASE_URL": database_url}
     for args in (["actors", "list"], ["query", "SELECT name FROM actors"], ["status"]):
-        listing = tracker_process(*args, env=env)
-        out, err = listing.communicate(timeout=60)
-        assert listing.returncode == 0, err
-        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out, args
-    listing = tracker_process("actors", "list", env=env)
-    out, _err = listing.communicate(timeout=60)
+        listing = tracker(*args, env=env)
+        assert listing.exit_code == 0, listing.stderr
+        assert "\x1b" not in listing.stdout and "\x07" not in listing.stdout and "\u202e" not in listing.stdout, args
+    out = tracker("actors", "list", env=env).stdout
     assert "Evil" in out and "Red" in out and "X" * 200 not in out.replace("\n", "").replace("│", "").replace(" ", "")
