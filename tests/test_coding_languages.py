@@ -102,6 +102,8 @@ def coded(text: str, language: str, codebook) -> list:  # type: ignore[no-untype
     ("pt", "O governo russo defende a soberania digital.", "RUS", {"control": "support"}),
     ("ru", "Российская делегация выступает против гегемонии в интернете.", "RUS", {"control": "support"}),
     ("ru", "Китайская сторона поддерживает цифровой суверенитет.", "CHN", {"control": "support"}),
+    ("ru", "МИД России выступает против гегемонии в интернете.", "RUS", {"control": "support"}),
+    ("ru", "Делегация Китая поддерживает цифровой суверенитет.", "CHN", {"control": "support"}),
     ("ar", "ويرفض الوفد الروسي الهيمنة على الإنترنت.", "RUS", {"control": "support"}),
     ("ar", "وتدعم الحكومة الصينية السيادة الرقمية للدول.", "CHN", {"control": "support"}),
     ("zh", "俄外交部反对网络霸权。", "RUS", {"control": "support"}),
@@ -147,6 +149,10 @@ def test_chinese_firms_are_not_china_in_english_either(codebook) -> None:  # typ
     ("ru", "Российский МИД", "RUS"),
     ("ru", "американских властей", "USA"),
     ("ru", "белорусская делегация", "BLR"),  # not "русская делегация" inside it
+    ("ru", "МИД России", "RUS"),  # a holder and the state's name in the genitive
+    ("ru", "представителями делегации Саудовской Аравии", "SAU"),
+    ("ru", "власти США", "USA"),
+    ("ru", "правительство Южной Кореи", "KOR"),
     ("ar", "للوفد الأمريكي", "USA"),
     ("ar", "وزارة الخارجية الروسية", "RUS"),
     ("ar", "الحكومة الجنوب أفريقية", "ZAF"),
@@ -162,6 +168,8 @@ def test_demonym_forms_in_every_case_gender_and_article(language: str, phrase: s
     ("fr", "Lors de la réunion du conseil, la Russie a parlé.", ["country:RUS"]),  # a meeting, not Réunion
     ("fr", "Le ministre s'est rendu à la Réunion.", ["country:REU"]),
     ("ru", "Для того чтобы защитить сеть, Того и Россия договорились.", ["country:TGO", "country:RUS"]),
+    ("ru", "Власти того города против, как и власти Того.", ["country:TGO"]),  # "that city's", and Togo's
+    ("ru", "Закон приняли в России, а в Китае его хвалят.", []),  # where, not who: no holder before the name
     ("es", "Un plato con chile, según la prensa china.", []),  # chili, and Chinese as an adjective
     ("ar", "طلبت تشيلي دعماً مالياً ودعم مالي إضافي.", ["country:CHL"]),  # مالي: financial, not Mali
 ])
@@ -184,6 +192,14 @@ def test_every_state_of_the_registry_the_wcit_record_and_the_g20_has_its_demonym
     missing = {(state, language) for state in states for language in ("fr", "es", "pt", "ru", "ar")
                if not listed.get(state, {}).get(language)}
     assert len(states) >= 40 and missing == set()
+
+
+def test_only_russian_names_are_inflected(tmp_path: Path) -> None:
+    bad = tmp_path / "demonyms.yaml"
+    bad.write_text("languages:\n  fr: {order: holder-first, holders: [gouvernement], name_case: gent}\n"
+                   "states: {}\n", encoding="utf-8")
+    with pytest.raises(TrackerError, match=r"(?s)demonyms\.yaml.*languages\.fr\.name_case: only Russian names"):
+        load_demonyms(bad)
 
 
 def test_a_bad_demonyms_file_names_itself_and_the_fault(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def _norm(name: str) -> str:
 def _names_of_countries() -> dict[str, str]:
     """Country names (normalised) to ISO alpha-3 codes, in English and every language attribution names countries
     in; a name two countries share in some language is left out."""
-    from igtracker.coding.attribution import COUNTRY_EXTRA_NAMES, EXTRA_NAMES_BY_LANGUAGE, country_names_in
+    from igtracker.coding.country_names import COUNTRY_EXTRA_NAMES, EXTRA_NAMES_BY_LANGUAGE, country_names_in
 
     codes: dict[str, set[str]] = {}
     for language in ("en", *sorted(EXTRA_NAMES_BY_LANGUAGE)):
@@ -104,7 +104,7 @@ def free_slug(session: Session, name: str) -> str:
 def create_state(session: Session, alpha3: str, aliases: list[str] | None = None) -> Actor:
     """A state outside the registry: its short English name ("Russia"), kind "state", its ISO code,
     `in_registry=False`. Callers go through `ActorResolver.state`, which first looks for the country's state."""
-    from igtracker.coding.attribution import country_common_name
+    from igtracker.coding.country_names import country_common_name
 
     name = country_common_name(alpha3)
     actor = Actor(slug=free_slug(session, name), name=name, kind="state", country=alpha3,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from igtracker.coding.attribution import ActorLexicon, country_common_name
+from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.country_names import country_common_name
 from igtracker.models import Actor
 
 # News media report others' positions: their own voice is not coded as a stance (their editorials are the

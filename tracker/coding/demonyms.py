@@ -13,16 +13,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from igtracker.coding.country_names import country_names_in
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
 
 DEMONYMS_FILE = PACKAGE_DATA / "demonyms.yaml"
+CASES = ("gent", "datv", "ablt", "loct")  # pymorphy3's grammemes: genitive, dative, instrumental, prepositional
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -37,6 +39,7 @@ class LanguageSpec(BaseModel):
     demonym_prefixes: list[str] = Field(default_factory=list)
     not_holders: list[str] = Field(default_factory=list)
     common_words: list[str] = Field(default_factory=list)
+    name_case: str | None = None  # Russian: the case a state's name takes after a holder ("МИД России")
 
 
 class DemonymFile(BaseModel):
@@ -53,6 +56,10 @@ class DemonymFile(BaseModel):
             unknown = set(by_language) - set(self.languages)
             if unknown:
                 raise ValueError(f"state {alpha3}: languages {sorted(unknown)} have no entry under `languages`")
+        for language, spec in self.languages.items():
+            if spec.name_case and (language != "ru" or spec.name_case not in CASES):
+                raise ValueError(f"languages.{language}.name_case: only Russian names are inflected, to one of "
+                                 f"{', '.join(CASES)}")
         return self
 
 
@@ -86,12 +93,17 @@ class Demonyms:
     pattern: re.Pattern[str]  # one named group per state: "c_RUS"
     not_holder: re.Pattern[str] | None  # matched just after a country name
     common_words: frozenset[str]  # country names that are also ordinary words (Arabic "مالي": Mali, financial)
+    named_after_holder: re.Pattern[str] | None = None  # a holder and a state's name in a case: "МИД России"
 
     def find(self, text: str) -> Iterator[tuple[str, int, int]]:
-        """(alpha-3 code, start, end) of each demonym-qualified holder phrase in `text`."""
-        for match in self.pattern.finditer(text):
-            if match.lastgroup:
-                yield match.lastgroup.removeprefix("c_"), match.start(), match.end()
+        """(alpha-3 code, start, end) of each demonym-qualified holder phrase in `text`, and of each holder
+        followed by a state's name in the language's case ("делегация Китая"), without overlaps."""
+        found: list[tuple[str, int, int]] = []
+        for pattern in (self.pattern, self.named_after_holder):
+            for match in pattern.finditer(text) if pattern is not None else ():
+                if match.lastgroup and not any(s < match.end() and match.start() < e for _c, s, e in found):
+                    found.append((match.lastgroup.removeprefix("c_"), match.start(), match.end()))
+        yield from sorted(found, key=lambda item: item[1])
 
     def modifies_after(self, text: str, end: int) -> bool:
         """A country name ending at `end` modifies the noun after it ("中国企业": Chinese firms)."""
@@ -106,9 +118,40 @@ class Demonyms:
         return matched in self.common_words or matched[1:] in self.common_words
 
 
-def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demonyms:
+def inflected_names(names: dict[str, set[str]], case: str) -> dict[str, list[str]]:
+    """Russian state names in `case`, word by word ("Саудовская Аравия" -> "Саудовской Аравии"); a word
+    pymorphy3 cannot inflect, or written in capitals ("США", "КНР"), stays as it is."""
+    import pymorphy3
+
+    morph = _analyser(pymorphy3)
+    out: dict[str, list[str]] = {}
+    for alpha3, forms in names.items():
+        for name in sorted(forms):
+            words = [_inflect(morph, word, case) for word in name.split()]
+            out.setdefault(alpha3, []).append(" ".join(words))
+    return out
+
+
+@functools.cache
+def _analyser(pymorphy3: Any) -> Any:
+    return pymorphy3.MorphAnalyzer()
+
+
+def _inflect(morph: Any, word: str, case: str) -> str:
+    if word.isupper() or not word.isalpha():
+        return word
+    parse = next((p for p in morph.parse(word) if "nomn" in p.tag), None)
+    inflected = parse.inflect({case}) if parse is not None else None
+    if inflected is None:
+        return word
+    return word[0] + inflected.word[1:] if word[0].isupper() else inflected.word
+
+
+def compile_language(spec: LanguageSpec, states: dict[str, list[str]],
+                     names: dict[str, list[str]] | None = None) -> Demonyms:
     """One pattern for a language: holder and demonym in the language's order, each with its prefixes and endings;
-    Chinese, written without spaces, has no word boundaries."""
+    Chinese, written without spaces, has no word boundaries. With `names` (each state's names in the language's
+    `name_case`), a second one: a holder followed by a state's name."""
     spaced = not any(CJK.search(h) for h in spec.holders)
     holder_prefix = _optional(spec.holder_prefixes)
     demonym_prefix = _optional(spec.demonym_prefixes)
@@ -120,7 +163,14 @@ def compile_language(spec: LanguageSpec, states: dict[str, list[str]]) -> Demony
     body = holder + joiner + demonym if spec.order == "holder-first" else demonym + joiner + holder
     pattern = rf"(?<![\w-]){body}(?![\w-])" if spaced else body
     not_holder = re.compile(_alternation(spec.not_holders)) if spec.not_holders else None
-    return Demonyms(re.compile(pattern, re.IGNORECASE), not_holder, frozenset(spec.common_words))
+    named_after_holder = None
+    if names:
+        named = "(?:" + "|".join(f"(?P<c_{alpha3}>{_phrases(forms, '', spaced)})"
+                                 for alpha3, forms in sorted(names.items())) + ")"
+        # Case-sensitive, as a name is written: "власти Того" is Togo's authorities, "власти того" is not.
+        named_after_holder = re.compile(rf"(?<![\w-])(?i:{holder})\s+{named}(?![\w-])")
+    return Demonyms(re.compile(pattern, re.IGNORECASE), not_holder, frozenset(spec.common_words),
+                    named_after_holder)
 
 
 @functools.lru_cache(maxsize=4)
@@ -135,5 +185,6 @@ def load_demonyms(path: Path = DEMONYMS_FILE) -> dict[str, Demonyms]:
     out: dict[str, Demonyms] = {}
     for language, spec in data.languages.items():
         states = {alpha3: forms[language] for alpha3, forms in data.states.items() if forms.get(language)}
-        out[language] = compile_language(spec, states)
+        names = inflected_names(country_names_in(language), spec.name_case) if spec.name_case else None
+        out[language] = compile_language(spec, states, names)
     return out
