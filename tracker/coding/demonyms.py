@@ -3,7 +3,9 @@
 A demonym names its state only where it qualifies a holder noun (a government, a delegation, a ministry, the
 authorities, a minister, a "side"); "les entreprises chinoises" or "российские компании" name no state, as in
 English ("the Russian delegation" is Russia, "Russian firms" are not). The forms and the holder nouns of each
-language are data (`tracker/data/demonyms.yaml`), reviewed by hand: CLDR ships no demonyms.
+language are data (`tracker/data/demonyms.yaml`), reviewed by hand: CLDR ships no demonyms. Russian also names a
+state by a holder noun and the state's name in the genitive ("МИД России"): those forms are CLDR's names, inflected
+by pymorphy3.
 """
 
 from __future__ import annotations
@@ -121,9 +123,7 @@ class Demonyms:
 def inflected_names(names: dict[str, set[str]], case: str) -> dict[str, list[str]]:
     """Russian state names in `case`, word by word ("Саудовская Аравия" -> "Саудовской Аравии"); a word
     pymorphy3 cannot inflect, or written in capitals ("США", "КНР"), stays as it is."""
-    import pymorphy3
-
-    morph = _analyser(pymorphy3)
+    morph = _analyser()
     out: dict[str, list[str]] = {}
     for alpha3, forms in names.items():
         for name in sorted(forms):
@@ -133,7 +133,9 @@ def inflected_names(names: dict[str, set[str]], case: str) -> dict[str, list[str
 
 
 @functools.cache
-def _analyser(pymorphy3: Any) -> Any:
+def _analyser() -> Any:
+    import pymorphy3  # its dictionary takes a moment to load: only where Russian names are inflected
+
     return pymorphy3.MorphAnalyzer()
 
 
