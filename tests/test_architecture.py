@@ -97,7 +97,8 @@ CRAWL = ("igtracker.spiders", "igtracker.crawl", "igtracker.crawl_runs", "igtrac
 
 def test_the_crawl_and_the_coder_share_one_actor_resolver_and_not_each_other(modules: nx.DiGraph) -> None:
     """Both resolve names to actors through igtracker.actors; the coder never imports the crawl, and the crawl
-    reaches the coding package only for the country names and slug of its attribution module."""
+    reaches the coding package only for the country names (igtracker.coding.country_names, which attribution reads
+    too) and attribution's slug."""
     crawl = set().union(*(within(modules, name) for name in CRAWL))
     coder = within(modules, "igtracker.coding")
     users = set(modules.predecessors("igtracker.actors"))
