@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -176,3 +177,17 @@ def test_registered_coders_and_the_shipped_model() -> None:
     stances = ensemble.code("Wir lehnen jede staatliche Kontrolle des Internets ab.",
                             CodingContext(language="de"), load_codebook())
     assert all(s.coder_kind == "model" for s in stances)  # the rules read English only; the model reads any
+
+
+def test_the_ensembles_version_fits_the_store_with_a_policy_for_every_language() -> None:
+    from igtracker.coding.multilingual import supported_languages
+    from igtracker.coding.store_coding import coding_version
+    from igtracker.models import DocumentCoding
+
+    every = tuple((code, EnsemblePolicy(0.45, "rules", 0.85)) for code in sorted(supported_languages()))
+    policy = EnsemblePolicy(0.35, "confident", 0.75, by_language=every)
+    coder = EnsembleCoder(policy=policy)
+    version = coding_version(load_codebook(), coder)
+    assert len(version) <= DocumentCoding.__table__.c.version.type.length
+    other = EnsembleCoder(policy=dataclasses.replace(policy, by_language=every[:-1]))
+    assert coding_version(load_codebook(), other) != version  # a change of any language's policy recodes

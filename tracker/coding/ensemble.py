@@ -20,6 +20,8 @@ Every stance says in its trace which part made it and what the other thought.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,11 +82,15 @@ class EnsemblePolicy:
 
     @property
     def label(self) -> str:
-        """Short and stable, for the coder's version: a change of policy recodes."""
+        """Short and stable, for the coder's version: a change of policy recodes. The policies by language are a
+        digest: spelled out, seven languages' would outgrow the stored version (100 characters)."""
         own = f"{self.model_threshold:g}-{self.on_conflict}"
         if self.rules_confidence:
             own += f">{self.rules_confidence:g}"
-        return own + "".join(f",{code}:{policy.label}" for code, policy in self.by_language)
+        if not self.by_language:
+            return own
+        spelled = json.dumps(self.as_dict()["by_language"], sort_keys=True)
+        return f"{own},by-language-{hashlib.sha256(spelled.encode()).hexdigest()[:8]}"
 
     def why(self, language: str | None) -> str:
         """Which policy applies, for the trace."""
