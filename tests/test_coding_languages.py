@@ -194,19 +194,16 @@ def test_every_state_of_the_registry_the_wcit_record_and_the_g20_has_its_demonym
     assert len(states) >= 40 and missing == set()
 
 
-def test_only_russian_names_are_inflected(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("content", "fault"), [
+    ("languages:\n  fr: {order: holder-first, holders: [gouvernement]}\nstates:\n  XXX: {fr: [inconnu]}\n",
+     r"'XXX' is not an ISO 3166-1 alpha-3 code"),
+    ("languages:\n  fr: {order: holder-first, holders: [gouvernement], name_case: gent}\nstates: {}\n",
+     r"languages\.fr\.name_case: only Russian names are inflected"),
+])
+def test_a_bad_demonyms_file_names_itself_and_the_fault(tmp_path: Path, content: str, fault: str) -> None:
     bad = tmp_path / "demonyms.yaml"
-    bad.write_text("languages:\n  fr: {order: holder-first, holders: [gouvernement], name_case: gent}\n"
-                   "states: {}\n", encoding="utf-8")
-    with pytest.raises(TrackerError, match=r"(?s)demonyms\.yaml.*languages\.fr\.name_case: only Russian names"):
-        load_demonyms(bad)
-
-
-def test_a_bad_demonyms_file_names_itself_and_the_fault(tmp_path: Path) -> None:
-    bad = tmp_path / "demonyms.yaml"
-    bad.write_text("languages:\n  fr: {order: holder-first, holders: [gouvernement]}\n"
-                   "states:\n  XXX: {fr: [inconnu]}\n", encoding="utf-8")
-    with pytest.raises(TrackerError, match=r"(?s)demonyms\.yaml.*'XXX' is not an ISO 3166-1 alpha-3 code"):
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(TrackerError, match=r"(?s)demonyms\.yaml.*" + fault):
         load_demonyms(bad)
 
 
