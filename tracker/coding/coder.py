@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RULES_VERSION = "9"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+
+
 def _nearby(items: Sequence[object], index: int) -> list[object]:
     return list(items[max(0, index - 1) : index + 2])
 
