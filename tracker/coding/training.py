@@ -205,10 +205,9 @@ class Tuning:
 
 
 def choose_policy(readings: list[Readings], issues: list[str], default: EnsemblePolicy) -> EnsemblePolicy:
-    """The ensemble's policy: for English (the default), the model's threshold where the rules are silent, the
-    rules winning every conflict by design (see `igtracker.coding.ensemble`); for each other language the rules read,
-    the threshold and who decides a conflict that score best on that language's statements in `readings` (pooled
-    support and oppose F1). Ties keep `default`."""
+    """The ensemble's policy: for English (the default, also for languages the rules do not read) and for each other
+    language the rules read, the model's threshold where the rules are silent and who decides a conflict that score
+    best on that language's statements in `readings` (pooled support and oppose F1). Ties keep `default`."""
     from igtracker.coding.multilingual import supported_languages
 
     def best(languages: set[str | None], candidates: list[EnsemblePolicy]) -> EnsemblePolicy:
@@ -216,8 +215,8 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
         return max([default, *candidates], key=lambda p: pooled_f1(*(part.pooled(
             lambda r, m, _lang, p=p: combine(p, r, m, issues), issues) for part in parts)))
 
-    english = best({"en", None}, [EnsemblePolicy(t, "rules") for t in THRESHOLDS])
     every = [EnsemblePolicy(t, conflict, level) for t in THRESHOLDS for conflict, level in CONFLICT_CHOICES]
+    english = best({"en", None}, every)
     others = [(language, best({language}, every)) for language in sorted(supported_languages() - {"en"})]
     return dataclasses.replace(english, by_language=tuple((code, p) for code, p in others if p != english))
 
