@@ -175,18 +175,37 @@ def compile_language(spec: LanguageSpec, states: dict[str, list[str]],
                     named_after_holder)
 
 
+class DemonymTable:
+    """A validated demonyms file whose languages are compiled when first asked for: Russian inflects every state's
+    name with pymorphy3, which text in French never needs."""
+
+    def __init__(self, data: DemonymFile) -> None:
+        self._data = data
+        self._compiled: dict[str, Demonyms] = {}
+
+    def get(self, language: str | None) -> Demonyms | None:
+        """The language's demonyms; None where the file has no entry for it."""
+        spec = self._data.languages.get(language) if language else None
+        if spec is None or language is None:
+            return None
+        if language not in self._compiled:
+            states = {alpha3: forms[language] for alpha3, forms in self._data.states.items() if forms.get(language)}
+            names = inflected_names(country_names_in(language), spec.name_case) if spec.name_case else None
+            self._compiled[language] = compile_language(spec, states, names)
+        return self._compiled[language]
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self._data.languages)
+
+
 @functools.lru_cache(maxsize=4)
-def load_demonyms(path: Path = DEMONYMS_FILE) -> dict[str, Demonyms]:
-    """Each language's demonyms, validated; errors name the file and what to fix."""
+def load_demonyms(path: Path = DEMONYMS_FILE) -> DemonymTable:
+    """The demonyms file, validated; errors name the file and what to fix."""
     try:
         data = DemonymFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
     except (OSError, yaml.YAMLError) as exc:
         raise TrackerError(f"{path}: cannot read the demonyms: {exc}") from exc
     except ValidationError as exc:
         raise TrackerError(f"{path}: {exc}") from exc
-    out: dict[str, Demonyms] = {}
-    for language, spec in data.languages.items():
-        states = {alpha3: forms[language] for alpha3, forms in data.states.items() if forms.get(language)}
-        names = inflected_names(country_names_in(language), spec.name_case) if spec.name_case else None
-        out[language] = compile_language(spec, states, names)
-    return out
+    return DemonymTable(data)
