@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from igtracker.coding import available_coders, get_coder, load_codebook
-from igtracker.coding.coder import SPEAKER_KEY, CodedStance
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon
 from igtracker.coding.coders import CodingContext
 from igtracker.coding.corpus import sha256_of, split_path
 from igtracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
+from igtracker.coding.evaluate import GoldStatement
 from igtracker.coding.model import (
     META_FILE,
     ModelCoder,
@@ -24,6 +25,7 @@ from igtracker.coding.model import (
     speaker_positions,
 )
 from igtracker.coding.sentences import split_sentences
+from igtracker.coding.training import THRESHOLDS, Readings, choose_policy
 from igtracker.errors import TrackerError
 
 SUPPORT = ["Operators deserve a fair contribution from the largest streaming platforms for the traffic they send.",
@@ -161,6 +163,30 @@ def test_ensemble_policy_by_language_and_rules_confidence() -> None:
     assert ensemble.combine([], unsure, ["taxation"], "en") and not ensemble.combine([], unsure, ["taxation"], "fr")
     with pytest.raises(ValueError, match="on_conflict"):
         EnsemblePolicy.from_dict({"by_language": {"fr": {"on_conflict": "coin"}}})
+
+
+def _readings(language: str, text: str, gold: dict[str, str], ruled: list[CodedStance],
+              modelled: list[CodedStance], copies: int = 3) -> Readings:
+    statements = [GoldStatement(id=f"{language}{n}", text=text, actor="Speaker", labels=gold) for n in range(copies)]
+    contexts = [CodingContext(("Speaker",), default_lexicon(), language) for _ in statements]
+    return Readings(statements, contexts, [list(ruled) for _ in statements], [list(modelled) for _ in statements])
+
+
+def test_choose_policy_keeps_the_rules_a_say_in_english_and_prefers_the_lower_threshold_in_a_tie() -> None:
+    """Sure rules against a surer model that is right: elsewhere the model may be let decide every conflict, in
+    English the rules keep their say. A right model reading at 0.5 passes every threshold up to 0.5: the lowest
+    of those that score alike is taken."""
+    conflict = ([_stance("control", "oppose", 0.95)], [_stance("control", "support", 0.97, kind="model")])
+    silent_rules = ([], [_stance("taxation", "support", 0.5, kind="model")])
+    readings = []
+    for language, text in (("en", "The delegation spoke at length."), ("fr", "La délégation a parlé longuement.")):
+        readings.append(_readings(language, text, {"control": "support"}, *conflict))
+        readings.append(_readings(language, text, {"taxation": "support"}, *silent_rules))
+    pooled = Readings(*(sum((getattr(r, name) for r in readings), []) for name in
+                        ("statements", "contexts", "ruled", "modelled")))
+    policy = choose_policy([pooled], ["taxation", "surveillance", "control"], EnsemblePolicy(0.3, "rules"))
+    assert policy.on_conflict != "model" and policy.for_language("fr").on_conflict == "model"
+    assert policy.model_threshold == policy.for_language("fr").model_threshold == min(THRESHOLDS)
 
 
 def test_registered_coders_and_the_shipped_model() -> None:

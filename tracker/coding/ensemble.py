@@ -9,11 +9,10 @@ the rules give to others named in the text are kept as the rules read them; a mo
 attribute to someone else on the same issue is dropped (it is that someone's, not the speaker's). `tracker train`
 chooses the policy (`igtracker.coding.training.choose_policy`) and records it with the model.
 
-In English the rules win a conflict by design. Measured with the model of December 2026, letting the model win
-instead scored 0.03 higher on the corpus's dev split (restated statements: 0.615 against 0.583) but 0.10 lower on
-the 41 verbatim statements of the external development set (0.656 against 0.757), where the rules' explicit
-readings are right and the model, trained on restatements, is not yet; the more confident of the two scored in
-between on both.
+In English the rules keep a say in conflicts: `choose_policy` picks among policies where they decide at least where
+they are the surer of the two. Letting the model decide every conflict scored about the same out of fold on train
+and on the corpus's dev split (restatements), but lower on real statements quoted verbatim, where the rules' sure
+readings are right more often than a model trained on restatements (`docs/codebook.md` has the figures).
 Every stance says in its trace which part made it and what the other thought.
 """
 

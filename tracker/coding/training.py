@@ -193,6 +193,7 @@ THRESHOLDS = (FLOOR, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 # Who decides a conflict: the rules (at or above a confidence), the model, or the more confident of the two.
 CONFLICT_CHOICES = (("rules", 0.0), ("rules", 0.5), ("rules", 0.6), ("rules", 0.7), ("rules", 0.8),
                     ("model", 0.0), ("confident", 0.0))
+TIE = 0.005  # macro-F1: closer than this, two policies are alike on the tuning statements
 
 
 @dataclass
@@ -207,16 +208,25 @@ class Tuning:
 def choose_policy(readings: list[Readings], issues: list[str], default: EnsemblePolicy) -> EnsemblePolicy:
     """The ensemble's policy: for English (the default, also for languages the rules do not read) and for each other
     language the rules read, the model's threshold where the rules are silent and who decides a conflict that score
-    best on that language's statements in `readings` (pooled support and oppose F1). Ties keep `default`."""
+    best on that language's statements in `readings` (pooled support and oppose F1). In English the rules keep a
+    say in conflicts (they decide at least where they are the surer): on real statements quoted verbatim their
+    sure readings are right more often than the model's, which learnt from restatements (`docs/codebook.md`).
+
+    Policies within `TIE` of the best are alike on these statements; of those, the one with the lowest threshold
+    wins, then the higher score, then `default`. Real statements quoted verbatim read less sure to the model than
+    the corpus's restatements, so a lower threshold keeps more right readings there (see `docs/codebook.md`)."""
     from igtracker.coding.multilingual import supported_languages
 
     def best(languages: set[str | None], candidates: list[EnsemblePolicy]) -> EnsemblePolicy:
         parts = [r.only(languages) for r in readings]
-        return max([default, *candidates], key=lambda p: pooled_f1(*(part.pooled(
-            lambda r, m, _lang, p=p: combine(p, r, m, issues), issues) for part in parts)))
+        scored = [(pooled_f1(*(part.pooled(lambda r, m, _lang, p=p: combine(p, r, m, issues), issues)
+                               for part in parts)), -rank, p) for rank, p in enumerate([default, *candidates])]
+        top = max(score for score, _rank, _p in scored)
+        alike = [(p.model_threshold, -score, -rank, p) for score, rank, p in scored if score >= top - TIE]
+        return min(alike, key=lambda entry: entry[:3])[3]
 
     every = [EnsemblePolicy(t, conflict, level) for t in THRESHOLDS for conflict, level in CONFLICT_CHOICES]
-    english = best({"en", None}, every)
+    english = best({"en", None}, [p for p in every if p.on_conflict != "model"])
     others = [(language, best({language}, every)) for language in sorted(supported_languages() - {"en"})]
     return dataclasses.replace(english, by_language=tuple((code, p) for code, p in others if p != english))
 
