@@ -104,7 +104,7 @@ def agreement(annotations: list[dict], issues: list[str]) -> dict[str, dict[str,
 
 ISSUES = ("taxation", "surveillance", "control")
 LANGUAGE_NAMES = {"en": "English", "ar": "Arabic", "zh": "Chinese", "fr": "French", "ru": "Russian",
-                  "es": "Spanish", "pt": "Portuguese"}
+                  "es": "Spanish", "pt": "Portuguese", "de": "German"}
 
 
 def coverage_markdown() -> str:
