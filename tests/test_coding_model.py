@@ -21,6 +21,7 @@ from igtracker.coding.model import (
     chunks,
     fit_model,
     load_model,
+    rule_features,
     save_model,
     speaker_positions,
 )
@@ -73,6 +74,23 @@ def test_training_is_reproducible_and_learns_the_signal(small_model) -> None:  #
     assert all(np.allclose(first[i], second[i]) for i in first)
     assert speaker_positions(small_model, probe, codebook) == [{"taxation": "support"}, {"taxation": "oppose"}]
     assert speaker_positions(small_model, ["The summit ends on Friday."], codebook) == [{}]
+
+
+@pytest.mark.parametrize(("text", "issue", "score", "anti_targets"), [
+    ("Nous rejetons toute taxe sur le trafic Internet.", "taxation", -0.7, 0),
+    ("Nous soutenons le modèle multipartite de gouvernance de l'Internet.", "control", -0.7, 1),
+    ("Мы выступаем против налога на интернет-трафик.", "taxation", -0.7, 0),
+])
+def test_the_model_gets_the_reading_of_the_rules_of_the_texts_language(text: str, issue: str, score: float,
+                                                                       anti_targets: int) -> None:
+    codebook = load_codebook()
+    issues = list(codebook.issue_ids)
+    row = rule_features([text], codebook, issues).toarray()[0].tolist()
+    # Per issue: the speaker's rule score, then pro, anti, good and bad targets; nothing on the other issues.
+    at = issues.index(issue) * 5
+    assert row[at] == pytest.approx(score) and row[at + 2] == anti_targets
+    assert row[at + 1] + row[at + 2] >= 1
+    assert not any(value for i, value in enumerate(row) if not at <= i < at + 5)
 
 
 def test_saved_model_loads_with_its_metadata_and_refuses_another_library(small_model, tmp_path: Path) -> None:  # noqa: ANN001

@@ -2,11 +2,11 @@
 
 Trained on the bundled corpus's train split (`tracker train`), small and CPU-only: for each issue a logistic
 regression over TF-IDF word 1-2-grams, character 2-5-grams (which read any script, Chinese and Arabic included,
-with no tokeniser to download) and the rule engine's reading of the same text (the speaker's rule score for the
-issue, and the codebook's pro/anti and loaded targets found), class-balanced; its decision threshold is tuned on
-the dev split and its probabilities are mapped to confidences by a calibration fitted there too. The artefact
-ships in the package with the hash of its training data, the seed, the codebook version and the library
-versions it was built with.
+with no tokeniser to download) and the rule engine's reading of the same text in its language (the speaker's rule
+score for the issue, and the codebook's pro/anti and loaded targets found), class-balanced; its decision
+threshold is tuned on the dev split and its probabilities are mapped to confidences by a calibration fitted there
+too. The artefact ships in the package with the hash of its training data, the seed, the codebook version and the
+library versions it was built with.
 
 A text is read in chunks of up to three sentences (statements in the corpus are one to six sentences long); a
 chunk's predicted position is a stance in the text's own voice, its evidence the chunk's sentence that reads that
@@ -28,13 +28,16 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
 from igtracker.coding.memo import in_document_scope
+from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentences import Sentence, split_sentences
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
+from igtracker.language import detect_language
 
 MODEL_DIR = PACKAGE_DATA / "model"
 MODEL_FILE = MODEL_DIR / "stance-model.pickle.gz"
@@ -42,33 +45,45 @@ META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
-MODEL_VERSION = "1"  # bump when the features or the learner change
+MODEL_VERSION = "2"  # bump when the features or the learner change
 
 
 def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str]) -> sparse.csr_matrix:
-    """Per text and issue: the rules' signed score for the speaker, and pro, anti, good and bad target hits."""
-    compiled = codebook.compiled()
-    rows = []
+    """Per text and issue: the rules' signed score for the speaker, and pro, anti, good and bad target hits.
+
+    Each text is read by the rules of its language: the multilingual rules where they have cues for it, else the
+    English rules (which find almost nothing in another language)."""
     lexicon = default_lexicon()
+    rows = []
     for text in texts:
-        readings = code_text(text, None, codebook, lexicon=lexicon)
+        readings, hits = _rule_reading(text, codebook, issues, lexicon)
         score: dict[str, float] = {}
         for stance in readings:
             if stance.holder == SPEAKER_KEY:
                 score[stance.issue_id] = score.get(stance.issue_id, 0.0) + stance.score
-        body = normalise(text)
-        hits = find_targets(body, compiled, body, set(issues))
         row = []
         for issue in issues:
-            mine = [h for h in hits if issue in h.issues]
+            mine = [(orientation, valence) for found, orientation, valence in hits if issue in found]
             row += [
                 score.get(issue, 0.0),
-                float(sum(h.orientation > 0 for h in mine)), float(sum(h.orientation < 0 for h in mine)),
-                float(sum(h.valence * h.orientation > 0 for h in mine)),
-                float(sum(h.valence * h.orientation < 0 for h in mine)),
+                float(sum(o > 0 for o, _ in mine)), float(sum(o < 0 for o, _ in mine)),
+                float(sum(v * o > 0 for o, v in mine)), float(sum(v * o < 0 for o, v in mine)),
             ]
         rows.append(row)
     return sparse.csr_matrix(np.asarray(rows, dtype=float))
+
+
+def _rule_reading(text: str, codebook: Codebook, issues: Sequence[str], lexicon: ActorLexicon,
+                  ) -> tuple[list[CodedStance], list[tuple[tuple[str, ...], int, int]]]:
+    """The rules' stances in `text` and its codebook targets as (issues, orientation, valence), in its language."""
+    language = detect_language(text)
+    if language and language != "en" and language in supported_languages():
+        terms = [found.term for found in find_terms(text, language, codebook) if found.term is not None]
+        return (code_foreign(text, language, (), codebook, lexicon),
+                [((term.issue_id,), term.orientation, term.valence) for term in terms])
+    body = normalise(text)
+    hits = find_targets(body, codebook.compiled(), body, set(issues))
+    return code_text(text, None, codebook, lexicon=lexicon), [(h.issues, h.orientation, h.valence) for h in hits]
 
 
 @dataclass

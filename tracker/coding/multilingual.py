@@ -270,15 +270,19 @@ def code_foreign(text: str, language: str, speaker_names: Sequence[str], codeboo
     return out
 
 
+def find_terms(text: str, language: str, codebook: Codebook) -> list[Found]:
+    """The codebook's terms in `text`, in `language`, longest first without overlaps, in text order."""
+    tokens = tokenise(text, language)
+    return _longest_first([Found("term", s, e, term) for term in terms_of(codebook, language)
+                           for s, e in term.phrase.find(text, tokens)])
+
+
 def glosses(text: str, language: str | None, codebook: Codebook) -> list[tuple[str, str]]:
     """The codebook's terms found in `text` with their English gloss: (original words, gloss), in text order."""
     if not language or language not in supported_languages():
         return []
-    tokens = tokenise(text, language)
-    found = _longest_first([Found("term", s, e, term) for term in terms_of(codebook, language)
-                            for s, e in term.phrase.find(text, tokens)])
     seen: dict[str, str] = {}
-    for item in found:
+    for item in find_terms(text, language, codebook):
         assert item.term is not None
         seen.setdefault(text[item.start:item.end], item.term.gloss)
     return list(seen.items())
