@@ -31,7 +31,7 @@ from scipy import sparse
 from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
-from igtracker.coding.memo import in_document_scope
+from igtracker.coding.memo import in_document_scope, memoised
 from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentences import Sentence, split_sentences
@@ -48,15 +48,17 @@ CHUNK_SENTENCES = 3
 MODEL_VERSION = "2"  # bump when the features or the learner change
 
 
-def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str]) -> sparse.csr_matrix:
+def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str],
+                  language: str | None = None) -> sparse.csr_matrix:
     """Per text and issue: the rules' signed score for the speaker, and pro, anti, good and bad target hits.
 
     Each text is read by the rules of its language: the multilingual rules where they have cues for it, else the
-    English rules (which find almost nothing in another language)."""
+    English rules (which find almost nothing in another language). `language` is the texts' own where known (a
+    document's parts), else each text's is detected."""
     lexicon = default_lexicon()
     rows = []
     for text in texts:
-        readings, hits = _rule_reading(text, codebook, issues, lexicon)
+        readings, hits = _rule_reading(text, codebook, issues, lexicon, language or detect_language(text))
         score: dict[str, float] = {}
         for stance in readings:
             if stance.holder == SPEAKER_KEY:
@@ -74,16 +76,28 @@ def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str
 
 
 def _rule_reading(text: str, codebook: Codebook, issues: Sequence[str], lexicon: ActorLexicon,
-                  ) -> tuple[list[CodedStance], list[tuple[tuple[str, ...], int, int]]]:
+                  language: str | None) -> tuple[list[CodedStance], list[tuple[tuple[str, ...], int, int]]]:
     """The rules' stances in `text` and its codebook targets as (issues, orientation, valence), in its language."""
-    language = detect_language(text)
     if language and language != "en" and language in supported_languages():
-        terms = [found.term for found in find_terms(text, language, codebook) if found.term is not None]
-        return (code_foreign(text, language, (), codebook, lexicon),
-                [((term.issue_id,), term.orientation, term.valence) for term in terms])
+        readings: list[CodedStance] = []
+        hits: list[tuple[tuple[str, ...], int, int]] = []
+        for sentence in split_sentences(text):  # the rules of other languages read sentence by sentence
+            found = memoised(f"foreign-features:{language}", codebook, sentence.text,
+                             lambda sentence=sentence: _foreign_reading(sentence.text, language, codebook, lexicon))
+            readings += found[0]
+            hits += found[1]
+        return readings, hits
     body = normalise(text)
     hits = find_targets(body, codebook.compiled(), body, set(issues))
     return code_text(text, None, codebook, lexicon=lexicon), [(h.issues, h.orientation, h.valence) for h in hits]
+
+
+def _foreign_reading(sentence: str, language: str, codebook: Codebook, lexicon: ActorLexicon,
+                     ) -> tuple[tuple[CodedStance, ...], tuple[tuple[tuple[str, ...], int, int], ...]]:
+    """One sentence's reading by the multilingual rules, shared by the chunks and sentences that hold it."""
+    terms = [found.term for found in find_terms(sentence, language, codebook) if found.term is not None]
+    return (tuple(code_foreign(sentence, language, (), codebook, lexicon)),
+            tuple(((term.issue_id,), term.orientation, term.valence) for term in terms))
 
 
 @dataclass
@@ -96,19 +110,20 @@ class StanceModel:
     classifiers: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def features(self, texts: Sequence[str], codebook: Codebook) -> sparse.csr_matrix:
+    def features(self, texts: Sequence[str], codebook: Codebook, language: str | None = None) -> sparse.csr_matrix:
         from sklearn import config_context
 
         lowered = [t.lower() for t in texts]
         with config_context(assume_finite=True, skip_parameter_validation=True):  # our own, known-good input
             ngrams = [self.word.transform(lowered), self.char.transform(lowered)]
-        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues)]).tocsr()
+        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language)]).tocsr()
 
-    def probabilities(self, texts: Sequence[str], codebook: Codebook) -> dict[str, np.ndarray]:
-        """Issue -> an array (texts x CLASSES) of calibrated probabilities."""
+    def probabilities(self, texts: Sequence[str], codebook: Codebook,
+                      language: str | None = None) -> dict[str, np.ndarray]:
+        """Issue -> an array (texts x CLASSES) of calibrated probabilities (`language`: the texts', where known)."""
         if not texts:
             return {issue: np.zeros((0, len(CLASSES))) for issue in self.issues}
-        return self.predict(self.features(texts, codebook))
+        return self.predict(self.features(texts, codebook, language))
 
     def predict(self, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:
         """What each classifier's `predict_proba` gives for `matrix`, with one product for all issues.
@@ -292,12 +307,13 @@ class ModelCoder:
         groups = chunks(sentences, text)
         if not groups:
             return []
-        probs = self.model.probabilities([text[g[0].start:g[-1].end] for g in groups], codebook)
+        language = getattr(context, "language", None)
+        probs = self.model.probabilities([text[g[0].start:g[-1].end] for g in groups], codebook, language)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
         alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
-                                             codebook)
+                                             codebook, language)
         out: list[CodedStance] = []
         for group, readings in zip(groups, found, strict=True):
             for issue, label, p in readings:
@@ -310,12 +326,12 @@ class ModelCoder:
                                        coder_kind="model"))
         return out
 
-    def _sentence_probabilities(self, groups: list[list[Sentence]],
-                                codebook: Codebook) -> dict[int, dict[str, np.ndarray]]:
+    def _sentence_probabilities(self, groups: list[list[Sentence]], codebook: Codebook,
+                                language: str | None) -> dict[int, dict[str, np.ndarray]]:
         """For each chunk of several sentences (by its start), each sentence's probabilities read on its own: a
         chunk's evidence is its sentence that reads the chunk's position most strongly. One batch for all."""
         several = [g for g in groups if len(g) > 1]
-        probs = self.model.probabilities([s.text for g in several for s in g], codebook)
+        probs = self.model.probabilities([s.text for g in several for s in g], codebook, language)
         out: dict[int, dict[str, np.ndarray]] = {}
         row = 0
         for group in several:

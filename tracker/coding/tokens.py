@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import rjieba
 import snowballstemmer
 
+from igtracker.coding.memo import memoised
+
 STEMMERS = {"fr": "french", "es": "spanish", "pt": "portuguese", "ru": "russian", "ar": "arabic", "en": "english"}
 SEGMENTED = frozenset({"zh"})  # written without spaces between words
 MAX_GAP = 2
@@ -38,6 +40,15 @@ class Token:
     stem: str
     start: int
     end: int
+
+
+class Tokens(list[Token]):
+    """A text's tokens. `vocabulary` (their forms, bare forms and stems) lets a phrase whose first word is absent
+    skip the scan: most of the codebook's phrases are absent from any one sentence."""
+
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(word for token in self for word in (token.form, token.bare, token.stem))
 
 
 def normalise_word(word: str, language: str) -> str:
@@ -62,18 +73,26 @@ def _stemmer(language: str) -> snowballstemmer.stemmer | None:
     return snowballstemmer.stemmer(name) if name else None
 
 
+@functools.lru_cache(maxsize=65536)  # the same words recur in every text; the stemmers are pure Python
 def stem(form: str, language: str) -> str:
     stemmer = _stemmer(language)
     return stemmer.stemWord(form) if stemmer is not None else form
 
 
-def tokenise(text: str, language: str) -> list[Token]:
-    """The words of `text` with their offsets in it."""
+def tokenise(text: str, language: str) -> Tokens:
+    """The words of `text` with their offsets in it (once per text within a document's coding; not to be changed)."""
+    return memoised(f"tokens:{language}", _TOKENISER, text, lambda: _tokenise(text, language))
+
+
+_TOKENISER = object()  # the memo's owner for tokenisations
+
+
+def _tokenise(text: str, language: str) -> Tokens:
     if language in SEGMENTED:
         spans = [(s, e) for _w, s, e in rjieba.tokenize(text) if text[s:e].strip()]
     else:
         spans = [(m.start(), m.end()) for m in WORD.finditer(text)]
-    tokens = []
+    tokens = Tokens()
     for start, end in spans:
         form = normalise_word(text[start:end], language)
         bare = _bare(form, language)
@@ -118,14 +137,21 @@ class Phrase:
         """Character spans in `text` (whose `tokens` these are) where the phrase stands."""
         if self.language in SEGMENTED:
             return self._find_segmented(text, tokens)
+        if not self.words or self._absent_from(tokens):
+            return []
         spans = []
         for i, token in enumerate(tokens):
-            if not self.words or not self.words[0].matches(token):
+            if not self.words[0].matches(token):
                 continue
             end = self._rest(tokens, i + 1, 1)
             if end is not None:
                 spans.append((token.start, end))
         return spans
+
+    def _absent_from(self, tokens: Sequence[Token]) -> bool:
+        first = self.words[0]
+        return (isinstance(tokens, Tokens) and not first.prefix
+                and first.text not in tokens.vocabulary and first.stem not in tokens.vocabulary)
 
     def _rest(self, tokens: Sequence[Token], at: int, word: int) -> int | None:
         if word == len(self.words):

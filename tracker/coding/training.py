@@ -212,9 +212,10 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
     say in conflicts (they decide at least where they are the surer): on real statements quoted verbatim their
     sure readings are right more often than the model's, which learnt from restatements (`docs/codebook.md`).
 
-    Policies within `TIE` of the best are alike on these statements; of those, the one with the lowest threshold
-    wins, then the higher score, then `default`. Real statements quoted verbatim read less sure to the model than
-    the corpus's restatements, so a lower threshold keeps more right readings there (see `docs/codebook.md`)."""
+    Policies within `TIE` of the best are alike on these statements; of those, the one whose threshold is nearest
+    `default`'s wins (then the higher score), so that noise does not carry the threshold to an extreme: a low one
+    adds doubtful readings in long documents, a high one misses positions in real statements, which read less sure
+    to the model than the corpus's restatements (`docs/codebook.md`)."""
     from igtracker.coding.multilingual import supported_languages
 
     def best(languages: set[str | None], candidates: list[EnsemblePolicy]) -> EnsemblePolicy:
@@ -222,7 +223,8 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
         scored = [(pooled_f1(*(part.pooled(lambda r, m, _lang, p=p: combine(p, r, m, issues), issues)
                                for part in parts)), -rank, p) for rank, p in enumerate([default, *candidates])]
         top = max(score for score, _rank, _p in scored)
-        alike = [(p.model_threshold, -score, -rank, p) for score, rank, p in scored if score >= top - TIE]
+        alike = [(abs(p.model_threshold - default.model_threshold), -score, -rank, p)
+                 for score, rank, p in scored if score >= top - TIE]
         return min(alike, key=lambda entry: entry[:3])[3]
 
     every = [EnsemblePolicy(t, conflict, level) for t in THRESHOLDS for conflict, level in CONFLICT_CHOICES]
