@@ -185,18 +185,13 @@ class DemonymTable:
 
     def get(self, language: str | None) -> Demonyms | None:
         """The language's demonyms; None where the file has no entry for it."""
-        spec = self._data.languages.get(language) if language else None
-        if spec is None or language is None:
+        if not language or (spec := self._data.languages.get(language)) is None:
             return None
         if language not in self._compiled:
             states = {alpha3: forms[language] for alpha3, forms in self._data.states.items() if forms.get(language)}
             names = inflected_names(country_names_in(language), spec.name_case) if spec.name_case else None
             self._compiled[language] = compile_language(spec, states, names)
         return self._compiled[language]
-
-    @property
-    def languages(self) -> list[str]:
-        return sorted(self._data.languages)
 
 
 @functools.lru_cache(maxsize=4)

@@ -221,9 +221,9 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
     def best(languages: set[str | None], candidates: list[EnsemblePolicy]) -> EnsemblePolicy:
         parts = [r.only(languages) for r in readings]
         scored = [(pooled_f1(*(part.pooled(lambda r, m, _lang, p=p: combine(p, r, m, issues), issues)
-                               for part in parts)), -rank, p) for rank, p in enumerate([default, *candidates])]
+                               for part in parts)), rank, p) for rank, p in enumerate([default, *candidates])]
         top = max(score for score, _rank, _p in scored)
-        alike = [(abs(p.model_threshold - default.model_threshold), -score, -rank, p)
+        alike = [(abs(p.model_threshold - default.model_threshold), -score, rank, p)
                  for score, rank, p in scored if score >= top - TIE]
         return min(alike, key=lambda entry: entry[:3])[3]
 
