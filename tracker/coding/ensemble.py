@@ -13,6 +13,7 @@ In English the rules keep a say in conflicts: `choose_policy` picks among polici
 they are the surer of the two. Letting the model decide every conflict scored about the same out of fold on train
 and on the corpus's dev split (restatements), but lower on real statements quoted verbatim, where the rules' sure
 readings are right more often than a model trained on restatements (`docs/codebook.md` has the figures).
+
 Every stance says in its trace which part made it and what the other thought.
 """
 
