@@ -104,6 +104,10 @@ def test_saved_model_loads_with_its_metadata_and_refuses_another_library(small_m
     small_model.meta["versions"]["scikit-learn"] = sklearn.__version__
     save_model(small_model, path)
     assert load_model(path).meta["train_sha256"] == "ab" * 32
+    small_model.meta["word_vectors_sha256"] = "00" * 32  # trained with vectors other than the shipped ones
+    save_model(small_model, path)
+    with pytest.raises(TrackerError, match="other word vectors.*tracker train"):
+        load_model(path)
     with pytest.raises(TrackerError, match="no trained stance model"):
         load_model(tmp_path / "missing.pickle.gz")
 

@@ -309,10 +309,10 @@ def test_a_run_missed_beyond_the_grace_time_is_recorded_as_skipped(
     first.shutdown()
     time.sleep(max(0.0, due.timestamp() + 1.5 - time.time()))  # the next crawl is now 1.5 s late: beyond grace
     scheduler_factory(settings)
-    skipped = wait_for(lambda: [r for r in job_runs(engine, "crawl") if r.status == "skipped"], 5,
-                       "the missed crawl to be recorded")
-    assert "missed the run due at" in (skipped[0].message or "")
-    assert "misfire_grace_time (1 s)" in (skipped[0].message or "")
+    # (A crawl the first scheduler turned away as it stopped is skipped too, "the scheduler is stopping": not this.)
+    missed = wait_for(lambda: [r for r in job_runs(engine, "crawl") if r.status == "skipped"
+                               and "missed the run due at" in (r.message or "")], 5, "the missed crawl to be recorded")
+    assert "misfire_grace_time (1 s)" in (missed[0].message or "")
 
 
 @pytest.mark.slow

@@ -2,8 +2,10 @@
 
 Trained on the bundled corpus's train split (`tracker train`), small and CPU-only: for each issue a logistic
 regression over TF-IDF word 1-2-grams, character 2-5-grams (which read any script, Chinese and Arabic included,
-with no tokeniser to download) and the rule engine's reading of the same text in its language (the speaker's rule
-score for the issue, and the codebook's pro/anti and loaded targets found), class-balanced; its decision
+with no tokeniser to download), the rule engine's reading of the same text in its language (the speaker's rule
+score for the issue, and the codebook's pro/anti and loaded targets found) and the text's mean word vector (word
+vectors distilled from a multilingual sentence encoder, `word_vectors.py`: what the text is about, in words the
+corpus never used and across languages), class-balanced; its decision
 threshold is tuned on the dev split and its probabilities are mapped to confidences by a calibration fitted there
 too. The artefact ships in the package with the hash of its training data, the seed, the codebook version and the
 library versions it was built with.
@@ -35,6 +37,7 @@ from igtracker.coding.memo import in_document_scope, memoised
 from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
 from igtracker.language import detect_language
@@ -45,7 +48,8 @@ META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
-MODEL_VERSION = "2"  # bump when the features or the learner change
+MODEL_VERSION = "3"  # bump when the features or the learner change
+WORD_VECTOR_WEIGHT = 1.0  # the dense block beside the TF-IDF blocks (each row of each is of unit length)
 
 
 def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str],
@@ -109,6 +113,7 @@ class StanceModel:
     char: Any
     classifiers: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    vectors: WordVectors = field(default_factory=load_vectors)
 
     def features(self, texts: Sequence[str], codebook: Codebook, language: str | None = None) -> sparse.csr_matrix:
         from sklearn import config_context
@@ -116,7 +121,8 @@ class StanceModel:
         lowered = [t.lower() for t in texts]
         with config_context(assume_finite=True, skip_parameter_validation=True):  # our own, known-good input
             ngrams = [self.word.transform(lowered), self.char.transform(lowered)]
-        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language)]).tocsr()
+        meaning = sparse.csr_matrix(WORD_VECTOR_WEIGHT * self.vectors.embed(texts))
+        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language), meaning]).tocsr()
 
     def probabilities(self, texts: Sequence[str], codebook: Codebook,
                       language: str | None = None) -> dict[str, np.ndarray]:
@@ -241,7 +247,11 @@ def load_model(path: Path = MODEL_FILE) -> StanceModel:
         raise TrackerError(f"{path}: built with scikit-learn {built_with}, this is {sklearn.__version__}; "
                            "rebuild it with `tracker train` or install the scikit-learn the package pins")
     fitted = pickle.loads(gzip.decompress(path.read_bytes()))  # the package's own file, never a downloaded one
-    return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta)
+    vectors = load_vectors()
+    if meta.get("word_vectors_sha256", vectors.sha256) != vectors.sha256:
+        raise TrackerError(f"{path}: trained with other word vectors than {VECTORS_FILE}; rebuild it with "
+                           "`tracker train`")
+    return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta, vectors)
 
 
 def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
@@ -299,7 +309,8 @@ class ModelCoder:
         self.threshold = threshold if threshold is not None else float(
             self.model.meta.get("threshold", DEFAULT_THRESHOLD))
         self.calibration = calibration if calibration is not None else self.model.meta.get("calibration")
-        self.version = f"{MODEL_VERSION}-{self.model.meta.get('train_sha256', 'unknown')[:8]}"
+        trained_on = self.model.meta.get("train_sha256", "unknown")[:8]
+        self.version = f"{MODEL_VERSION}-{trained_on}.{self.model.vectors.sha256[:4]}"  # new data or vectors recode
 
     @in_document_scope
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
