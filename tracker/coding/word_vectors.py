@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import rjieba
 
+from igtracker.coding.tokens import WORD
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
 
 VECTORS_FILE = PACKAGE_DATA / "model" / "word-vectors.npz"
-WORD = re.compile(r"[^\W_]+")
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # written without spaces: segmented by jieba
 
 
