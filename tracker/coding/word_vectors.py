@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class WordVectors:
 
 
 def save_vectors(words_: Sequence[str], vectors: np.ndarray, weights: np.ndarray, path: Path = VECTORS_FILE) -> None:
-    """Int8 vectors with a scale per word: a quarter of float32's size, and the coder cannot tell the difference."""
+    """Int8 vectors with a scale per word, a quarter of float32's size (the model is trained on these, as loaded)."""
     scale = np.abs(vectors).max(axis=1, keepdims=True) / 127.0
     scale[scale == 0] = 1.0
     quantised = np.round(vectors / scale).astype(np.int8)
@@ -91,7 +92,7 @@ def load_vectors(path: Path = VECTORS_FILE) -> WordVectors:
     if not path.exists():
         raise TrackerError(f"{path}: no word vectors; build them with `python scripts/distil_word_vectors.py`")
     raw = path.read_bytes()
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as data:  # the bytes just hashed: the file is read once
         vocabulary = str(data["words"]).split("\n")
         codes = data["vectors"]
         factors = (data["scale"] * data["weights"]).astype(np.float32)
