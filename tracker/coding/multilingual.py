@@ -1,7 +1,7 @@
 """The rule coder for the languages other than English: the codebook's terms by language and general cues.
 
-English has the full rule engine (`igtracker.coding.rules`); Arabic, Chinese, French, Portuguese, Russian and
-Spanish are read by a smaller, general one. Each sentence is cut into clauses at semicolons and colons and before
+English has the full rule engine (`igtracker.coding.rules`); Arabic, Chinese, French, German, Portuguese, Russian
+and Spanish are read by a smaller, general one. Each sentence is cut into clauses at semicolons and colons and before
 a word of contrast; in a clause, every issue term the codebook gives for the language (`cues` of an issue entry)
 takes its position from the attitude cue nearest before it (else after it) in the clause (see
 `tracker/data/language_cues.yaml`), reversed by a negation at that cue (before it, or after it for a negation that
@@ -38,7 +38,8 @@ CUES_FILE = PACKAGE_DATA / "language_cues.yaml"
 CONFIDENCE = {"attitude": 0.7, "evaluative": 0.5, "loaded": 0.5}
 THIRD_PARTY_FACTOR = 0.9
 NEGATION_REACH = 3  # words before an attitude cue that a negation may stand at ("ne soutenons pas": after it, 1)
-KINDS = ("support", "oppose", "harm", "negation", "negation_after", "contrast", "first_person")
+NEGATION_TAIL = 2  # German: words that may follow a main clause's negation before a comma ("nicht grundsätzlich ab")
+KINDS = ("support", "oppose", "harm", "negation", "negation_after", "contrast", "first_person", "neutral")
 QUESTION_MARKS = ("?", "？", "؟")
 CLAUSE_MARKS = (";", "；", ":", "：")
 
@@ -53,6 +54,7 @@ class LanguageCueSpec(BaseModel):
     negation_after: list[str] = Field(default_factory=list)
     contrast: list[str] = Field(default_factory=list)
     first_person: list[str] = Field(default_factory=list)
+    neutral: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class LanguageCues:
     negation_after: tuple[Phrase, ...]
     contrast: tuple[Phrase, ...]
     first_person: tuple[Phrase, ...]
+    neutral: tuple[Phrase, ...]
 
     @classmethod
     def compile(cls, spec: LanguageCueSpec, language: str) -> LanguageCues:
@@ -165,6 +168,10 @@ def _clauses(text: str, found: list[Found]) -> list[tuple[int, int, bool]]:
 
 # Languages whose subject often follows its verb ("ترفض روسيا ...": rejects Russia ...).
 VERB_FIRST = frozenset({"ar"})
+# Languages whose negation of a main clause's verb stands after its object ("wir unterstützen X nicht", "lehnen X
+# nicht ab") and before the verb where the verb comes last ("nicht unterstützen", "nicht akzeptabel"): there a
+# negation_after counts in the few words before an attitude cue and after it up to a comma.
+VERB_SECOND = frozenset({"de"})
 
 
 def _holder(text: str, at: int, clause_start: int, found: list[Found], speaker: SpeakerNames,
@@ -194,7 +201,7 @@ def read_sentence(text: str, language: str, codebook: Codebook, speaker: Speaker
     for index, (start, end, after_contrast) in enumerate(_clauses(text, found)):
         inside = [f for f in found if start <= f.start < end]
         for target in (f for f in inside if f.kind == "term"):
-            reading = _read_term(text, target, inside, tokens)
+            reading = _read_term(text, target, inside, tokens, language)
             if reading is None:
                 continue
             sign, kind, at, trace = reading
@@ -206,19 +213,46 @@ def read_sentence(text: str, language: str, codebook: Codebook, speaker: Speaker
     return [r for r in readings if r.after_contrast or (r.holder, r.issue_id) not in later]
 
 
-def _negations_before(cue: Found, inside: list[Found], tokens: Sequence[Token]) -> int:
+def _negations_before(text: str, cue: Found, inside: list[Found], tokens: Sequence[Token], language: str) -> int:
     """Negations in the few words before an attitude cue ("не поддерживаем", "不支持"), and the word after it for
-    a negation that follows its verb ("ne soutenons pas")."""
+    a negation that follows its verb ("ne soutenons pas"); in a verb-second language, a negation_after before the
+    cue too ("nicht akzeptabel") and among the last words of its stretch before a comma ("unterstützen X nicht")."""
     starts = [t.start for t in tokens]
     position = next((i for i, s in enumerate(starts) if s >= cue.start), len(starts))
     low = starts[max(0, position - NEGATION_REACH)] if starts else 0
     after = next((t.end for t in tokens if t.start >= cue.end), cue.end)
-    return sum(1 for f in inside if f.kind == "negation" and low <= f.start < cue.start
-               or f.kind == "negation_after" and cue.end <= f.start < after and f.end <= after)
+    count = sum(1 for f in inside if f.kind == "negation" and low <= f.start < cue.start
+                or f.kind == "negation_after" and cue.end <= f.start < after and f.end <= after)
+    if language in VERB_SECOND:
+        count += sum(1 for f in inside if f.kind == "negation_after" and (
+            low <= f.start < cue.start
+            or after <= f.start and "," not in text[cue.end:f.start] and _ends_its_stretch(text, f, tokens)))
+    return count
 
 
-def _read_term(text: str, target: Found, inside: list[Found],
-               tokens: Sequence[Token]) -> tuple[int, str, int, str] | None:
+def _ends_its_stretch(text: str, found: Found, tokens: Sequence[Token]) -> bool:
+    """A negation among the last words before a comma or the end of the sentence ("unterstützen X nicht", "lehnen X
+    nicht grundsätzlich ab"), where a main clause's negation stands, and followed by no noun (capitalised in German);
+    not one on a phrase further on ("für nicht bewilligte Angebote")."""
+    comma = text.find(",", found.end)
+    end = comma if comma >= 0 else len(text)
+    tail = [text[t.start:t.end] for t in tokens if found.end <= t.start < end]
+    return len(tail) <= NEGATION_TAIL and not any(word[:1].isupper() for word in tail)
+
+
+def _harms_at_the_end(text: str, cue: Found, target: Found, inside: list[Found], language: str) -> list[Found]:
+    """In a verb-second language, a subordinate clause after the attitude puts its verb last: a harm after the term,
+    before the next comma, where a comma stands between the attitude and the term ("lehnen jedes Gesetz ab, das die
+    Verschlüsselung schwächt"; "lehnen es ab, die Verschlüsselung zu schwächen")."""
+    if language not in VERB_SECOND or cue.end > target.start or "," not in text[cue.end:target.start]:
+        return []
+    comma = text.find(",", target.end)
+    end = comma if comma >= 0 else len(text)
+    return [f for f in inside if f.kind == "harm" and target.end <= f.start < end]
+
+
+def _read_term(text: str, target: Found, inside: list[Found], tokens: Sequence[Token],
+               language: str) -> tuple[int, str, int, str] | None:
     """(sign, kind, where the attitude stands, trace) for a term in its clause, or None."""
     term = target.term
     assert term is not None
@@ -232,10 +266,11 @@ def _read_term(text: str, target: Found, inside: list[Found],
         first = chain[0]
         harms = [f for f in inside if f.kind == "harm" and min(first.end, target.end) <= f.start
                  < max(first.start, target.start)]
+        harms += _harms_at_the_end(text, first, target, inside, language)
         sign = term.orientation * (-1) ** len(harms)
         words = []
         for cue in chain:
-            negations = _negations_before(cue, inside, tokens)
+            negations = _negations_before(text, cue, inside, tokens, language)
             sign *= (1 if cue.kind == "support" else -1) * (-1) ** negations
             words.append(f"{text[cue.start:cue.end]}({'+' if cue.kind == 'support' else '-'}{' neg' * negations})")
         trace = (" ".join(words) + "".join(f" {text[h.start:h.end]}(flip)" for h in harms)

@@ -24,7 +24,8 @@ import snowballstemmer
 
 from igtracker.coding.memo import memoised
 
-STEMMERS = {"fr": "french", "es": "spanish", "pt": "portuguese", "ru": "russian", "ar": "arabic", "en": "english"}
+STEMMERS = {"fr": "french", "es": "spanish", "pt": "portuguese", "ru": "russian", "ar": "arabic", "de": "german",
+            "en": "english"}
 SEGMENTED = frozenset({"zh"})  # written without spaces between words
 MAX_GAP = 2
 WORD = re.compile(r"[^\W_]+")
