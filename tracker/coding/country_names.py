@@ -3,6 +3,8 @@ each language the coder reads, and the short English name a state is given as an
 
 from __future__ import annotations
 
+import re
+
 import pycountry
 from babel import Locale, UnknownLocaleError
 
@@ -43,7 +45,13 @@ EXTRA_NAMES_BY_LANGUAGE: dict[str, dict[str, tuple[str, ...]]] = {
     "fr": {"RUS": ("Fédération de Russie",), "GBR": ("Royaume-Uni",)},
     "es": {"RUS": ("Federación de Rusia",), "USA": ("EE. UU.", "EEUU")},
     "pt": {"RUS": ("Federação Russa",), "USA": ("EUA",)},
+    "de": {"USA": ("USA", "Vereinigten Staaten", "Amerika"), "RUS": ("Russische Föderation", "Russischen Föderation"),
+           "GBR": ("Großbritannien",), "CHN": ("Volksrepublik China",),
+           "ARE": ("VAE", "Vereinigten Arabischen Emirate")},
 }
+# German names a state's holder in the genitive before it ("Russlands Delegation", "Chinas Regierung"): a one-word
+# name without an article (not "die Schweiz", "die Türkei", "die Ukraine", "die USA") takes an -s.
+GENITIVE_S = re.compile(r"^[A-ZÄÖÜ][\w-]*[^\W\d_sxzße](?<!ei)$")
 
 
 def country_names_in(language: str) -> dict[str, set[str]]:
@@ -59,6 +67,9 @@ def country_names_in(language: str) -> dict[str, set[str]]:
             names.setdefault(country.alpha_3, set()).add(name)
     for alpha3, extra in EXTRA_NAMES_BY_LANGUAGE.get(language, {}).items():
         names.setdefault(alpha3, set()).update(extra)
+    if language == "de":
+        for forms in names.values():
+            forms.update({f"{name}s" for name in forms if GENITIVE_S.match(name) and not name.isupper()})
     return names
 
 
