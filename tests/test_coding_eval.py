@@ -28,8 +28,8 @@ GOLD = [
      "actor": "Exemple", "labels": {"control": "oppose"}},
     {"id": "e", "text": "Several governments want the ITU to run the Internet.", "actor": "Example Analyst",
      "labels": {}},
-    {"id": "f", "text": "Wir lehnen jede Übertragung der Kontrolle über das Internet an die ITU entschieden ab.",
-     "actor": "Beispiel", "labels": {"control": "oppose"}},
+    {"id": "f", "text": "Wij wijzen elke overdracht van de controle over het internet aan de ITU resoluut af.",
+     "actor": "Voorbeeld", "labels": {"control": "oppose"}},
 ]
 
 
@@ -51,7 +51,7 @@ def test_evaluate_counts_per_issue_and_pooled(tmp_path: Path) -> None:
     data = result.as_dict()
     assert data["n"] == 6
     assert set(data["issues"]) == {"taxation", "surveillance", "control"}
-    # English and French read; German detected and left uncoded (no coder has its cues): a miss.
+    # English and French read; Dutch detected and left uncoded (no coder has its cues): a miss.
     assert data["issues"]["control"]["oppose"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8, "tp": 2,
                                                    "fp": 0, "fn": 1}
     assert data["issues"]["taxation"]["support"]["tp"] == 1
@@ -207,13 +207,13 @@ def test_dev_set_meets_the_ci_bar() -> None:
 
 
 def test_scores_by_language_and_actor_kind_and_the_default_coder_reads_french(tmp_path: Path) -> None:
-    languages = {"d": "fr", "f": "de"}
+    languages = {"d": "fr", "f": "nl"}
     gold = _write_gold(tmp_path / "gold.jsonl", [{**row, "lang": languages.get(row["id"], "en"),
                                                   "actor_type": "ngo"} for row in GOLD])
     rules = evaluate(gold, load_codebook(), coder="rules").as_dict()
-    # The French statement's one position is read right (no support position to score: macro 0.5); German is not.
+    # The French statement's one position is read right (no support position to score: macro 0.5); Dutch is not.
     assert rules["groups"]["lang"]["fr"] == {"macro_f1": 0.5, "statements": 1, "positions": 1}
-    assert rules["groups"]["lang"]["de"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
+    assert rules["groups"]["lang"]["nl"] == {"macro_f1": 0.0, "statements": 1, "positions": 1}
     assert rules["groups"]["lang"]["en"]["statements"] == 4 and rules["groups"]["actor_type"]["ngo"]["statements"] == 6
     default = evaluate(gold, load_codebook())
     assert default.coder == "ensemble" and default.uncoded == []  # the ensemble's model reads any language

@@ -1,4 +1,4 @@
-"""Statements in the UN languages (and Portuguese) are coded, not set aside.
+"""Statements in the UN languages (and Portuguese and German) are coded, not set aside.
 
 A French ministry page, a Russian foreign-ministry statement and a Chinese foreign-ministry page, served on
 127.0.0.1 and crawled by the real spiders, must give stances to France, Russia and China with their evidence in
@@ -55,6 +55,17 @@ def own_positions(text: str, language: str, codebook, speaker: str = "Example Mi
     ("ar", "نرفض الهيمنة على الإنترنت وندعم السيادة الرقمية للدول.", {"control": "support"}),
     ("zh", "我们不支持对平台征税。", {"taxation": "oppose"}),
     ("zh", "我们支持依法打击网络谣言。", {"surveillance": "support"}),
+    ("de", "Wir lehnen jede staatliche Kontrolle des Internets ab.", {"control": "oppose"}),  # "lehnen ... ab"
+    ("de", "Wir sprechen uns ausdrücklich für das Multistakeholder-Modell aus.", {"control": "oppose"}),
+    ("de", "Wir unterstützen die Vorratsdatenspeicherung nicht.", {"surveillance": "oppose"}),  # "nicht" at the end
+    ("de", "Eine Datenmaut können wir keinesfalls akzeptieren.", {"taxation": "oppose"}),  # before a verb at the end
+    ("de", "Die Datenmaut lehnen wir nicht grundsätzlich ab.", {"taxation": "support"}),
+    ("de", "Wir lehnen jedes Gesetz ab, das die Verschlüsselung schwächt.", {"surveillance": "oppose"}),  # harm last
+    ("de", "Das neue Entgeltmodell gefährdet die Netzneutralität.", {"taxation": "oppose"}),  # harm, no attitude
+    ("de", "Wir unterstützen nicht nur die Netzneutralität, sondern auch freie Medien.", {"taxation": "oppose"}),
+    ("de", "Wir befürworten die Bekämpfung illegaler Inhalte, aber wir lehnen die Vorratsdatenspeicherung ab.",
+     {"surveillance": "oppose"}),  # the later clause wins
+    ("de", "Eine anlasslose Massenüberwachung aller Bürger darf es in Europa nicht geben.", {"surveillance": "oppose"}),
 ])
 def test_general_cues_and_terms_read_each_language(language: str, text: str, expected: dict[str, str],
                                                   codebook) -> None:  # type: ignore[no-untyped-def]
@@ -64,6 +75,17 @@ def test_general_cues_and_terms_read_each_language(language: str, text: str, exp
 def test_a_question_states_nothing(codebook) -> None:  # type: ignore[no-untyped-def]
     assert own_positions("Faut-il une taxe sur le trafic Internet ?", "fr", codebook) == {}
     assert own_positions("是否应当征收互联网税？", "zh", codebook) == {}
+    assert own_positions("Brauchen wir eine Digitalsteuer?", "de", codebook) == {}
+
+
+@pytest.mark.parametrize("text", [
+    "Der Ausschuss hat am Dienstag über die Vorratsdatenspeicherung beraten.",  # a neutral term, no attitude
+    "Der Datenschutzbeauftragte legte seinen Tätigkeitsbericht vor.",  # an office, not the good of privacy
+    "Wir verteidigen die Netzsperren für nicht genehmigte Glücksspielangebote nicht.",
+])
+def test_german_descriptions_and_words_that_only_look_like_cues(text: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    expected = {"surveillance": "oppose"} if text.endswith("nicht.") else {}
+    assert own_positions(text, "de", codebook) == expected
 
 
 def test_others_named_in_the_text_hold_their_own_positions(codebook) -> None:  # type: ignore[no-untyped-def]
@@ -108,6 +130,9 @@ def coded(text: str, language: str, codebook) -> list:  # type: ignore[no-untype
     ("ar", "وتدعم الحكومة الصينية السيادة الرقمية للدول.", "CHN", {"control": "support"}),
     ("zh", "俄外交部反对网络霸权。", "RUS", {"control": "support"}),
     ("zh", "沙特政府支持网络主权。", "SAU", {"control": "support"}),
+    ("de", "Die russische Delegation befürwortet eine stärkere Rolle der ITU.", "RUS", {"control": "support"}),
+    ("de", "Die chinesische Regierung unterstützt die Cybersouveränität.", "CHN", {"control": "support"}),
+    ("de", "Brasiliens Regierung verteidigt das Multistakeholder-Modell.", "BRA", {"control": "oppose"}),
 ])
 def test_a_demonym_on_a_word_for_a_government_gives_its_state_the_position(
         language: str, text: str, state: str, expected: dict[str, str], codebook) -> None:  # type: ignore[no-untyped-def]
@@ -125,6 +150,8 @@ def test_a_demonym_on_a_word_for_a_government_gives_its_state_the_position(
     ("ru", "Российские компании выступают против гегемонии в интернете.", "RUS"),
     ("ar", "ترفض الشركات الروسية الهيمنة على الإنترنت.", "RUS"),
     ("zh", "中国企业反对网络霸权。", "CHN"),  # the country name as a modifier: Chinese firms
+    ("de", "Russische Unternehmen lehnen jede Datenmaut ab.", "RUS"),
+    ("de", "Die chinesische Presse kritisiert die Hegemonie im Cyberraum.", "CHN"),
 ])
 def test_a_demonym_on_firms_or_the_press_names_no_state(language: str, text: str, state: str,
                                                        codebook) -> None:  # type: ignore[no-untyped-def]
@@ -158,6 +185,12 @@ def test_chinese_firms_are_not_china_in_english_either(codebook) -> None:  # typ
     ("ar", "الحكومة الجنوب أفريقية", "ZAF"),
     ("ar", "وفد سعودي", "SAU"),
     ("zh", "美政府", "USA"),
+    ("de", "der russischen Delegation", "RUS"),
+    ("de", "dem chinesischen Außenministerium", "CHN"),
+    ("de", "der Schweizer Bundesrat", "CHE"),
+    ("de", "die US-amerikanische Regierung", "USA"),
+    ("de", "die belarussische Delegation", "BLR"),  # not "russische Delegation" inside it
+    ("de", "Frankreichs Regierung", "FRA"),  # a name in the genitive
 ])
 def test_demonym_forms_in_every_case_gender_and_article(language: str, phrase: str, state: str) -> None:
     lexicon = ActorLexicon.countries().finalise().for_language(language)
@@ -189,7 +222,7 @@ def test_every_state_of_the_registry_the_wcit_record_and_the_g20_has_its_demonym
     signatures = tomllib.loads((PACKAGE_DATA / "wcit12" / "signatures.toml").read_text())
     states |= set(signatures["signed"]) | set(signatures["did_not_sign"])
     listed = yaml.safe_load(DEMONYMS_FILE.read_text(encoding="utf-8"))["states"]
-    missing = {(state, language) for state in states for language in ("fr", "es", "pt", "ru", "ar")
+    missing = {(state, language) for state in states for language in ("fr", "es", "pt", "ru", "ar", "de")
                if not listed.get(state, {}).get(language)}
     assert len(states) >= 40 and missing == set()
 

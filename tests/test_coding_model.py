@@ -222,9 +222,9 @@ def test_registered_coders_and_the_shipped_model() -> None:
     assert meta["tuned_on"]["split"] == "dev" and meta["tuned_on"]["sha256"] == sha256_of(split_path("dev"))
     assert len(meta["cross_validation"]["macro_f1"]) == meta["cross_validation"]["folds"] == 5
     ensemble = get_coder("ensemble")
-    stances = ensemble.code("Wir lehnen jede staatliche Kontrolle des Internets ab.",
-                            CodingContext(language="de"), load_codebook())
-    assert all(s.coder_kind == "model" for s in stances)  # the rules read English only; the model reads any
+    stances = ensemble.code("Wij wijzen elke staatscontrole over het internet af.",
+                            CodingContext(language="nl"), load_codebook())
+    assert all(s.coder_kind == "model" for s in stances)  # the rules do not read Dutch; the model reads any
 
 
 def test_the_ensembles_version_fits_the_store_with_a_policy_for_every_language() -> None:
