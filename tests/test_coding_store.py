@@ -40,10 +40,10 @@ MINISTRY_TEXT = """Statement by the Ministry
 The social media tax will help pay for rural broadband, and it is necessary.
 """
 
-GERMAN_TEXT = """Erklärung des Forums
+DUTCH_TEXT = """Verklaring van het Forum
 
-Wir lehnen jede staatliche Kontrolle des Internets entschieden ab. Das Modell der vielen Beteiligten muss
-erhalten bleiben, sagte die Sprecherin am Montag in Berlin.
+Wij verwerpen elke vorm van staatscontrole over het internet met klem. Het model met vele belanghebbenden moet
+blijven bestaan, zei de woordvoerster maandag in Den Haag.
 """
 
 
@@ -68,7 +68,7 @@ def store(session: Session) -> dict[str, object]:
     docs = {
         "forum": _document(session, forum, "https://drf.example/treaty", FORUM_TEXT),
         "ministry": _document(session, brazil, "https://gov.example/tax", MINISTRY_TEXT, published=None),
-        "german": _document(session, forum, "https://drf.example/de", GERMAN_TEXT),
+        "dutch": _document(session, forum, "https://drf.example/nl", DUTCH_TEXT),
     }
     session.commit()
     return {"forum": forum, "brazil": brazil, "ruritania": ruritania, **docs}
@@ -86,7 +86,7 @@ def test_code_documents_end_to_end(session: Session, store: dict) -> None:
     report = code_documents(session, codebook, coder="rules")
     session.commit()
     assert report.documents_coded == 2
-    assert report.uncoded == {"language:de": 1}
+    assert report.uncoded == {"language:nl": 1}
 
     forum, brazil = store["forum"], store["brazil"]
     own = _stances(session, actor_id=forum.id)
@@ -114,13 +114,13 @@ def test_code_documents_end_to_end(session: Session, store: dict) -> None:
     assert [(s.actor_id, s.issue_id, s.position) for s in tax] == [(brazil.id, "taxation", "support")]
     assert tax[0].stated_at == datetime(2026, 3, 3, tzinfo=UTC)
 
-    german = session.get(Document, store["german"].id)
-    assert german.meta["coding"]["status"] == "uncoded"
-    assert german.meta["coding"]["reason"] == "language:de"
-    assert german.coded_version == store_coding.coding_version(codebook, get_coder("rules"))
-    codings = session.scalars(select(DocumentCoding).where(DocumentCoding.document_id == german.id)).all()
-    assert [(c.coder, c.status, c.reason) for c in codings] == [("rules", "uncoded", "language:de")]
-    assert not _stances(session, document_id=german.id)
+    dutch = session.get(Document, store["dutch"].id)
+    assert dutch.meta["coding"]["status"] == "uncoded"
+    assert dutch.meta["coding"]["reason"] == "language:nl"
+    assert dutch.coded_version == store_coding.coding_version(codebook, get_coder("rules"))
+    codings = session.scalars(select(DocumentCoding).where(DocumentCoding.document_id == dutch.id)).all()
+    assert [(c.coder, c.status, c.reason) for c in codings] == [("rules", "uncoded", "language:nl")]
+    assert not _stances(session, document_id=dutch.id)
 
 
 def test_recoding_is_idempotent_and_spares_analysts(session: Session, store: dict, tmp_path: Path) -> None:
@@ -312,7 +312,7 @@ def test_cigi_paper_attributes_the_dispute_to_states(session: Session) -> None:
 
 
 def test_the_default_ensemble_codes_the_store_and_reads_other_languages(session: Session, store: dict) -> None:
-    """The default coder: the rules' readings kept, the model's where they are silent, German read too."""
+    """The default coder: the rules' readings kept, the model's where they are silent, Dutch read too."""
     report = code_documents(session, load_codebook(DEFAULT_CODEBOOK))
     session.commit()
     assert report.coder == "ensemble" and report.uncoded == {}
@@ -321,8 +321,8 @@ def test_the_default_ensemble_codes_the_store_and_reads_other_languages(session:
     assert {s.coder_kind for s in stances} <= {"rule", "model"}
     forum = [s for s in stances if s.document_id == store["forum"].id and s.actor_id == store["forum"].actor_id]
     assert ("control", "oppose") in {(s.issue_id, s.position) for s in forum}
-    # German, which the rules do not read, is coded (the rules alone leave it uncoded), by the model alone. Whether
-    # the model is sure enough of a position there depends on the trained artefact: no corpus statement is German.
-    assert session.get(Document, store["german"].id).meta["coding"]["status"] == "coded"
-    german = [s for s in stances if s.document_id == store["german"].id]
-    assert all(s.coder_kind == "model" and "rules silent" in s.note for s in german)
+    # Dutch, which the rules do not read, is coded (the rules alone leave it uncoded), by the model alone. Whether
+    # the model is sure enough of a position there depends on the trained artefact: no corpus statement is Dutch.
+    assert session.get(Document, store["dutch"].id).meta["coding"]["status"] == "coded"
+    dutch = [s for s in stances if s.document_id == store["dutch"].id]
+    assert all(s.coder_kind == "model" and "rules silent" in s.note for s in dutch)
