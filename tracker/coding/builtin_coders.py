@@ -26,6 +26,12 @@ def _ensemble() -> Coder:
     return EnsembleCoder()
 
 
+def _encoder() -> Coder:
+    from igtracker.coding.ensemble import EncoderEnsembleCoder
+
+    return EncoderEnsembleCoder()
+
+
 def _llm() -> Coder:
     from igtracker.coding.llm import LLMCoder
 
@@ -33,8 +39,10 @@ def _llm() -> Coder:
 
 
 def register_coders(register) -> None:  # noqa: ANN001 - the hook's signature, as plugins see it
-    register("rules", _rules, "general rules over the codebook's target phrases: English, and ar, es, fr, pt, ru, zh")
+    register("rules", _rules, "general rules over the codebook's target phrases: English, ar, de, es, fr, pt, ru, zh")
     register("model", _model, "a learned model (n-grams and the rules' reading) trained on the corpus's train split")
     register("ensemble", _ensemble, "the rules where they read a position, the model where they do not (default)")
+    register("encoder", _encoder, "the ensemble over a model that also reads a multilingual sentence encoder: "
+             "more accurate, about 30 times slower (the `encoder` extra)")
     register("llm", _llm, "a language model behind an OpenAI-compatible endpoint, its evidence checked against the "
              "text (off until TRACKER_LLM_URL and TRACKER_LLM_MODEL are set)")

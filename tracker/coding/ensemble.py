@@ -28,7 +28,7 @@ from typing import Any
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summarise
 from igtracker.coding.memo import in_document_scope
-from igtracker.coding.model import FLOOR, ModelCoder
+from igtracker.coding.model import ENCODER_MODEL_FILE, FLOOR, ModelCoder, load_model
 from igtracker.coding.stances import reads
 
 CONFLICT_RULES = ("rules", "model", "confident")
@@ -132,6 +132,17 @@ class EnsembleCoder:
                 issues: list[str], language: str | None = None) -> list[CodedStance]:
         """The ensemble's stances from what the rules and the model read in the same text (in `language`)."""
         return combine(self.policy, ruled, modelled, issues, language)
+
+
+class EncoderEnsembleCoder(EnsembleCoder):
+    """The ensemble over the model that also reads a sentence encoder (`tracker train --encoder`, the `encoder`
+    extra): further on statements the corpus never saw, about thirty times slower (`docs/codebook.md`)."""
+
+    name = "encoder"
+
+    def __init__(self, rules: RuleCoder | None = None, model: ModelCoder | None = None,
+                 policy: EnsemblePolicy | None = None) -> None:
+        super().__init__(rules, model or ModelCoder(load_model(ENCODER_MODEL_FILE), threshold=FLOOR), policy)
 
 
 def combine(policy: EnsemblePolicy, ruled: list[CodedStance], modelled: list[CodedStance],

@@ -36,6 +36,7 @@ from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_
 from igtracker.coding.memo import in_document_scope, memoised
 from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
+from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
@@ -44,12 +45,14 @@ from igtracker.language import detect_language
 
 MODEL_DIR = PACKAGE_DATA / "model"
 MODEL_FILE = MODEL_DIR / "stance-model.pickle.gz"
+ENCODER_MODEL_FILE = MODEL_DIR / "stance-model-encoder.pickle.gz"  # the same, reading a sentence encoder too
 META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
 MODEL_VERSION = "3"  # bump when the features or the learner change
 WORD_VECTOR_WEIGHT = 1.0  # the dense block beside the TF-IDF blocks (each row of each is of unit length)
+ENCODER_WEIGHT = 1.0  # the sentence encoder's block, where the model reads one (unit length too)
 
 
 def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str],
@@ -114,6 +117,7 @@ class StanceModel:
     classifiers: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
     vectors: WordVectors = field(default_factory=load_vectors)
+    encoder: SentenceEncoder | None = None  # the `encoder` coder's model also reads a sentence encoder
 
     def features(self, texts: Sequence[str], codebook: Codebook, language: str | None = None) -> sparse.csr_matrix:
         from sklearn import config_context
@@ -121,8 +125,10 @@ class StanceModel:
         lowered = [t.lower() for t in texts]
         with config_context(assume_finite=True, skip_parameter_validation=True):  # our own, known-good input
             ngrams = [self.word.transform(lowered), self.char.transform(lowered)]
-        meaning = sparse.csr_matrix(WORD_VECTOR_WEIGHT * self.vectors.embed(texts))
-        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language), meaning]).tocsr()
+        meaning = [sparse.csr_matrix(WORD_VECTOR_WEIGHT * self.vectors.embed(texts))]
+        if self.encoder is not None:
+            meaning.append(sparse.csr_matrix(ENCODER_WEIGHT * self.encoder.embed(texts)))
+        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language), *meaning]).tocsr()
 
     def probabilities(self, texts: Sequence[str], codebook: Codebook,
                       language: str | None = None) -> dict[str, np.ndarray]:
@@ -186,14 +192,15 @@ def target_of(labels: dict[str, str], issue: str) -> str:
 
 
 def fit_model(texts: Sequence[str], labels: Sequence[dict[str, str]], codebook: Codebook,
-              c: float = 8.0) -> StanceModel:
-    """Fit the vectorisers and one classifier per codebook issue on texts and their gold labels."""
+              c: float = 8.0, encoder: SentenceEncoder | None = None) -> StanceModel:
+    """Fit the vectorisers and one classifier per codebook issue on texts and their gold labels (with `encoder`,
+    the model reads its vectors too)."""
     issues = list(codebook.issue_ids)
     word, char = _vectorisers()
     lowered = [t.lower() for t in texts]
     word.fit(lowered)
     char.fit(lowered)
-    model = StanceModel(issues, word, char, {})
+    model = StanceModel(issues, word, char, {}, encoder=encoder)
     matrix = model.features(texts, codebook)
     for issue in issues:
         y = np.asarray([target_of(lab, issue) for lab in labels])
@@ -235,11 +242,13 @@ def save_model(model: StanceModel, path: Path = MODEL_FILE) -> None:
 
 
 def load_model(path: Path = MODEL_FILE) -> StanceModel:
-    """The shipped model; a clear error where it is missing or was built with another scikit-learn."""
+    """The shipped model; a clear error where it is missing, was built with another scikit-learn or reads a
+    sentence encoder that is not installed."""
     import sklearn
 
     if not path.exists():
-        raise TrackerError(f"{path}: no trained stance model; build it with `tracker train`")
+        command = "tracker train --encoder" if path.name == ENCODER_MODEL_FILE.name else "tracker train"
+        raise TrackerError(f"{path}: no trained stance model; build it with `{command}`")
     meta_path = meta_path_for(path)
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     built_with = meta.get("versions", {}).get("scikit-learn")
@@ -251,7 +260,14 @@ def load_model(path: Path = MODEL_FILE) -> StanceModel:
     if meta.get("word_vectors_sha256", vectors.sha256) != vectors.sha256:
         raise TrackerError(f"{path}: trained with other word vectors than {VECTORS_FILE}; rebuild it with "
                            "`tracker train`")
-    return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta, vectors)
+    encoder = SentenceEncoder() if meta.get("sentence_encoder") else None
+    return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta, vectors,
+                       encoder)
+
+
+def encoder_meta() -> dict[str, str]:
+    """What a model trained with the sentence encoder records of it."""
+    return {"name": ENCODER, "package": encoder_version()}
 
 
 def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
@@ -311,6 +327,8 @@ class ModelCoder:
         self.calibration = calibration if calibration is not None else self.model.meta.get("calibration")
         trained_on = self.model.meta.get("train_sha256", "unknown")[:8]
         self.version = f"{MODEL_VERSION}-{trained_on}.{self.model.vectors.sha256[:4]}"  # new data or vectors recode
+        if self.model.encoder is not None:
+            self.version += "+e5"
 
     @in_document_scope
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:

@@ -31,12 +31,14 @@ from igtracker.coding.model import (
     StanceModel,
     calibrate,
     data_hash,
+    encoder_meta,
     fit_calibration,
     fit_model,
     save_model,
     speaker_positions,
     versions,
 )
+from igtracker.coding.sentence_encoder import SentenceEncoder
 from igtracker.coding.stances import CodedStance, reads
 from igtracker.coding.voices import attribute_voices_each, unique_stances
 from igtracker.language import detect_language
@@ -133,7 +135,8 @@ def pooled_f1(*scores: dict[str, Score]) -> float:
     return macro_of(total)
 
 
-def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS) -> CrossValidation:
+def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS,
+                   encoder: SentenceEncoder | None = None) -> CrossValidation:
     """Macro-F1 of the model alone over `folds` folds of `items`, grouped by event, and each item's reading by the
     model of the fold that held it out (uncalibrated, down to FLOOR), for tuning the ensemble out of fold."""
     from sklearn.model_selection import GroupKFold
@@ -146,7 +149,8 @@ def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS) ->
     scores = []
     out_of_fold: list[list[CodedStance]] = [[] for _ in items]
     for train_index, test_index in GroupKFold(n_splits=folds).split(np.zeros(len(items)), groups=groups):
-        model = fit_model([texts[i] for i in train_index], [labels[i] for i in train_index], codebook)
+        model = fit_model([texts[i] for i in train_index], [labels[i] for i in train_index], codebook,
+                          encoder=encoder)
         predicted = speaker_positions(model, [texts[i] for i in test_index], codebook)
         scores.append(macro_f1([labels[i] for i in test_index], predicted, model.issues))
         coder = ModelCoder(model, threshold=FLOOR, calibration=[])
@@ -156,13 +160,16 @@ def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS) ->
     return CrossValidation(scores, out_of_fold)
 
 
-def train(codebook: Codebook, out: Path = MODEL_FILE, *,
-          folds: int = FOLDS) -> tuple[StanceModel, CrossValidation, Tuning]:
+def train(codebook: Codebook, out: Path = MODEL_FILE, *, folds: int = FOLDS,
+          encoder: bool = False) -> tuple[StanceModel, CrossValidation, Tuning]:
     """Fit the model on the train split, cross-validate it there, tune the thresholds on dev and the ensemble on
-    the out-of-fold readings of train and on dev, and write the artefact with its metadata."""
+    the out-of-fold readings of train and on dev, and write the artefact with its metadata. With `encoder`, the
+    model reads the sentence encoder's vectors too (the `encoder` coder's model)."""
     items = load_split("train")
-    validation = cross_validate(items, codebook, folds) if folds > 1 else CrossValidation([])
-    model = fit_model([item["text"] for item in items], [item["labels"] for item in items], codebook)
+    reader = SentenceEncoder(cache_size=200_000) if encoder else None  # every passage of train, read once
+    validation = cross_validate(items, codebook, folds, reader) if folds > 1 else CrossValidation([])
+    model = fit_model([item["text"] for item in items], [item["labels"] for item in items], codebook,
+                      encoder=reader)
     out_of_fold = (Readings.of(items, codebook, lambda i, _text, _context: validation.out_of_fold[i])
                    if validation.out_of_fold else None)
     tuning = tune(model, codebook, load_split("dev"), out_of_fold)
@@ -174,6 +181,7 @@ def train(codebook: Codebook, out: Path = MODEL_FILE, *,
         "train_statements": len(items),
         "seed": SEED,
         "word_vectors_sha256": model.vectors.sha256,
+        **({"sentence_encoder": encoder_meta()} if encoder else {}),
         "codebook_version": codebook.version,
         "versions": versions(),
         "cross_validation": {"folds": folds, "grouped_by": "event",
