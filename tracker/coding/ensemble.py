@@ -1,18 +1,20 @@
 """The default coder: the rules and the learned model, each where it is strong.
 
-The rules are precise but miss most positions worded unlike their cues (and read only English and the six languages
-they have cues for); the model reads every language and more wordings, less precisely. Per issue, for the text's own
-voice, the ensemble keeps the rules' reading where they have one, and the model's where they have none and the model
-is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", at or above
-`rules_confidence`, "model", or the more "confident"). The policy may differ by language (`by_language`). Positions
-the rules give to others named in the text are kept as the rules read them; a model reading on a sentence the rules
-attribute to someone else on the same issue is dropped (it is that someone's, not the speaker's). `tracker train`
-chooses the policy (`igtracker.coding.training.choose_policy`) and records it with the model.
+The rules are precise but miss most positions worded unlike their cues (and read only English and the seven
+languages they have cues for); the model reads every language and more wordings, less precisely. Per issue, for the
+text's own voice, the ensemble keeps the rules' reading where they have one, and the model's where they have none
+and the model is sure enough (`model_threshold`); where the two disagree, `on_conflict` decides ("rules", at or
+above `rules_confidence`, "model", or the more "confident"). A policy may be set by hand for a language
+(`by_language`). Positions the rules give to others named in the text are kept as the rules read them; a model
+reading on a sentence the rules attribute to someone else on the same issue is dropped (it is that someone's, not
+the speaker's). `tracker train` chooses one policy for every language
+(`igtracker.coding.training.choose_policy`) and records it with the model.
 
-In English the rules keep a say in conflicts: `choose_policy` picks among policies where they decide at least where
-they are the surer of the two. Letting the model decide every conflict scored about the same out of fold on train
-and on the corpus's dev split (restatements), but lower on real statements quoted verbatim, where the rules' sure
+The rules keep a say in conflicts: `choose_policy` picks among policies where they decide at least where they are
+the surer of the two. Letting the model decide every conflict scored about the same out of fold on train and on
+the corpus's dev split (restatements), but lower on real statements quoted verbatim, where the rules' sure
 readings are right more often than a model trained on restatements (`docs/codebook.md` has the figures).
+`EncoderEnsembleCoder` is the same over the model that also reads a sentence encoder (the optional `encoder` coder).
 
 Every stance says in its trace which part made it and what the other thought.
 """

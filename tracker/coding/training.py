@@ -242,7 +242,7 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
 def tune(model: StanceModel, codebook: Codebook, items: list[dict],
          out_of_fold: Readings | None = None) -> Tuning:
     """Choose the model's threshold and its calibration on `items` (the dev split, never test), and the ensemble's
-    policy per language on the out-of-fold readings of train with those of `items`."""
+    policy on the out-of-fold readings of train with those of `items`."""
     issues = list(codebook.issue_ids)
     raw = ModelCoder(model, threshold=FLOOR, calibration=[])
     dev = Readings.of(items, codebook, lambda _i, text, context: raw.code(text, context, codebook))
