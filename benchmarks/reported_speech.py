@@ -36,8 +36,9 @@ STYLES: dict[str, Callable[[str, str], str]] = {
 
 
 def newsroom_name(actor: str) -> str:
-    """How a report names a speaker given as "Doreen Bogdan-Martin (U.S. candidate ...)": the first part."""
-    return re.split(r"\s*[(/;]", actor)[0].strip().rstrip(",")
+    """How a report names a speaker given as "Doreen Bogdan-Martin (U.S. candidate ...)" or "Dean Heller, US
+    Senator": the first part."""
+    return re.split(r"\s*[(/;,]", actor)[0].strip()
 
 
 def nested(text: str) -> str:

@@ -102,6 +102,12 @@ PATTERNS = [
      "“Brazil wants to give the ITU control over the Internet. We reject this proposal,” said Kenya's ICT "
      "minister.",
      {("country:BRA", "control", "support"), ("country:KEN", "control", "oppose")}),
+    ("the United States in capitals before a title (not the pronoun 'us')",
+     "US Ambassador Jane Roe said on Tuesday: “Network fees are a dangerous idea.”",
+     {("country:USA", "taxation", "oppose")}),
+    ("the United States in capitals after the quote",
+     "“Network fees are a dangerous idea,” US officials told reporters.",
+     {("country:USA", "taxation", "oppose")}),
     ("the speaker's own press release quoting its director",
      "“We oppose network fees,” said Jane Roe, director of Digital Rights Watch.",
      {("speaker", "taxation", "oppose")}),

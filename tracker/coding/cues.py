@@ -261,7 +261,9 @@ HUMAN_NOUNS = re.compile(
     r"|others|several|most|all|both|each)\b",
     re.IGNORECASE,
 )
-FIRST_PERSON = re.compile(r"^(?:i|we|us|our|my|i'm|we're|we've|i've|we'd|i'd|we'll|i'll)\b", re.IGNORECASE)
+# Not "US" in capitals: the United States ("US Senator Jane Roe said"), not "us".
+FIRST_PERSON = re.compile(r"^(?!(?-i:US)\b)(?:i|we|us|our|my|i'm|we're|we've|i've|we'd|i'd|we'll|i'll)\b",
+                          re.IGNORECASE)
 PRONOUN = re.compile(r"^(?:he|she|they|him|her|them|his|their)\b", re.IGNORECASE)
 
 SPEECH_VERBS = (
