@@ -43,6 +43,6 @@ def register_coders(register) -> None:  # noqa: ANN001 - the hook's signature, a
     register("model", _model, "a learned model (n-grams and the rules' reading) trained on the corpus's train split")
     register("ensemble", _ensemble, "the rules where they read a position, the model where they do not (default)")
     register("encoder", _encoder, "the ensemble over a model that also reads a multilingual sentence encoder: "
-             "more accurate, about 30 times slower (the `encoder` extra)")
+             "more accurate on most measures, about 40 times slower (the `encoder` extra)")
     register("llm", _llm, "a language model behind an OpenAI-compatible endpoint, its evidence checked against the "
              "text (off until TRACKER_LLM_URL and TRACKER_LLM_MODEL are set)")

@@ -138,7 +138,8 @@ class EnsembleCoder:
 
 class EncoderEnsembleCoder(EnsembleCoder):
     """The ensemble over the model that also reads a sentence encoder (`tracker train --encoder`, the `encoder`
-    extra): further on statements the corpus never saw, about thirty times slower (`docs/codebook.md`)."""
+    extra): higher in cross-validation, on dev and on the held-out split, about forty times slower
+    (`docs/codebook.md`)."""
 
     name = "encoder"
 

@@ -92,11 +92,6 @@ class Readings:
                     for ms in self.modelled]
         return Readings(self.statements, self.contexts, self.ruled, modelled)
 
-    def only(self, languages: set[str | None] | None) -> Readings:
-        keep = [i for i, c in enumerate(self.contexts) if languages is None or c.language in languages]
-        return Readings(*([column[i] for i in keep] for column in
-                          (self.statements, self.contexts, self.ruled, self.modelled)))
-
     def pooled(self, combiner: Callable[[list[CodedStance], list[CodedStance], str | None], list[CodedStance]],
                issues: list[str]) -> dict[str, Score]:
         """Support and oppose scores, pooled over statements and issues, of what `combiner` makes of the readings."""
