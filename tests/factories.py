@@ -132,10 +132,10 @@ class StoreBuilder:
             ))
         return self._add(run)
 
-    def eval_run(self, macro_f1: float, finished_at: datetime | None = None) -> JobRun:
+    def eval_run(self, macro_f1: float, finished_at: datetime | None = None, coder: str = "ensemble") -> JobRun:
         at = finished_at or self.now
         return self._add(JobRun(job="eval", started_at=at - timedelta(minutes=2), finished_at=at, status="ok",
-                                trigger="test", details={"macro_f1": macro_f1, "n": 120, "coder": "ensemble",
+                                trigger="test", details={"macro_f1": macro_f1, "n": 120, "coder": coder,
                                                          "split": "test", "gold_file": "test.jsonl",
                                                          "measured_at": at.date().isoformat()}))
 

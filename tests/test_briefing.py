@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -19,8 +18,8 @@ from sqlalchemy.orm import Session
 from weasyprint import HTML
 from weasyprint.formatting_structure.boxes import LineBox
 
-from igtracker.briefing import BriefingError, last_complete_week, parse_week, render_briefing
-from igtracker.coding.evaluate import MEASURED_FILE
+from igtracker.briefing import BriefingError, last_complete_week, methods_note, parse_week, render_briefing
+from igtracker.coding.evaluate import published_measurement
 from igtracker.db import make_engine, session_factory
 from igtracker.display import NAME_CHARS
 from igtracker.models import Actor, Briefing, Coalition, Document, Source
@@ -204,6 +203,19 @@ def test_archive_index_and_records(rendered: tuple) -> None:
     assert [a.get("href") for a in last.iter("a")] == ["2026-W44/briefing.pdf"]
 
 
+def test_the_methods_note_quotes_the_score_of_the_coder_it_counts(session: Session) -> None:
+    """Another coder's score, measured later, is never quoted for the coder whose stances the briefing counts."""
+    b = StoreBuilder(session)
+    b.eval_run(0.812, b.now - timedelta(days=20))
+    b.eval_run(0.301, b.now - timedelta(days=1), coder="rules")
+    assert methods_note(session, "ensemble")["macro_f1"] == 0.812
+    assert methods_note(session, "rules")["macro_f1"] == 0.301
+    shipped = methods_note(session, "encoder")  # none in the store: the one shipped with the package
+    assert shipped["score"]["coder"] == "encoder" and shipped["score"]["split"] == "test"
+    unmeasured = methods_note(session, "my-plugin-coder")
+    assert unmeasured["score"] is None and unmeasured["coder"] == "my-plugin-coder"
+
+
 def test_a_week_without_new_data_says_so(engine: Engine, tmp_path: Path) -> None:
     with session_factory(engine)() as session:
         build_dispute(session)
@@ -254,7 +266,8 @@ def test_an_empty_store_renders(engine: Engine, tmp_path: Path) -> None:
     assert "No coalitions yet" in text(doc.get_element_by_id("summary"))
     assert "no map" in text(doc.get_element_by_id("coalitions"))
     # No evaluation in the store: the held-out score shipped with the package, named as what it is.
-    published = json.loads(MEASURED_FILE.read_text(encoding="utf-8"))
+    published = published_measurement("ensemble")
+    assert published is not None
     methods = text(doc.get_element_by_id("methods"))
     assert f"macro-F1 {published['macro_f1']:.2f}" in methods
     assert f"held-out test split of {published['n']} statements" in methods and "not measured" not in methods

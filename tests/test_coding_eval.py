@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from igtracker.coding import evaluate, load_codebook, record_eval_run
-from igtracker.coding.evaluate import Score, load_gold
+from igtracker.coding.evaluate import (
+    Score,
+    load_gold,
+    publish_measurement,
+    published_measurement,
+    published_measurements,
+)
 from igtracker.db import make_engine, session_scope
 from igtracker.errors import TrackerError
 from igtracker.models import JobRun, Stance
@@ -102,6 +108,23 @@ def test_record_eval_run(engine, tmp_path: Path) -> None:  # type: ignore[no-unt
         assert run.details["macro_f1"] == round(result.macro_f1, 4)
         assert run.details["gold_file"] == "gold.jsonl"
         assert run.details["codebook_version"] == load_codebook().version
+
+
+def test_published_scores_are_kept_per_coder(tmp_path: Path) -> None:
+    """Publishing one coder's held-out score keeps the others'; a package's older single score still reads."""
+    shipped = tmp_path / "measured.json"
+    shipped.write_text(json.dumps({"coder": "ensemble", "split": "test", "n": 9, "macro_f1": 0.5}), encoding="utf-8")
+    assert published_measurement("ensemble", shipped)["macro_f1"] == 0.5
+    gold = _write_gold(tmp_path / "gold.jsonl", GOLD)
+    for coder in ("rules", "ensemble"):
+        result = evaluate(gold, load_codebook(), coder=coder)
+        result.split = "test"  # as `tracker eval --split test` sets it
+        publish_measurement(result, gold, shipped)
+    found = {m["coder"]: m for m in published_measurements(shipped)}
+    assert set(found) == {"rules", "ensemble"} and found["ensemble"]["n"] == len(GOLD)
+    assert published_measurement("model", shipped) is None
+    with pytest.raises(TrackerError, match="held-out test split"):
+        publish_measurement(evaluate(gold, load_codebook()), gold, shipped)
 
 
 def _tracker(*args: str, cwd: Path) -> Outcome:

@@ -280,20 +280,24 @@ def sample_data(session: Session) -> dict[str, int] | None:
     return {"sources": len(flagged), "documents": sum(flagged)} if flagged else None
 
 
-def methods_note(session: Session) -> dict[str, Any]:
-    """Codebook version(s) and the coder's measured score: the latest evaluation on the held-out test split in the
-    store, else the one shipped with the package, else the latest evaluation of any gold file."""
+def methods_note(session: Session, coder: str | None = None) -> dict[str, Any]:
+    """Codebook version(s) and the measured score of the coder whose stances the briefing counts (default: the
+    configured one): its latest evaluation on the held-out test split in the store, else the one shipped with the
+    package, else its latest evaluation of any gold file. Another coder's score is never quoted for it."""
+    from igtracker.analysis.positions import configured_coder
     from igtracker.coding.evaluate import published_measurement
 
+    coder = coder or configured_coder()
     versions = sorted(v for v in session.scalars(select(Issue.codebook_version).distinct()) if v)
     runs = session.scalars(
         select(JobRun).where(JobRun.job == "eval").order_by(func.coalesce(JobRun.finished_at, JobRun.started_at).desc())
     )
     measured = [run.details for run in runs
-                if isinstance(run.details, dict) and isinstance(run.details.get("macro_f1"), int | float)]
-    score = (next((m for m in measured if m.get("split") == "test"), None) or published_measurement()
+                if isinstance(run.details, dict) and isinstance(run.details.get("macro_f1"), int | float)
+                and run.details.get("coder") == coder]
+    score = (next((m for m in measured if m.get("split") == "test"), None) or published_measurement(coder)
              or (measured[0] if measured else None))
-    return {"codebook_versions": versions, "score": score,
+    return {"codebook_versions": versions, "coder": coder, "score": score,
             "macro_f1": score["macro_f1"] if score else None,
             "measured_at": score.get("measured_at") if score else None}
 

@@ -48,7 +48,8 @@ def _days(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 86400.0
 
 
-def _configured_coder() -> str:
+def configured_coder() -> str:
+    """The coder whose stances the analysis and the briefing count (`TRACKER_CODER`)."""
     from igtracker.config import get_settings
 
     return get_settings().coder
@@ -100,7 +101,7 @@ def update_positions(session: Session, keys: Iterable[Key], coder: str | None = 
     keys = set(keys)
     if not keys or not inspect(session.connection()).has_table(positions.name):
         return  # a store not yet migrated to kept positions: the migration pools them
-    coder = coder or _configured_coder()
+    coder = coder or configured_coder()
     if not keeps(session, coder):
         refresh_positions(session, coder=coder)
         return
@@ -116,7 +117,7 @@ def update_positions(session: Session, keys: Iterable[Key], coder: str | None = 
 
 def refresh_positions(session: Session, as_of: datetime | None = None, *, coder: str | None = None) -> int:
     """Pool every cell again as of a date (default: now) and keep the result; the number of positions kept."""
-    coder = coder or _configured_coder()
+    coder = coder or configured_coder()
     as_of = as_of or datetime.now(UTC)
     pools = pool_stances(session, as_of, coder=coder)
     connection = session.connection()

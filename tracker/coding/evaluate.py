@@ -266,18 +266,29 @@ def measurement(result: EvalResult, gold_path: Path | str) -> dict[str, Any]:
 
 
 def publish_measurement(result: EvalResult, gold_path: Path | str, path: Path = MEASURED_FILE) -> Path:
-    """Ship a held-out score with the package, for briefings made before any evaluation in their store."""
+    """Ship a coder's held-out score with the package (beside the other coders'), for briefings made before any
+    evaluation in their store."""
     if result.split != "test":
         raise TrackerError("only a score on the held-out test split is published (use --split test)")
-    path.write_text(json.dumps(measurement(result, gold_path), indent=2) + "\n", encoding="utf-8")
+    others = [m for m in published_measurements(path) if m.get("coder") != result.coder]
+    entries = sorted([*others, measurement(result, gold_path)], key=lambda m: str(m.get("coder")))
+    path.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def published_measurement(path: Path = MEASURED_FILE) -> dict[str, Any] | None:
+def published_measurements(path: Path = MEASURED_FILE) -> list[dict[str, Any]]:
+    """The held-out scores shipped with the package, one per coder (a single object in older packages)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return None
+        return []
+    entries = found if isinstance(found, list) else [found]
+    return [m for m in entries if isinstance(m, dict)]
+
+
+def published_measurement(coder: str, path: Path = MEASURED_FILE) -> dict[str, Any] | None:
+    """The held-out score shipped for `coder`, if any."""
+    return next((m for m in published_measurements(path) if m.get("coder") == coder), None)
 
 
 def format_text(result: EvalResult) -> str:
