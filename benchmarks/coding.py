@@ -5,6 +5,7 @@ so the text is the debate's language, not lorem ipsum. Aims (issue 16): at least
 second per core for the default coder; `tracker code` over 10,000 stored documents under 500 MB peak memory.
 
     python benchmarks/coding.py [--documents 10000] [--coders rules,model,ensemble] [--sample 300]
+                                [--store-coder encoder]
 """
 
 from __future__ import annotations
@@ -50,8 +51,9 @@ def speed(coder_names: list[str], sample: int) -> None:
               f"{characters:,} characters, {seconds:.1f} s CPU)")
 
 
-def store_run(count: int) -> None:
-    """Fill a fresh SQLite store with `count` documents, then run `tracker code` on it in a child process."""
+def store_run(count: int, coder: str | None = None) -> None:
+    """Fill a fresh SQLite store with `count` documents, then run `tracker code [--coder CODER]` on it in a child
+    process."""
     from igtracker import migrate
     from igtracker.db import make_engine, session_scope
     from igtracker.models import Actor, Document
@@ -73,7 +75,8 @@ def store_run(count: int) -> None:
     engine.dispose()
     started = time.monotonic()
     tracker = Path(sys.executable).parent / "tracker"  # the installed command, in this interpreter's environment
-    child = subprocess.run([str(tracker), "code"], capture_output=True, text=True,
+    command = [str(tracker), "code", *(["--coder", coder] if coder else [])]
+    child = subprocess.run(command, capture_output=True, text=True,
                            env={"TRACKER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}, check=False)
     seconds = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -86,10 +89,12 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=10000)
     parser.add_argument("--coders", default="rules,model,ensemble")
     parser.add_argument("--sample", type=int, default=300, help="documents for the speed figures")
+    parser.add_argument("--store-coder", help="the coder `tracker code` runs over the stored documents "
+                        "(default: the default coder)")
     args = parser.parse_args()
     speed(args.coders.split(","), args.sample)
     if args.documents:
-        store_run(args.documents)
+        store_run(args.documents, args.store_coder)
 
 
 if __name__ == "__main__":

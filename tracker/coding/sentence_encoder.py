@@ -46,7 +46,7 @@ class SentenceEncoder:
     """Unit-length vectors of passages, with the last `cache_size` passages remembered: a document's chunks and
     sentences, and training's folds, read the same passages again."""
 
-    def __init__(self, cache_size: int = 20_000) -> None:
+    def __init__(self, cache_size: int = 2_000) -> None:
         self._encoder = load_encoder()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_size = cache_size
