@@ -230,12 +230,17 @@ def _negations_before(text: str, cue: Found, inside: list[Found], tokens: Sequen
     return count
 
 
+def _next_comma(text: str, start: int) -> int:
+    """Where the stretch from `start` ends: at the next comma, else at the end of the sentence."""
+    comma = text.find(",", start)
+    return comma if comma >= 0 else len(text)
+
+
 def _ends_its_stretch(text: str, found: Found, tokens: Sequence[Token]) -> bool:
     """A negation among the last words before a comma or the end of the sentence ("unterstützen X nicht", "lehnen X
     nicht grundsätzlich ab"), where a main clause's negation stands, and followed by no noun (capitalised in German);
     not one on a phrase further on ("für nicht bewilligte Angebote")."""
-    comma = text.find(",", found.end)
-    end = comma if comma >= 0 else len(text)
+    end = _next_comma(text, found.end)
     tail = [text[t.start:t.end] for t in tokens if found.end <= t.start < end]
     return len(tail) <= NEGATION_TAIL and not any(word[:1].isupper() for word in tail)
 
@@ -246,8 +251,7 @@ def _harms_at_the_end(text: str, cue: Found, target: Found, inside: list[Found],
     Verschlüsselung schwächt"; "lehnen es ab, die Verschlüsselung zu schwächen")."""
     if language not in VERB_SECOND or cue.end > target.start or "," not in text[cue.end:target.start]:
         return []
-    comma = text.find(",", target.end)
-    end = comma if comma >= 0 else len(text)
+    end = _next_comma(text, target.end)
     return [f for f in inside if f.kind == "harm" and target.end <= f.start < end]
 
 
