@@ -133,6 +133,13 @@ def coded(text: str, language: str, codebook) -> list:  # type: ignore[no-untype
     ("de", "Die russische Delegation befürwortet eine stärkere Rolle der ITU.", "RUS", {"control": "support"}),
     ("de", "Die chinesische Regierung unterstützt die Cybersouveränität.", "CHN", {"control": "support"}),
     ("de", "Brasiliens Regierung verteidigt das Multistakeholder-Modell.", "BRA", {"control": "oppose"}),
+    # The state's other organs: its courts, police and parliament.
+    ("en", "A Brazilian court rejected the mass surveillance of messaging users.", "BRA", {"surveillance": "oppose"}),
+    ("fr", "Un tribunal brésilien rejette la surveillance de masse.", "BRA", {"surveillance": "oppose"}),
+    ("es", "La justicia brasileña rechaza la vigilancia masiva.", "BRA", {"surveillance": "oppose"}),
+    ("pt", "A polícia brasileira defende a soberania digital.", "BRA", {"control": "support"}),
+    ("ru", "Российский суд выступает против гегемонии в интернете.", "RUS", {"control": "support"}),
+    ("de", "Das deutsche Parlament befürwortet eine stärkere Rolle der ITU.", "DEU", {"control": "support"}),
 ])
 def test_a_demonym_on_a_word_for_a_government_gives_its_state_the_position(
         language: str, text: str, state: str, expected: dict[str, str], codebook) -> None:  # type: ignore[no-untyped-def]
@@ -161,8 +168,20 @@ def test_a_demonym_on_firms_or_the_press_names_no_state(language: str, text: str
     assert summarise(stances, f"country:{state}") == {}
 
 
-def test_chinese_firms_are_not_china_in_english_either(codebook) -> None:  # type: ignore[no-untyped-def]
-    assert coded("Chinese firms reject any tax on Internet traffic.", "en", codebook) == []
+@pytest.mark.parametrize("text", [
+    "Chinese firms reject any tax on Internet traffic.",
+    "Brazil's telecom operators reject any tax on Internet traffic.",
+    "US tech firms reject any tax on Internet traffic.",
+    "US Senator Jane Roe rejects any tax on Internet traffic.",  # one legislator is not the state
+])
+def test_a_countrys_firms_or_one_legislator_are_not_the_state_in_english_either(
+        text: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    assert not any(s.holder.startswith("country:") for s in coded(text, "en", codebook))
+
+
+def test_a_countrys_government_named_with_its_firms_is_still_the_state(codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = coded("Brazil's government and telecom operators reject any tax on Internet traffic.", "en", codebook)
+    assert summarise(stances, "country:BRA") == {"taxation": "oppose"}
 
 
 @pytest.mark.parametrize(("language", "phrase", "state"), [

@@ -40,13 +40,27 @@ DEMONYMS: dict[str, str] = {
     "Malaysian": "MYS", "Singaporean": "SGP", "Filipino": "PHL", "Chilean": "CHL", "Colombian": "COL",
     "Peruvian": "PER", "Rwandan": "RWA", "Ethiopian": "ETH", "Tanzanian": "TZA", "Zimbabwean": "ZWE",
 }
+# The organs of a state (docs/codebook.md, "Whose position"): its government, ministers and agencies, its
+# diplomats, its parliament acting as a body ("lawmakers" as newsrooms name it), its courts and its police.
 GOVERNMENT_HEADS = (
     r"government|delegation|delegates|authorities|administration|officials|ministry|minister|president|side"
-    r"|regulators?|parliament|lawmakers|state|embassy|mission|foreign ministry|leadership|proposal"
+    r"|regulators?|parliament|lawmakers|legislators|legislature|congress|senate|state|embassy|mission"
+    r"|foreign ministry|leadership|proposal|courts?|judges?|judiciary|police|prosecutors?|agenc(?:y|ies)"
+)
+# "US tech firms", "Brazil's telecom operators", "US Senator Jane Roe": a country's name on a noun for someone
+# other than the state's organs names no state position (a single legislator speaks for himself, not the state).
+NOT_THE_STATE_AFTER = re.compile(
+    rf"(?:['’]s)?\s+(?:(?!(?:{GOVERNMENT_HEADS}|and|or)\b)[\w-]+\s+){{0,3}}?"  # up to three words, no organ of state
+    r"(?:firms?|compan(?:y|ies)|operators?|carriers?|telcos?|providers?|industry|businesses|startups?|platforms?"
+    r"|users?|citizens|consumers?|subscribers?|netizens|activists?|campaigners?|journalists?|press|media"
+    r"|newspapers?|outlets?|broadcasters?|opposition|senator|congress(?:man|woman)|MP|lawmaker|legislator|deputy"
+    r"|academics?|scholars?|experts?|researchers?|universit(?:y|ies)|civil society|NGOs?|rights groups?|unions?"
+    r"|lobby|lobbies|diaspora)(?![\w-])",
+    re.IGNORECASE,
 )
 # "ITU member states", "EU countries": the actor is a modifier, not the holder.
 NOT_THE_ACTOR_AFTER = re.compile(
-    r"^\s*(?:member states|members|member countries|countries|nations|states|member governments)\b", re.IGNORECASE
+    r"\s*(?:member states|members|member countries|countries|nations|states|member governments)\b", re.IGNORECASE
 )
 PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,3}\b")
 DETERMINERS = re.compile(r"^(?:the|a|an|some|and|but|because|so|then|also|while|whereas|that)\s+", re.IGNORECASE)
@@ -173,9 +187,11 @@ class ActorLexicon:
 
     def _not_a_holder(self, key: str, match: re.Match[str], text: str) -> bool:
         """A country name's match that is an ordinary word ("la prensa china", "того") or modifies the noun after
-        it ("中国企业": Chinese firms), in a language with demonym data."""
-        if self.demonyms is None or not key.startswith("country:"):
+        it ("中国企业": Chinese firms, in a language with demonym data; "US tech firms" in English)."""
+        if not key.startswith("country:"):
             return False
+        if self.demonyms is None:
+            return bool(NOT_THE_STATE_AFTER.match(text, match.end()))
         return self.demonyms.is_a_word(match.group(0)) or self.demonyms.modifies_after(text, match.end())
 
 
@@ -256,7 +272,7 @@ def name_variants(raw: str) -> list[str]:
 
 
 ORG_HEAD = re.compile(r"(?:^|\s)(government|ministry|commission|council|parliament|delegation|office|department"
-                      r"|agency|board|secretariat|administration)(?:\s+of\b|$)", re.IGNORECASE)
+                      r"|agency|board|secretariat|administration|court)(?:\s+of\b|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
