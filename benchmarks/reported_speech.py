@@ -42,9 +42,11 @@ def newsroom_name(actor: str) -> str:
 
 
 def nested(text: str) -> str:
-    """A statement's own quotation marks, nested inside the report's quote as single ones."""
+    """A statement's own quotation marks, nested inside the report's quote as single ones; a statement of several
+    paragraphs quoted as newsrooms do, each paragraph opening with a quotation mark and only the last one closed."""
     text = text.replace("“", "‘").replace("”", "’")
-    return re.sub(r'"(.*?)"', r"‘\1’", text)
+    text = re.sub(r'"(.*?)"', r"‘\1’", text)
+    return re.sub(r"\n+\s*", "\n“", text.strip())
 
 
 def main() -> int:
