@@ -52,10 +52,10 @@ GOVERNMENT_HEADS = (
 NOT_THE_STATE_AFTER = re.compile(
     rf"(?:['’]s)?\s+(?:(?!(?:{GOVERNMENT_HEADS}|and|or)\b)[\w-]+\s+){{0,3}}?"  # up to three words, no organ of state
     r"(?:firms?|compan(?:y|ies)|operators?|carriers?|telcos?|providers?|industry|businesses|startups?|platforms?"
-    r"|users?|citizens|consumers?|subscribers?|netizens|activists?|campaigners?|journalists?|press|media"
-    r"|newspapers?|outlets?|broadcasters?|opposition|senator|congress(?:man|woman)|MP|lawmaker|legislator|deputy"
-    r"|academics?|scholars?|experts?|researchers?|universit(?:y|ies)|civil society|NGOs?|rights groups?|unions?"
-    r"|lobby|lobbies|diaspora)(?![\w-])",
+    r"|users?|citizens|consumers?|subscribers?|netizens|activists?|campaigners?|journalists?|media|newspapers?"
+    r"|press(?!\s+(?:office|secretary|service))|outlets?|broadcasters?|opposition|senator|congress(?:man|woman)|MP"
+    r"|lawmaker|legislator|deputy|academics?|scholars?|experts?|researchers?|universit(?:y|ies)|civil society|NGOs?"
+    r"|rights groups?|unions?|lobby|lobbies|diaspora)(?![\w-])",
     re.IGNORECASE,
 )
 # "ITU member states", "EU countries": the actor is a modifier, not the holder.
