@@ -179,8 +179,16 @@ def test_a_countrys_firms_or_one_legislator_are_not_the_state_in_english_either(
     assert not any(s.holder.startswith("country:") for s in coded(text, "en", codebook))
 
 
-def test_a_countrys_government_named_with_its_firms_is_still_the_state(codebook) -> None:  # type: ignore[no-untyped-def]
-    stances = coded("Brazil's government and telecom operators reject any tax on Internet traffic.", "en", codebook)
+@pytest.mark.parametrize("subject", [
+    "Brazil's government and telecom operators",  # the state named beside its firms
+    "Brazil's deputy foreign minister",
+    "Brazil's industry minister",  # a word for firms modifying an organ of the state
+    "Brazil's media regulator",
+    "Brazil's press secretary",
+])
+def test_a_countrys_organs_are_the_state_whatever_their_portfolio(
+        subject: str, codebook) -> None:  # type: ignore[no-untyped-def]
+    stances = coded(f"{subject} rejects any tax on Internet traffic.", "en", codebook)
     assert summarise(stances, "country:BRA") == {"taxation": "oppose"}
 
 

@@ -49,13 +49,16 @@ GOVERNMENT_HEADS = (
 )
 # "US tech firms", "Brazil's telecom operators", "US Senator Jane Roe": a country's name on a noun for someone
 # other than the state's organs names no state position (a single legislator speaks for himself, not the state).
+# "Deputy" is left out: "Russia's deputy foreign minister" is the state.
 NOT_THE_STATE_AFTER = re.compile(
     rf"(?:['’]s)?\s+(?:(?!(?:{GOVERNMENT_HEADS}|and|or)\b)[\w-]+\s+){{0,3}}?"  # up to three words, no organ of state
     r"(?:firms?|compan(?:y|ies)|operators?|carriers?|telcos?|providers?|industry|businesses|startups?|platforms?"
     r"|users?|citizens|consumers?|subscribers?|netizens|activists?|campaigners?|journalists?|media|newspapers?"
-    r"|press(?!\s+(?:office|secretary|service))|outlets?|broadcasters?|opposition|senator|congress(?:man|woman)|MP"
-    r"|lawmaker|legislator|deputy|academics?|scholars?|experts?|researchers?|universit(?:y|ies)|civil society|NGOs?"
-    r"|rights groups?|unions?|lobby|lobbies|diaspora)(?![\w-])",
+    r"|press|outlets?|broadcasters?|opposition|senator|congress(?:man|woman)|MP"
+    r"|lawmaker|legislator|academics?|scholars?|experts?|researchers?|universit(?:y|ies)|civil society|NGOs?"
+    r"|rights groups?|unions?|lobby|lobbies|diaspora)(?![\w-])"
+    # ... as the head of its phrase, not a modifier of an organ: "Kenya's industry minister", "media regulator".
+    rf"(?!(?:\s+[\w-]+){{0,2}}\s+(?:{GOVERNMENT_HEADS}|secretary|office|commission|council|watchdog)\b)",
     re.IGNORECASE,
 )
 # "ITU member states", "EU countries": the actor is a modifier, not the holder.
