@@ -253,7 +253,8 @@ NEGATION_CUE = CueSpec(
 HUMAN_NOUNS = re.compile(
     r"\b(?:countr(?:y|ies)|states?|governments?|nations?|delegations?|delegates?|members?|administrations?"
     r"|ministers?|ministr(?:y|ies)|officials?|authorities|regulators?|parliaments?|congress|senators?|lawmakers?"
-    r"|legislators?|courts?|judges?|police|prosecutors?|politicians?|parties|party|president|presidents|premier|chancellor|commissioners?|critics?"
+    r"|legislators?|courts?|judges?|police|prosecutors?|politicians?|parties|party|president|presidents|premier"
+    r"|chancellor|commissioners?|critics?"
     r"|activists?|advocates?|campaigners?|groups?|organi[sz]ations?|ngos?|companies|company|firms?|operators?"
     r"|carriers?|providers?|industry|businesses|people|citizens|users|experts?|scholars?|analysts?|observers?"
     r"|opponents?|proponents?|supporters?|defenders?|allies|blocs?|coalitions?|spokes(?:man|woman|person)"
