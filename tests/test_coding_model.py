@@ -10,14 +10,16 @@ import numpy as np
 import pytest
 
 from igtracker.coding import available_coders, get_coder, load_codebook
-from igtracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon
-from igtracker.coding.coders import CodingContext
+from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.coder import SPEAKER_KEY, CodedStance, default_lexicon, summarise
+from igtracker.coding.coders import CodingContext, code_with
 from igtracker.coding.corpus import sha256_of, split_path
 from igtracker.coding.ensemble import EnsembleCoder, EnsemblePolicy
 from igtracker.coding.evaluate import GoldStatement
 from igtracker.coding.model import (
     META_FILE,
     ModelCoder,
+    chunk_texts,
     chunks,
     fit_model,
     load_model,
@@ -126,6 +128,50 @@ def test_chunks_keep_paragraphs_apart() -> None:
     text = "One. Two. Three. Four.\n\nFive."
     groups = chunks(split_sentences(text), text)
     assert [[s.text for s in g] for g in groups] == [["One.", "Two.", "Three."], ["Four."], ["Five."]]
+
+
+def _grouped(text: str) -> list[list[str]]:
+    return [[s.text for s in g] for g in chunks(split_sentences(text), text)]
+
+
+def test_chunks_follow_the_edges_of_quotes() -> None:
+    # A quote is grouped as the speaker's own text would be; the report's own sentences are read apart.
+    assert _grouped("The vote was on Monday. Turnout was low. “We oppose the levy. It is unfair.” Critics agreed.") \
+        == [["The vote was on Monday.", "Turnout was low."], ["“We oppose the levy.", "It is unfair.”"],
+            ["Critics agreed."]]
+    # A quote ending inside its attribution stays one chunk; scare quotes leave a sentence in the text's voice.
+    assert _grouped("“We oppose the levy. It is unfair,” Jane Roe told reporters.") \
+        == [["“We oppose the levy.", "It is unfair,” Jane Roe told reporters."]]
+    assert _grouped("The so-called “fair share” is a tax. We oppose it. Really.") \
+        == [["The so-called “fair share” is a tax.", "We oppose it.", "Really."]]
+
+
+def test_a_line_that_only_attributes_a_quote_goes_with_it_without_counting() -> None:
+    text = "Jane Roe said on Tuesday:\n“We oppose the levy. It is unfair. Users pay twice. Nobody wants it.”"
+    assert _grouped(text) == [["Jane Roe said on Tuesday:", "“We oppose the levy.", "It is unfair.",
+                               "Users pay twice."], ["Nobody wants it.”"]]
+    assert _grouped("“We oppose the levy.” That was the verdict of the Internet Society.") \
+        == [["“We oppose the levy.”", "That was the verdict of the Internet Society."]]
+    groups = chunks(split_sentences(text), text)
+    assert chunk_texts(groups, text) == [  # the quote's own marks are not read
+        "Jane Roe said on Tuesday:\nWe oppose the levy. It is unfair. Users pay twice.", "Nobody wants it."]
+
+
+def test_the_shipped_model_reads_a_quoted_statement_as_the_speakers_own() -> None:
+    # The same statement, as published by its speaker and as a news item quotes it: the same positions.
+    own = ("We will not accept a tax on Internet traffic. Charging content providers for the traffic their users "
+           "ask for would make people pay twice. Such fees endanger the open Internet.")
+    report = "The Internet Society said on Tuesday:\n“" + own + "”"
+    codebook, coder = load_codebook(), get_coder("model")
+    lexicon = ActorLexicon.countries().finalise().extended(
+        {"Internet Society": "actor:isoc", "The Example Times": "actor:times"}, people=False)
+    lexicon.reporters.add("actor:times")
+
+    def positions(text: str, speaker: str) -> dict[str, str]:
+        return summarise(code_with(coder, text, CodingContext((speaker,), lexicon, "en"), codebook),
+                         {"speaker", "actor:isoc"})
+
+    assert positions(own, "Internet Society") == positions(report, "The Example Times") == {"taxation": "oppose"}
 
 
 def _stance(issue: str, position: str, confidence: float, start: int = 0, holder: str = SPEAKER_KEY,

@@ -38,6 +38,7 @@ from igtracker.coding.multilingual import code_foreign, find_terms, supported_la
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.voices import FOLLOWING, LEAD_IN, QUOTE_CLOSERS, QuoteSpan, quote_spans
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
@@ -50,7 +51,7 @@ META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
-MODEL_VERSION = "3"  # bump when the features or the learner change
+MODEL_VERSION = "4"  # bump when the features, the learner or the chunks a text is read in change
 WORD_VECTOR_WEIGHT = 1.0  # the dense block beside the TF-IDF blocks (each row of each is of unit length)
 ENCODER_WEIGHT = 1.0  # the sentence encoder's block, where the model reads one (unit length too)
 
@@ -271,15 +272,95 @@ def encoder_meta() -> dict[str, str]:
 
 
 def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
-    """Consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break."""
+    """Consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break and never across the edge of a
+    quote, so a quote's sentences are grouped as they would be in the speaker's own text. A report's sentence that
+    only attributes the quote next to it ("X said on Tuesday:", "That was the verdict of X.") goes with the quote's
+    chunk without counting: read alone, such a line reads as whatever the speaker's name is known for."""
+    quote_of = quote_segments(sentences, text)
+    frames = attribution_frames(sentences, text, quote_of)
     out: list[list[Sentence]] = []
-    for sentence in sentences:
+    lead: list[Sentence] = []
+    counted = 0
+    for index, sentence in enumerate(sentences):
+        if frames.get(index) == "lead":
+            lead.append(sentence)
+            continue
+        if frames.get(index) == "close":
+            out[-1].append(sentence)
+            continue
         current = out[-1] if out else None
-        if (current is None or len(current) >= CHUNK_SENTENCES
+        if (lead or current is None or counted >= CHUNK_SENTENCES or quote_of[index] != quote_of[index - 1]
                 or "\n\n" in text[current[-1].end:sentence.start].replace("\r", "")):
-            out.append([sentence])
+            out.append([*lead, sentence])
+            lead, counted = [], 1
         else:
             current.append(sentence)
+            counted += 1
+    return out
+
+
+def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None]) -> dict[int, str]:
+    """The report's own sentences that only attribute an adjacent quote, by index: a "lead" right before it (ending
+    with a colon, or naming a way of speaking, in the same paragraph unless it ends with a colon) or a "close" right
+    after it naming whose it was ("That was the verdict of X.")."""
+    found = {}
+    for index, sentence in enumerate(sentences):
+        if quote_of[index] is not None:
+            continue
+        body = sentence.text.strip()
+        if (index + 1 < len(sentences) and quote_of[index + 1] is not None
+                and (body.endswith(":") or LEAD_IN.search(body) is not None
+                     and "\n\n" not in text[sentence.end:sentences[index + 1].start].replace("\r", ""))):
+            found[index] = "lead"
+        elif index > 0 and quote_of[index - 1] is not None and FOLLOWING.match(body) is not None:
+            found[index] = "close"
+    return found
+
+
+def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str) -> list[str]:
+    """What the model reads of each chunk: its text, less the quotation marks of the quote its sentences belong to
+    (not scare quotes), so a speaker's words quoted in a report read as they would in the speaker's own text."""
+    spans = quote_spans(text)
+    segment = dict(zip((s.start for g in groups for s in g),
+                       quote_segments([s for g in groups for s in g], text), strict=True))
+    out = []
+    for group in groups:
+        start, end = group[0].start, group[-1].end
+        quotes = {segment[s.start] for s in group} - {None}
+        marks = {i for q in quotes for i in _enclosing_marks(text, spans[q]) if start <= i < end}
+        out.append("".join(c for i, c in enumerate(text[start:end], start) if i not in marks) if marks
+                   else text[start:end])
+    return out
+
+
+def _enclosing_marks(text: str, span: QuoteSpan) -> list[int]:
+    """Offsets of a quote's own marks: the opening one, the closing one, and the one opening each paragraph the
+    quote runs on into."""
+    opener = text[span.start]
+    found = [span.start]
+    if span.end - 1 > span.start and text[span.end - 1] in QUOTE_CLOSERS.get(opener, ""):
+        found.append(span.end - 1)
+    for i in range(span.start + 1, span.end):
+        if text[i] == opener and text[:i].rstrip(" \t").endswith("\n"):
+            found.append(i)
+    return found
+
+
+def quote_segments(sentences: Sequence[Sentence], text: str) -> list[int | None]:
+    """For each sentence, the index of the quote it belongs to, or None for the text's own voice. A sentence
+    belongs to a quote it starts inside ('B," X said.'), or one opening in it that covers most of it ('X said: "A.');
+    a quoted word or two inside a sentence (scare quotes) leave it in the text's own voice."""
+    spans = quote_spans(text)
+    out: list[int | None] = []
+    for sentence in sentences:
+        found = None
+        for index, span in enumerate(spans):
+            if span.start <= sentence.start < span.end or sentence.start < span.start < sentence.end and (
+                    min(span.end, sentence.end) - span.start) * 2 >= sentence.end - sentence.start:
+                found = index
+            if found is not None or span.start >= sentence.end:
+                break
+        out.append(found)
     return out
 
 
@@ -337,17 +418,17 @@ class ModelCoder:
         if not groups:
             return []
         language = getattr(context, "language", None)
-        probs = self.model.probabilities([text[g[0].start:g[-1].end] for g in groups], codebook, language)
+        probs = self.model.probabilities(chunk_texts(groups, text), codebook, language)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
         alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
                                              codebook, language)
+        frames = {sentences[i].start for i in attribution_frames(sentences, text, quote_segments(sentences, text))}
         out: list[CodedStance] = []
         for group, readings in zip(groups, found, strict=True):
             for issue, label, p in readings:
-                evidence = group[0] if len(group) == 1 else group[
-                    int(np.argmax(alone[group[0].start][issue][:, CLASSES.index(label)]))]
+                evidence = _evidence(group, alone, issue, label, frames)
                 confidence = calibrate(p, self.calibration)
                 out.append(CodedStance(issue, label, SPEAKER_KEY, "speaker", round(confidence, 3), evidence.text,
                                        evidence.start, evidence.end, "model",
@@ -367,6 +448,16 @@ class ModelCoder:
             out[group[0].start] = {issue: table[row:row + len(group)] for issue, table in probs.items()}
             row += len(group)
         return out
+
+
+def _evidence(group: Sequence[Sentence], alone: dict[int, dict[str, np.ndarray]], issue: str, label: str,
+              frames: set[int]) -> Sentence:
+    """A chunk's sentence that reads its position most strongly on its own, never a line that only attributes a
+    quote (by its start among `frames`)."""
+    if len(group) == 1:
+        return group[0]
+    scores = alone[group[0].start][issue][:, CLASSES.index(label)]
+    return group[max(range(len(group)), key=lambda i: (group[i].start not in frames, scores[i]))]
 
 
 def speaker_positions(model: StanceModel, texts: Sequence[str], codebook: Codebook,
