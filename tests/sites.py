@@ -147,13 +147,40 @@ NEWS_STORIES = {
 }
 
 
-def build_news_site(root: Path) -> Path:
-    """A news outlet's site under root: /press/index.html links the stories in NEWS_STORIES."""
+# The same kinds of attribution in a French outlet's and a Spanish outlet's stories.
+FOREIGN_NEWS_STORIES = {
+    "chiffrement": article_html(
+        "Chiffrement : le projet de loi divise",
+        "<p>PARIS — Le gouvernement français a présenté mercredi son projet de loi sur le chiffrement des "
+        "messageries.</p>"
+        "<p>« Nous soutenons l'accès légal aux messages chiffrés pour lutter contre le terrorisme », a-t-il "
+        "ajouté.</p>"
+        "<p>Access Now a réagi jeudi :</p>"
+        "<blockquote><p>Nous rejetons la surveillance de masse. Le chiffrement protège tout le monde.</p></blockquote>"
+        "<p>« Ce texte est indispensable et attendu depuis longtemps », a déclaré un porte-parole.</p>"
+        "<p>Le débat reprendra à l'Assemblée nationale la semaine prochaine.</p>",
+        lang="fr", published="2026-11-26T09:00:00+00:00",
+    ),
+    "tasas": article_html(
+        "Las tasas de red dividen al sector",
+        "<p>MADRID — El debate sobre las tasas de red volvió a la agenda europea este martes.</p>"
+        "<p>«Rechazamos cualquier tasa sobre el tráfico de internet, que acabaría pagando el usuario», dijo Meta "
+        "en un comunicado.</p>"
+        "<p>Según el Gobierno de México, «la vigilancia de las comunicaciones es necesaria para la seguridad "
+        "nacional».</p>",
+        lang="es", published="2026-11-27T09:00:00+00:00",
+    ),
+}
+
+
+def build_news_site(root: Path, stories: dict[str, str] | None = None) -> Path:
+    """A news outlet's site under root: /press/index.html links `stories` (default: NEWS_STORIES)."""
+    stories = NEWS_STORIES if stories is None else stories
     press = root / "press"
     press.mkdir(parents=True, exist_ok=True)
-    links = "".join(f'<li><a class="story" href="/press/{name}.html">{name}</a></li>' for name in NEWS_STORIES)
+    links = "".join(f'<li><a class="story" href="/press/{name}.html">{name}</a></li>' for name in stories)
     (press / "index.html").write_text(f"<html><body><ul>{links}</ul></body></html>", encoding="utf-8")
-    for name, html in NEWS_STORIES.items():
+    for name, html in stories.items():
         (press / f"{name}.html").write_text(html, encoding="utf-8")
     return root
 

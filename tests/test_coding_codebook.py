@@ -154,6 +154,12 @@ def test_sentences_keep_offsets_and_abbreviations() -> None:
     assert all(text[s.start : s.end] == s.text for s in sentences)
 
 
+def test_a_quote_opening_after_a_full_stop_starts_a_sentence_in_every_style() -> None:
+    text = "Le texte a été présenté. « Nous le rejetons. » Er sagte. „Wir auch.“ Dijo. «Nosotros no.»"
+    assert [s.text for s in split_sentences(text)] == [
+        "Le texte a été présenté.", "« Nous le rejetons. »", "Er sagte.", "„Wir auch.“", "Dijo.", "«Nosotros no.»"]
+
+
 def test_text_without_punctuation_is_cut_into_bounded_pieces() -> None:
     text = " ".join(["governments control the internet"] * 400)
     sentences = split_sentences(text)

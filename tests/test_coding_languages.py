@@ -110,6 +110,14 @@ def test_registry_aliases_and_country_names_in_chinese_and_arabic(codebook) -> N
     assert summarise(arabic, "country:RUS") == {"control": "support"}  # "و" attached to the name
 
 
+def test_a_name_in_latin_letters_is_found_next_to_chinese_characters() -> None:
+    lexicon = ActorLexicon.countries()
+    lexicon.add("actor:meta", "Meta")
+    lexicon.finalise()
+    assert [m.key for m in lexicon.find("Meta表示反对。")] == ["actor:meta"]  # no space between words in Chinese
+    assert lexicon.find("Metadata and X-Meta") == []  # still no part of a longer word
+
+
 def coded(text: str, language: str, codebook) -> list:  # type: ignore[no-untyped-def]
     lexicon = ActorLexicon.countries().finalise()
     return code_with(RuleCoder(), text, CodingContext(("Example Ministry",), lexicon, language), codebook)

@@ -208,6 +208,19 @@ def test_ensemble_policy() -> None:
     assert [(s.holder, s.coder_kind) for s in kept] == [("country:RUS", "rule")]
 
 
+def test_the_ensemble_weighs_each_voice_of_a_report_on_its_own() -> None:
+    # A report's own sentence (start 0) and a quote of someone else (start 40) read differently: each keeps its
+    # reading, instead of one side winning for the whole text.
+    rules_say = [_stance("surveillance", "oppose", 0.7, start=40)]
+    model_says = [_stance("surveillance", "support", 0.9, start=0, kind="model")]
+    voice_of = {0: None, 40: ("actors", ("actor:access-now",))}
+    ensemble = _ensemble(EnsemblePolicy(0.3, "confident"))
+    by_voice = ensemble.combine(rules_say, model_says, ["surveillance"], "fr", lambda s: voice_of[s.start])
+    assert {(s.start, s.position) for s in by_voice} == {(0, "support"), (40, "oppose")}
+    as_one = ensemble.combine(rules_say, model_says, ["surveillance"], "fr")
+    assert {(s.start, s.position) for s in as_one} == {(0, "support")}  # one voice: the surer reading wins
+
+
 def test_ensemble_policy_by_language_and_rules_confidence() -> None:
     rules_say = [_stance("control", "oppose", 0.6)]
     model_says = [_stance("control", "support", 0.7, kind="model")]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from igtracker.coding import load_codebook
-from igtracker.coding.attribution import ActorLexicon
+from igtracker.coding.attribution import ActorLexicon, SpeakerNames
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coders import CodingContext, code_with, get_coder
-from igtracker.coding.voices import named_people, quote_spans
+from igtracker.coding.voices import named_people, quote_spans, sentence_voices
 
 OUTLET = "Example News"
 
@@ -169,3 +169,57 @@ def test_quote_spans_skip_apostrophes_and_run_over_paragraphs() -> None:
     text = "She said: “We don’t accept it.\n“Nor will we.” ‘Quite so,’ he said. It’s late."
     spans = [text[s.start : s.end] for s in quote_spans(text)]
     assert spans == ["“We don’t accept it.\n“Nor will we.”", "‘Quite so,’"]
+
+
+ACCESS_NOW_AGAINST_SURVEILLANCE = {("actor:access-now", "surveillance", "oppose")}
+# The same ways of attributing a quote in the other languages the rules read, each with its own words of speech
+# (`speech` in tracker/data/language_cues.yaml) and quotation marks.
+FOREIGN_PATTERNS = [
+    ("fr", "quote, then a déclaré and the speaker",
+     "« Nous rejetons la surveillance de masse. », a déclaré Access Now.", ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("fr", "lead-in with a colon, the quote below",
+     "Access Now a réagi mardi :\n« Nous rejetons la surveillance de masse. »", ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("fr", "selon", "Selon Access Now, « la surveillance de masse est inacceptable ».",
+     ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("fr", "a-t-il ajouté, pointing back to a state named before",
+     "Le gouvernement français a présenté le texte mercredi. « Nous soutenons le blocage des sites terroristes », "
+     "a-t-il ajouté.", {("country:FRA", "surveillance", "support")}),
+    ("es", "según a state", "Según el Gobierno de México, «la vigilancia de las comunicaciones es necesaria».",
+     {("country:MEX", "surveillance", "support")}),
+    ("pt", "quote, then disse", "“Rejeitamos a censura na internet”, disse Access Now.",
+     ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("de", "quote, then sagte", "„Wir lehnen die Vorratsdatenspeicherung ab“, sagte Access Now.",
+     ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("ru", "quote, then — заявил", "«Мы выступаем против цензуры в интернете», — заявил Access Now.",
+     ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("ar", "verb first, then the quote", "وقالت Access Now: «نرفض الرقابة على الإنترنت».",
+     ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("zh", "a closing line after the quote", "“我们反对网络审查。”Access Now表示。", ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("zh", "reported without quotation marks", "中国外交部发言人表示，中方支持网络主权。",
+     {("country:CHN", "control", "support")}),
+]
+
+
+@pytest.mark.parametrize(("language", "pattern", "text", "expected"), FOREIGN_PATTERNS,
+                         ids=[f"{p[0]}: {p[1]}" for p in FOREIGN_PATTERNS])
+def test_a_quote_goes_to_its_speaker_in_every_language(language: str, pattern: str, text: str,
+                                                       expected: set[tuple[str, str, str]], codebook: Codebook,
+                                                       lexicon: ActorLexicon) -> None:
+    stances = code_with(get_coder("rules"), text, CodingContext((OUTLET,), lexicon, language), codebook)
+    assert {(s.holder, s.issue_id, s.position) for s in stances} == expected
+
+
+@pytest.mark.parametrize(("language", "text", "speaker"), [
+    ("fr", "Selon Access Now, la France doit renoncer à la surveillance de masse.", "Access Now"),
+    ("fr", "Access Now a déclaré mardi que la France doit renoncer à la surveillance.", "Access Now"),
+    ("ar", "قالت Access Now في بيان، إن قطع الإنترنت في السودان يخنق حرية التعبير.", "Access Now"),
+    ("es", "«Es inaceptable», dijo un portavoz sobre la decisión de México.", None),
+    ("fr", "Access Now a réagi.\n« Ce texte est une menace », a déclaré un porte-parole.", "Access Now"),
+])
+def test_what_is_said_of_an_actor_is_not_its_voice(language: str, text: str, speaker: str | None,
+                                                   lexicon: ActorLexicon) -> None:
+    # The actor named after "que", "إن" or a comma is spoken of; a spokesperson nobody names is nobody a stance can
+    # go to, not whoever spoke before.
+    voices = sentence_voices(text, SpeakerNames.from_names([OUTLET]), lexicon, language)
+    assert [v.text for v in voices.values() if v.kind == "actors"] == ([speaker] if speaker else [])
+    assert list(voices.values())[-1].kind == ("unknown" if "port" in text else "actors")

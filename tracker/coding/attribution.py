@@ -70,20 +70,23 @@ DETERMINERS = re.compile(r"^(?:the|a|an|some|and|but|because|so|then|also|while|
 
 
 CJK = re.compile(r"[\u3400-\u9fff]")
+# A name's edges: no letter, digit or hyphen of a word it would be part of; Chinese characters are no such word
+# (Chinese has no spaces: "Meta表示" names Meta).
+NOT_IN_A_WORD_BEFORE = r"(?<!-)(?<![^\W\u3400-\u9fff])"
+NOT_IN_A_WORD_AFTER = r"(?!-)(?![^\W\u3400-\u9fff])"
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
     """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun. Chinese has
-    no spaces between words, so a Chinese name is found anywhere; an Arabic one also after an attached
-    conjunction or preposition ("وروسيا", "لفرنسا")."""
+    no spaces between words, so a Chinese name is found anywhere, and a name in another script next to Chinese
+    characters too; an Arabic one also after an attached conjunction or preposition ("وروسيا", "لفرنسا")."""
     escaped = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['’]")
     if CJK.search(name):
         return re.compile(escaped)
     flags = 0 if (name.isupper() or len(name) <= 3) else re.IGNORECASE
     clitic = "(?:[وفبل])?" if ARABIC.search(name) else ""
-    before = r"(?<![\w-])" if not clitic else r"(?<![\w-])" + clitic
-    return re.compile(rf"{before}{escaped}(?![\w-])", flags)
+    return re.compile(rf"{NOT_IN_A_WORD_BEFORE}{clitic}{escaped}{NOT_IN_A_WORD_AFTER}", flags)
 
 
 SLUG_CHARS = 90
@@ -217,6 +220,10 @@ class SpeakerNames:
 
     def search(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the speaker is named in `text`."""
+        return [match.span() for p in self.patterns for match in p.finditer(text)]
 
 
 ORG_WORDS = re.compile(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "12"  # bump when the rules change, so that `tracker code` recodes what older rules coded
+RULES_VERSION = "13"  # bump when the rules change, so that `tracker code` recodes what older rules coded
 
 
 def _nearby(items: Sequence[object], index: int) -> list[object]:

@@ -116,10 +116,12 @@ def available_coders() -> Sequence[RegisteredCoder]:
 def code_with(coder: Coder, text: str, context: CodingContext, codebook: Codebook) -> list[CodedStance]:
     """A coder's stances after the steps every coder shares: readings resting on the title, a byline, a dateline or
     navigation are dropped (see ``metadata``), and quoted and reported voices go to their owner."""
+    from igtracker.coding.memo import document_scope
     from igtracker.coding.metadata import in_metadata, metadata_spans
     from igtracker.coding.voices import attribute_voices, with_named_people
 
     context = with_named_people(text, context)  # "Ana Ortiz, Kenya's minister, ...": later "Ortiz said" is Kenya
     spans = metadata_spans(text, context.title)
-    stances = [s for s in coder.code(text, context, codebook) if not in_metadata(s.start, s.end, spans)]
-    return attribute_voices(stances, text, context.speaker_names, context.lexicon)
+    with document_scope():  # the coder and the attribution step share what they scan
+        stances = [s for s in coder.code(text, context, codebook) if not in_metadata(s.start, s.end, spans)]
+        return attribute_voices(stances, text, context.speaker_names, context.lexicon, context.language)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,10 @@ from igtracker.coding.coder import SPEAKER_KEY, CodedStance, RuleCoder, summaris
 from igtracker.coding.memo import in_document_scope
 from igtracker.coding.model import ENCODER_MODEL_FILE, FLOOR, ModelCoder, load_model
 from igtracker.coding.stances import reads
+from igtracker.coding.voices import held_by_the_voice_as_speaker, voice_key, voices_of
 
 CONFLICT_RULES = ("rules", "model", "confident")
+VoiceOf = Callable[[CodedStance], Hashable]
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,14 @@ class EnsembleCoder:
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         language = getattr(context, "language", None)
         ruled = self.rules.code(text, context, codebook) if reads(self.rules, language) else []
-        return self.combine(ruled, self.model.code(text, context, codebook), codebook.issue_ids, language)
+        voices = voices_of(text, context)
+        return self.combine(held_by_the_voice_as_speaker(ruled, voices), self.model.code(text, context, codebook),
+                            codebook.issue_ids, language, lambda stance: voice_key(voices.get(stance.start)))
 
-    def combine(self, ruled: list[CodedStance], modelled: list[CodedStance],
-                issues: list[str], language: str | None = None) -> list[CodedStance]:
+    def combine(self, ruled: list[CodedStance], modelled: list[CodedStance], issues: list[str],
+                language: str | None = None, voice_of: VoiceOf | None = None) -> list[CodedStance]:
         """The ensemble's stances from what the rules and the model read in the same text (in `language`)."""
-        return combine(self.policy, ruled, modelled, issues, language)
+        return combine(self.policy, ruled, modelled, issues, language, voice_of)
 
 
 class EncoderEnsembleCoder(EnsembleCoder):
@@ -149,18 +154,30 @@ class EncoderEnsembleCoder(EnsembleCoder):
 
 
 def combine(policy: EnsemblePolicy, ruled: list[CodedStance], modelled: list[CodedStance],
-            issues: list[str], language: str | None = None) -> list[CodedStance]:
-    """What `policy` makes of the rules' and the model's readings of one text in `language`."""
+            issues: list[str], language: str | None = None, voice_of: VoiceOf | None = None) -> list[CodedStance]:
+    """What `policy` makes of the rules' and the model's readings of one text in `language`.
+
+    The speaker's readings are weighed voice by voice (`voice_of`: whose voice a reading's sentence is, None for
+    the text's own): in a report, a quote's reading by the rules meets the model's reading of that quote, not of
+    the rest of the report."""
     others = [s for s in ruled if s.holder != SPEAKER_KEY]
     taken = {(s.start, s.issue_id) for s in others}
     own_rules = [s for s in ruled if s.holder == SPEAKER_KEY]
     own_model = [s for s in modelled if (s.start, s.issue_id) not in taken]
     why = policy.why(language)
     policy = policy.for_language(language)
+    voice_of = voice_of or _one_voice
     out = list(others)
-    for issue in issues:
-        out += _combine(issue, own_rules, own_model, policy, why)
+    for voice in dict.fromkeys(voice_of(s) for s in own_rules + own_model):
+        rules_here = [s for s in own_rules if voice_of(s) == voice]
+        model_here = [s for s in own_model if voice_of(s) == voice]
+        for issue in issues:
+            out += _combine(issue, rules_here, model_here, policy, why)
     return out
+
+
+def _one_voice(_stance: CodedStance) -> None:
+    return None
 
 
 def _combine(issue: str, own_rules: list[CodedStance], own_model: list[CodedStance],

@@ -38,7 +38,7 @@ from igtracker.coding.multilingual import code_foreign, find_terms, supported_la
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
-from igtracker.coding.voices import FOLLOWING, LEAD_IN, QUOTE_CLOSERS, QuoteSpan, quote_spans
+from igtracker.coding.voices import FOLLOWING, QUOTE_CLOSERS, QuoteSpan, quote_spans, speaks
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
@@ -271,13 +271,13 @@ def encoder_meta() -> dict[str, str]:
     return {"name": ENCODER, "package": encoder_version()}
 
 
-def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
+def chunks(sentences: Sequence[Sentence], text: str, language: str | None = None) -> list[list[Sentence]]:
     """Consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break and never across the edge of a
     quote, so a quote's sentences are grouped as they would be in the speaker's own text. A report's sentence that
     only attributes the quote next to it ("X said on Tuesday:", "That was the verdict of X.") goes with the quote's
     chunk without counting: read alone, such a line reads as whatever the speaker's name is known for."""
     quote_of = quote_segments(sentences, text)
-    frames = attribution_frames(sentences, text, quote_of)
+    frames = attribution_frames(sentences, text, quote_of, language)
     out: list[list[Sentence]] = []
     lead: list[Sentence] = []
     counted = 0
@@ -299,17 +299,18 @@ def chunks(sentences: Sequence[Sentence], text: str) -> list[list[Sentence]]:
     return out
 
 
-def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None]) -> dict[int, str]:
+def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None],
+                       language: str | None = None) -> dict[int, str]:
     """The report's own sentences that only attribute an adjacent quote, by index: a "lead" right before it (ending
-    with a colon, or naming a way of speaking, in the same paragraph unless it ends with a colon) or a "close" right
-    after it naming whose it was ("That was the verdict of X.")."""
+    with a colon, or naming a way of speaking in the text's language, in the same paragraph unless it ends with a
+    colon) or a "close" right after it naming whose it was ("That was the verdict of X.")."""
     found = {}
     for index, sentence in enumerate(sentences):
         if quote_of[index] is not None:
             continue
         body = sentence.text.strip()
         if (index + 1 < len(sentences) and quote_of[index + 1] is not None
-                and (body.endswith(":") or LEAD_IN.search(body) is not None
+                and (body.endswith((":", "：")) or speaks(body, language)
                      and "\n\n" not in text[sentence.end:sentences[index + 1].start].replace("\r", ""))):
             found[index] = "lead"
         elif index > 0 and quote_of[index - 1] is not None and FOLLOWING.match(body) is not None:
@@ -414,17 +415,18 @@ class ModelCoder:
     @in_document_scope
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         sentences = split_sentences(text)
-        groups = chunks(sentences, text)
+        language = getattr(context, "language", None)
+        groups = chunks(sentences, text, language)
         if not groups:
             return []
-        language = getattr(context, "language", None)
         probs = self.model.probabilities(chunk_texts(groups, text), codebook, language)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
         alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
                                              codebook, language)
-        frames = {sentences[i].start for i in attribution_frames(sentences, text, quote_segments(sentences, text))}
+        frames = {sentences[i].start
+                  for i in attribution_frames(sentences, text, quote_segments(sentences, text), language)}
         out: list[CodedStance] = []
         for group, readings in zip(groups, found, strict=True):
             for issue, label, p in readings:

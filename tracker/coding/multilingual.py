@@ -40,6 +40,7 @@ THIRD_PARTY_FACTOR = 0.9
 NEGATION_REACH = 3  # words before an attitude cue that a negation may stand at ("ne soutenons pas": after it, 1)
 NEGATION_TAIL = 2  # German: words that may follow a main clause's negation before a comma ("nicht grundsätzlich ab")
 KINDS = ("support", "oppose", "harm", "negation", "negation_after", "contrast", "first_person", "neutral")
+ATTRIBUTION_KINDS = ("speech", "said_that", "unnamed")  # words the attribution step reads, never a position
 QUESTION_MARKS = ("?", "？", "؟")
 CLAUSE_MARKS = (";", "；", ":", "：")
 
@@ -55,6 +56,9 @@ class LanguageCueSpec(BaseModel):
     contrast: list[str] = Field(default_factory=list)
     first_person: list[str] = Field(default_factory=list)
     neutral: list[str] = Field(default_factory=list)
+    speech: list[str] = Field(default_factory=list)  # who is speaking, for the attribution step (not a position)
+    said_that: list[str] = Field(default_factory=list)  # what opens what is said ("que"), for the same step
+    unnamed: list[str] = Field(default_factory=list)  # a voice nobody names ("un porte-parole"), for the same step
 
 
 @dataclass(frozen=True)
@@ -67,11 +71,14 @@ class LanguageCues:
     contrast: tuple[Phrase, ...]
     first_person: tuple[Phrase, ...]
     neutral: tuple[Phrase, ...]
+    speech: tuple[Phrase, ...] = ()
+    said_that: tuple[Phrase, ...] = ()
+    unnamed: tuple[Phrase, ...] = ()
 
     @classmethod
     def compile(cls, spec: LanguageCueSpec, language: str) -> LanguageCues:
         return cls(*(tuple(Phrase.compile(p, language) for p in getattr(spec, name))
-                     for name in KINDS))
+                     for name in (*KINDS, *ATTRIBUTION_KINDS)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -23,8 +23,9 @@ ABBREVIATIONS = frozenset({
 })
 
 # End of sentence: . ! ? (possibly repeated), optional closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?؟]+[\"'”’»)\]]*(?=\s)|[。！？]+[”’」』）]*")
-_NEXT_STARTS_SENTENCE = re.compile(r"\s+[\"'“‘«(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁ\u0600-\u06ff]")
+# A closing mark right after the stop, German's "“" and French's " »" included.
+_BOUNDARY = re.compile(r"[.!?؟]+(?:[\"'”’»“)\]]|\s»)*(?=\s)|[。！？]+[”’」』）]*")
+_NEXT_STARTS_SENTENCE = re.compile(r"\s+(?:[\"'“‘„(\[]|«\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁ\u0600-\u06ff]")  # "« Le" too
 _FULL_STOPS = "。！？"
 MAX_SENTENCE = 1000  # characters; longer stretches are cut at a space
 _PARAGRAPH = re.compile(r"[ \t]*\n\s*")

@@ -20,7 +20,7 @@ from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
 from igtracker.coding.coders import CodingContext
 from igtracker.coding.corpus import load_split, split_path
-from igtracker.coding.ensemble import EnsemblePolicy, combine
+from igtracker.coding.ensemble import EnsemblePolicy, VoiceOf, combine
 from igtracker.coding.evaluate import TAKEN, GoldStatement, Score, add_labels, macro_of
 from igtracker.coding.model import (
     FLOOR,
@@ -40,7 +40,13 @@ from igtracker.coding.model import (
 )
 from igtracker.coding.sentence_encoder import SentenceEncoder
 from igtracker.coding.stances import CodedStance, reads
-from igtracker.coding.voices import attribute_voices_each, unique_stances
+from igtracker.coding.voices import (
+    attribute_voices_each,
+    held_by_the_voice_as_speaker,
+    unique_stances,
+    voice_key,
+    voices_of,
+)
 from igtracker.language import detect_language
 
 FOLDS = 5
@@ -67,6 +73,9 @@ class CrossValidation:
         return statistics.stdev(self.scores) if len(self.scores) > 1 else 0.0
 
 
+Combiner = Callable[[list[CodedStance], list[CodedStance], str | None, VoiceOf], list[CodedStance]]
+
+
 @dataclass
 class Readings:
     """What the rules and the (uncalibrated) model read in gold statements, for tuning the ensemble."""
@@ -82,8 +91,8 @@ class Readings:
         rules, lexicon = RuleCoder(), default_lexicon()
         statements = [GoldStatement.model_validate(item) for item in items]
         contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
-        ruled = [rules.code(s.text, c, codebook) if reads(rules, c.language) else []
-                 for s, c in zip(statements, contexts, strict=True)]
+        ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook), voices_of(s.text, c))
+                 if reads(rules, c.language) else [] for s, c in zip(statements, contexts, strict=True)]
         modelled = [model(i, s.text, c) for i, (s, c) in enumerate(zip(statements, contexts, strict=True))]
         return cls(statements, contexts, ruled, modelled)
 
@@ -92,15 +101,16 @@ class Readings:
                     for ms in self.modelled]
         return Readings(self.statements, self.contexts, self.ruled, modelled)
 
-    def pooled(self, combiner: Callable[[list[CodedStance], list[CodedStance], str | None], list[CodedStance]],
-               issues: list[str]) -> dict[str, Score]:
-        """Support and oppose scores, pooled over statements and issues, of what `combiner` makes of the readings."""
+    def pooled(self, combiner: Combiner, issues: list[str]) -> dict[str, Score]:
+        """Support and oppose scores, pooled over statements and issues, of what `combiner` makes of the readings
+        (given each statement's language and whose voice each reading's sentence is)."""
         pooled = {label: Score() for label in TAKEN}
         for index, (statement, context, ruled, modelled) in enumerate(zip(
                 self.statements, self.contexts, self.ruled, self.modelled, strict=True)):
             voiced = self._voiced(index)
-            stances = unique_stances([s for stance in combiner(ruled, modelled, context.language)
-                                      for s in voiced[_identity(stance)]])
+            voices = voices_of(statement.text, context)
+            combined = combiner(ruled, modelled, context.language, lambda s, v=voices: voice_key(v.get(s.start)))
+            stances = unique_stances([s for stance in combined for s in voiced[_identity(stance)]])
             add_labels(pooled, statement.labels, summarise(stances, statement.speaker_keys), issues)
         return pooled
 
@@ -112,7 +122,7 @@ class Readings:
             statement, context = self.statements[index], self.contexts[index]
             readings = self.ruled[index] + self.modelled[index]
             names, lexicon = context.speaker_names, context.lexicon
-            voices = attribute_voices_each(readings, statement.text, names, lexicon)
+            voices = attribute_voices_each(readings, statement.text, names, lexicon, context.language)
             cache[index] = {_identity(r): v for r, v in zip(readings, voices, strict=True)}
         return cache[index]
 
@@ -226,7 +236,8 @@ def choose_policy(readings: list[Readings], issues: list[str], default: Ensemble
     to the model than the corpus's restatements (`docs/codebook.md`)."""
     candidates = [EnsemblePolicy(t, conflict, level) for t in THRESHOLDS for conflict, level in CONFLICT_CHOICES
                   if conflict != "model"]
-    scored = [(pooled_f1(*(r.pooled(lambda ruled, modelled, _lang, p=p: combine(p, ruled, modelled, issues), issues)
+    scored = [(pooled_f1(*(r.pooled(lambda ruled, modelled, _lang, voice_of, p=p: combine(p, ruled, modelled, issues,
+                                                                         voice_of=voice_of), issues)
                            for r in readings)), rank, p) for rank, p in enumerate([default, *candidates])]
     top = max(score for score, _rank, _p in scored)
     alike = [(abs(p.model_threshold - default.model_threshold), -score, rank, p)
@@ -243,7 +254,7 @@ def tune(model: StanceModel, codebook: Codebook, items: list[dict],
     dev = Readings.of(items, codebook, lambda _i, text, context: raw.code(text, context, codebook))
 
     def model_alone(threshold: float) -> float:
-        pooled = dev.pooled(lambda _r, m, _lang: [s for s in m if s.confidence >= threshold], issues)
+        pooled = dev.pooled(lambda _r, m, _lang, _voice_of: [s for s in m if s.confidence >= threshold], issues)
         return pooled_f1(pooled)
 
     by_threshold = {t: model_alone(t) for t in THRESHOLDS}
@@ -254,5 +265,6 @@ def tune(model: StanceModel, codebook: Codebook, items: list[dict],
     calibration = fit_calibration([p for p, _ in readings], [ok for _, ok in readings])
     tuned_on = [dev.calibrated(calibration)] + ([out_of_fold.calibrated(calibration)] if out_of_fold else [])
     policy = choose_policy(tuned_on, issues, EnsemblePolicy(0.3, "rules"))
-    score = pooled_f1(tuned_on[0].pooled(lambda r, m, lang: combine(policy, r, m, issues, lang), issues))
+    score = pooled_f1(tuned_on[0].pooled(lambda r, m, lang, voice_of: combine(policy, r, m, issues, lang, voice_of),
+                                         issues))
     return Tuning(threshold, by_threshold[threshold], calibration, policy.as_dict(), score)

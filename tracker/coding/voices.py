@@ -27,6 +27,14 @@ tests/test_coding_voices.py):
   the state).
 - **Quotation marks**: "...", “...”, „...“, «...», and ‘...’ (British style; an apostrophe is no quote).
 
+In the other languages the rules read, the same kinds of attribution are found by each language's words of
+speech (`speech` in tracker/data/language_cues.yaml: "a déclaré", "dijo", "disse", "sagte", "заявил", "قال",
+"表示", and "selon", "según", "по словам", "据"): the voice is the actor named nearest such a word (before it, or
+within a few words after it and before anything said: "« ... », a déclaré le ministre russe", "قال X"); a line
+ending in a colon before a quote, or a short line after it ('“……。”外交部发言人表示。'), names the quote's voice; a
+frame that names nobody points back to the last actor named ("a-t-il ajouté"), unless it names someone no actor
+is given for ("a déclaré un porte-parole": `unnamed`), whose words are nobody's.
+
 A stance in such a sentence goes to the voice when it is an actor the registry or the country names recognise (a
 stance for each actor it names), stays the speaker's when the voice is the speaker's own (a press release quoting
 its own director), and goes to nobody when the voice cannot be named ("a spokesperson", "critics", a person with
@@ -44,11 +52,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from igtracker.coding.attribution import PERSON_NAME, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
+from igtracker.coding.attribution import PERSON_NAME, SPEAKER, ActorLexicon, HolderRef, SpeakerNames, resolve_holder
 from igtracker.coding.clauses import CONCESSIVE_START, find_speech_frame
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance
 from igtracker.coding.cues import SPEECH_VERBS
+from igtracker.coding.memo import memoised
+from igtracker.coding.multilingual import load_language_cues, supported_languages
 from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.tokens import tokenise
 
 if TYPE_CHECKING:
     from igtracker.coding.coders import CodingContext
@@ -249,10 +260,88 @@ def _own_frame(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None)
     return None
 
 
+def _foreign_frame(masked: str, language: str, speaker: SpeakerNames, lexicon: ActorLexicon | None,
+                   quoting: bool) -> HolderRef | None:
+    """Who a sentence in one of the other languages says is speaking, where it has a word of speech of its
+    language (`speech` in tracker/data/language_cues.yaml: "a déclaré", "según", "по словам", "表示"): the actor
+    named nearest that word, or the speaker where it names itself or speaks in the first person; nobody where the
+    voice is someone no actor is named for ("a déclaré un porte-parole", `unnamed`); in a sentence that quotes
+    someone without naming them ("a-t-il ajouté", "dijo"), whoever spoke last. Actors are those the lexicon knows
+    (registry names and aliases, countries and their organs in each language)."""
+    cues = load_language_cues().get(language)
+    if cues is None or not cues.speech:
+        return None
+    tokens = tokenise(masked, language)
+    said = [span for phrase in cues.speech for span in phrase.find(masked, tokens)]
+    if not said:
+        return None
+    opens = sorted(start for phrase in cues.said_that for start, _ in phrase.find(masked, tokens))
+    named: list[tuple[int, int, HolderRef | None]] = [(start, end, SPEAKER) for start, end in speaker.spans(masked)]
+    named += [(m.start, m.end, _resolve(m.text, speaker, lexicon)) for m in (lexicon.find(masked) if lexicon else [])]
+    candidates = [(distance, holder) for start, end, holder in named if holder is not None
+                  and (distance := _from_speech(masked, said, opens, start, end)) is not None]
+    if candidates:
+        return min(candidates, key=lambda item: item[0])[1]
+    nobody = [(start, end) for phrase in cues.unnamed for start, end in phrase.find(masked, tokens)]
+    if any(_from_speech(masked, said, opens, start, end) is not None for start, end in nobody):
+        return HolderRef("unknown", masked)  # "a déclaré un porte-parole": nobody's position
+    if any(phrase.find(masked, tokens) for phrase in cues.first_person):
+        return SPEAKER
+    return HolderRef("pronoun") if quoting else None
+
+
+def speaks(text: str, language: str | None) -> bool:
+    """Whether a sentence says that someone speaks ("said", "was blunt", "a déclaré", "表示"): in English by the
+    lead-in words above, in another language the rules read by its words of speech."""
+    if language in (None, "en") or language not in supported_languages():
+        return LEAD_IN.search(text) is not None
+    tokens = tokenise(text, language)
+    return any(phrase.find(text, tokens) for phrase in load_language_cues()[language].speech)
+
+
+WORDS_TO_THE_SUBJECT = 5  # words a subject after its verb of speech may stand from it: "dijo el ministro de X"
+CLOSING_LINE = 80  # characters: a line after a quote that only names its speaker is short
+
+
+def _closing_line(masked: str, language: str) -> bool:
+    """Whether a sentence right after a quote, in another language, may only say who spoke it: short, quoting
+    nothing and opening nothing said ('“……。”外交部发言人表示。'); its frame (`_foreign_frame`) says who."""
+    cues = load_language_cues()[language]
+    if len(masked.strip()) > CLOSING_LINE or any(mark in masked for mark in ":：\"«»“”„"):
+        return False
+    tokens = tokenise(masked, language)
+    return not any(phrase.find(masked, tokens) for phrase in cues.said_that)
+
+
+def _from_speech(masked: str, said: Sequence[tuple[int, int]], opens: Sequence[int], start: int,
+                 end: int) -> int | None:
+    """How far a name at start..end stands from the nearest word of speech it can be the subject of, or None: a
+    name after the word counts only within a few words of it ("a déclaré le ministre russe", "قال X") and before
+    any comma, colon or word that opens what is said; a name after those is what is spoken of ("dijo un portavoz
+    sobre la decisión de México", "قال X ، إن ...")."""
+    best = None
+    for a, b in said:
+        if start >= b:
+            between = masked[b:start]
+            if (any(mark in between for mark in ",:;،，：") or any(b <= at < start for at in opens)
+                    or len(between.split()) > WORDS_TO_THE_SUBJECT):
+                continue
+            gap = start - b
+        else:
+            gap = max(a - end, 0)
+        best = gap if best is None else min(best, gap)
+    return best
+
+
 def _lead_in(sentence: Sentence, masked: str, speaker: SpeakerNames,
-             lexicon: ActorLexicon | None) -> HolderRef | None:
+             lexicon: ActorLexicon | None, language: str | None = None) -> HolderRef | None:
     """The speaker a lead-in names ("The minister was blunt on Tuesday:"), in the sentence before a quote."""
     body = masked.strip()
+    if language is not None and body.endswith((":", "：")):
+        found = _foreign_frame(body, language, speaker, lexicon, quoting=False)
+        return found if found is not None else _resolve(body.rstrip(":："), speaker, lexicon)
+    if language is not None:
+        return _foreign_frame(body, language, speaker, lexicon, quoting=False)
     if not (body.endswith(":") or LEAD_IN.search(body)):
         return None
     own = _own_frame(body, speaker, lexicon)
@@ -297,6 +386,13 @@ def _subject(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -
     return holder
 
 
+def _first_named(masked: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> HolderRef | None:
+    """In another language, the first actor a sentence with no voice of its own names: who a later "a-t-il
+    ajouté" or "dijo" points back to ("Le gouvernement français a défendu la loi. « ... », a-t-il ajouté.")."""
+    mentions = lexicon.find(masked) if lexicon is not None else []
+    return next((holder for m in mentions if (holder := _resolve(m.text, speaker, lexicon)) is not None), None)
+
+
 def _overlaps(sentences: Sequence[Sentence], spans: Sequence[QuoteSpan]) -> list[list[QuoteSpan]]:
     """The quotes each sentence overlaps (both lists are in text order; quotes do not overlap each other)."""
     out: list[list[QuoteSpan]] = []
@@ -313,15 +409,23 @@ def _overlaps(sentences: Sequence[Sentence], spans: Sequence[QuoteSpan]) -> list
     return out
 
 
-def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None) -> dict[int, HolderRef]:
-    """Sentence start offset -> whose voice the sentence is, for each sentence that quotes or reports someone."""
+def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | None,
+                    language: str | None = None) -> dict[int, HolderRef]:
+    """Sentence start offset -> whose voice the sentence is, for each sentence that quotes or reports someone.
+
+    English frames are read by the English patterns above; a text in another language the rules read, by that
+    language's words of speech (`_foreign_frame`)."""
+    foreign = language if language not in (None, "en") and language in supported_languages() else None
+    if foreign is not None and lexicon is not None:
+        lexicon = lexicon.for_language(foreign)  # "le gouvernement français", "Rusia"
     sentences = split_sentences(text)
     spans = quote_spans(text)
     overlapping = _overlaps(sentences, spans)
     masked = [_masked(s, overlapping[i]) for i, s in enumerate(sentences)]
     quoted = [_quoted_share(s, overlapping[i]) >= QUOTED for i, s in enumerate(sentences)]
     touches = [bool(found) for found in overlapping]
-    own = [_own_frame(m, speaker, lexicon) for m in masked]
+    own = [_own_frame(m, speaker, lexicon) if foreign is None else
+           _foreign_frame(m, foreign, speaker, lexicon, quoting=touches[i]) for i, m in enumerate(masked)]
     starts = [s.start for s in sentences]
     # A quote's speaker is named by the frame of the sentence where it ends ('"A. B," X said.'), or where it
     # begins, or by an attribution in the sentence after it ('"A. B." That was the verdict of X.').
@@ -334,8 +438,11 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
         if voice is None and at_start >= 0:
             voice = own[at_start]
         if voice is None and after < len(sentences) and not touches[after]:
-            following = FOLLOWING.match(sentences[after].text)
-            voice = _resolve(following.group("who"), speaker, lexicon) if following else None
+            if foreign is None:
+                following = FOLLOWING.match(sentences[after].text)
+                voice = _resolve(following.group("who"), speaker, lexicon) if following else None
+            elif _closing_line(masked[after], foreign):
+                voice = own[after]  # '“……。”外交部发言人表示。'
         if voice is not None:
             span_voice[span] = voice
     voices: dict[int, HolderRef] = {}
@@ -349,7 +456,7 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
             if voice is None:
                 voice = _same_sentence_lead(masked[i], speaker, lexicon)
             if voice is None and i and not quoted[i - 1]:
-                voice = _lead_in(sentences[i - 1], masked[i - 1], speaker, lexicon)
+                voice = _lead_in(sentences[i - 1], masked[i - 1], speaker, lexicon, foreign)
             if voice is None and i + 1 < len(sentences):
                 following = FOLLOWING.match(sentences[i + 1].text)
                 voice = _resolve(following.group("who"), speaker, lexicon) if following else None
@@ -358,7 +465,8 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
         if voice is not None and voice.kind == "pronoun":
             antecedent = last_person if PERSONAL.match(voice.text) else last
             voice = antecedent or HolderRef("speaker", voice.text)
-        named = voice if voice is not None else _subject(masked[i], speaker, lexicon)
+        named = voice if voice is not None else (_subject(masked[i], speaker, lexicon) if foreign is None
+                                                 else _first_named(masked[i], speaker, lexicon))
         if named is not None:
             last = named
             if _is_person(named.text, lexicon):
@@ -382,7 +490,7 @@ def _in_quotes(key: str, sentence_start: int, sentence_end: int, text: str, span
 
 
 def attribute_voices(stances: Sequence[CodedStance], text: str, speaker_names: Sequence[str],
-                     lexicon: ActorLexicon | None) -> list[CodedStance]:
+                     lexicon: ActorLexicon | None, language: str | None = None) -> list[CodedStance]:
     """Stances given to whoever speaks the sentence they rest on, and none to a news outlet.
 
     The speaker's stances in a quoted or reported sentence go to its voice (one stance per actor it names), or to
@@ -390,15 +498,17 @@ def attribute_voices(stances: Sequence[CodedStance], text: str, speaker_names: S
     voice and the actor is not named inside its quotes (the coder's guess at the frame). No stance is held by an
     outlet (`ActorLexicon.reporters`).
     """
-    return unique_stances([s for each in attribute_voices_each(stances, text, speaker_names, lexicon) for s in each])
+    return unique_stances([s for each in attribute_voices_each(stances, text, speaker_names, lexicon, language)
+                           for s in each])
 
 
 def attribute_voices_each(stances: Sequence[CodedStance], text: str, speaker_names: Sequence[str],
-                          lexicon: ActorLexicon | None) -> list[list[CodedStance]]:
+                          lexicon: ActorLexicon | None, language: str | None = None) -> list[list[CodedStance]]:
     """What `attribute_voices` makes of each stance on its own (before repeats are dropped)."""
+    from igtracker.coding.coders import CodingContext
+
     reporters = lexicon.reporters if lexicon is not None else set()
-    speaker = SpeakerNames.from_names(list(speaker_names))
-    voices = sentence_voices(text, speaker, lexicon)
+    voices = voices_of(text, CodingContext(tuple(speaker_names), lexicon, language))
     spans = quote_spans(text) if voices else []
     labels = lexicon.labels if lexicon is not None else {}
     out: list[list[CodedStance]] = []
@@ -426,6 +536,40 @@ def attribute_voices_each(stances: Sequence[CodedStance], text: str, speaker_nam
                         for key in voice.keys if key not in reporters])
         else:  # an unknown voice ("a spokesperson", a person not in the registry, an outlet): nobody's stance
             out.append([])
+    return out
+
+
+def voices_of(text: str, context: CodingContext) -> dict[int, HolderRef]:
+    """`sentence_voices` for a text and its coding context, once per document scope (the ensemble and the
+    attribution step both ask)."""
+    names = tuple(context.speaker_names)
+    return memoised(f"voices:{context.language}:{names}", context.lexicon or _NO_LEXICON, text,
+                    lambda: sentence_voices(text, SpeakerNames.from_names(list(names)), context.lexicon,
+                                            context.language))
+
+
+_NO_LEXICON = object()  # the memo's owner where a context has no lexicon
+
+
+def voice_key(voice: HolderRef | None) -> tuple[str, tuple[str, ...]] | None:
+    """Whose voice, for grouping: None for the text's own (the speaker), else the kind and actors of the voice."""
+    if voice is None or voice.kind == "speaker":
+        return None
+    return voice.kind, voice.keys
+
+
+def held_by_the_voice_as_speaker(stances: Sequence[CodedStance], voices: dict[int, HolderRef],
+                                 ) -> list[CodedStance]:
+    """Stances a coder gave to the very actor whose voice their sentence is ('« ... », a déclaré X', read by the
+    rules of its language as X's), given to the text's speaker instead: there they meet the other readings of the
+    same voice (the ensemble weighs rules against model for the speaker's readings, voice by voice), and the
+    attribution step gives them to X again."""
+    out = []
+    for stance in stances:
+        voice = voices.get(stance.start)
+        if voice is not None and voice.kind == "actors" and voice.keys == (stance.holder,):
+            stance = dataclasses.replace(stance, holder=SPEAKER_KEY, holder_label="speaker")
+        out.append(stance)
     return out
 
 
