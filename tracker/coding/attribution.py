@@ -11,6 +11,7 @@ the speaker's own.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ NOT_IN_A_WORD_AFTER = r"(?!-)(?![^\W\u3400-\u9fff])"
 ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
+@functools.lru_cache(maxsize=8192)  # the same names are compiled for every document of a speaker
 def _name_pattern(name: str) -> re.Pattern[str]:
     """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun. Chinese has
     no spaces between words, so a Chinese name is found anywhere, and a name in another script next to Chinese

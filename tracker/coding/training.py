@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from igtracker.coding.attribution import HolderRef
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import RuleCoder, default_lexicon, summarise
 from igtracker.coding.coders import CodingContext
@@ -108,11 +109,18 @@ class Readings:
         for index, (statement, context, ruled, modelled) in enumerate(zip(
                 self.statements, self.contexts, self.ruled, self.modelled, strict=True)):
             voiced = self._voiced(index)
-            voices = voices_of(statement.text, context)
+            voices = self._voices(index)
             combined = combiner(ruled, modelled, context.language, lambda s, v=voices: voice_key(v.get(s.start)))
             stances = unique_stances([s for stance in combined for s in voiced[_identity(stance)]])
             add_labels(pooled, statement.labels, summarise(stances, statement.speaker_keys), issues)
         return pooled
+
+    def _voices(self, index: int) -> dict[int, HolderRef]:
+        """Whose voice each sentence of a statement is, worked out once for all the policies tried."""
+        cache = self.__dict__.setdefault("_voices_cache", {})
+        if index not in cache:
+            cache[index] = voices_of(self.statements[index].text, self.contexts[index])
+        return cache[index]
 
     def _voiced(self, index: int) -> dict[tuple, list[CodedStance]]:
         """Each reading of a statement as the attribution step gives it (`attribute_voices` takes each stance on
