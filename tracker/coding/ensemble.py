@@ -131,7 +131,7 @@ class EnsembleCoder:
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         language = getattr(context, "language", None)
         ruled = self.rules.code(text, context, codebook) if reads(self.rules, language) else []
-        voices = voices_of(text, context)
+        voices = voices_of(text, context.speaker_names, context.lexicon, language)
         return self.combine(held_by_the_voice_as_speaker(ruled, voices), self.model.code(text, context, codebook),
                             codebook.issue_ids, language, lambda stance: voice_key(voices.get(stance.start)))
 

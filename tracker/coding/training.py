@@ -92,7 +92,8 @@ class Readings:
         rules, lexicon = RuleCoder(), default_lexicon()
         statements = [GoldStatement.model_validate(item) for item in items]
         contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
-        ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook), voices_of(s.text, c))
+        ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook),
+                                              voices_of(s.text, c.speaker_names, c.lexicon, c.language))
                  if reads(rules, c.language) else [] for s, c in zip(statements, contexts, strict=True)]
         modelled = [model(i, s.text, c) for i, (s, c) in enumerate(zip(statements, contexts, strict=True))]
         return cls(statements, contexts, ruled, modelled)
@@ -119,7 +120,9 @@ class Readings:
         """Whose voice each sentence of a statement is, worked out once for all the policies tried."""
         cache = self.__dict__.setdefault("_voices_cache", {})
         if index not in cache:
-            cache[index] = voices_of(self.statements[index].text, self.contexts[index])
+            context = self.contexts[index]
+            cache[index] = voices_of(self.statements[index].text, context.speaker_names, context.lexicon,
+                                     context.language)
         return cache[index]
 
     def _voiced(self, index: int) -> dict[tuple, list[CodedStance]]:

@@ -505,10 +505,8 @@ def attribute_voices(stances: Sequence[CodedStance], text: str, speaker_names: S
 def attribute_voices_each(stances: Sequence[CodedStance], text: str, speaker_names: Sequence[str],
                           lexicon: ActorLexicon | None, language: str | None = None) -> list[list[CodedStance]]:
     """What `attribute_voices` makes of each stance on its own (before repeats are dropped)."""
-    from igtracker.coding.coders import CodingContext
-
     reporters = lexicon.reporters if lexicon is not None else set()
-    voices = voices_of(text, CodingContext(tuple(speaker_names), lexicon, language))
+    voices = voices_of(text, speaker_names, lexicon, language)
     spans = quote_spans(text) if voices else []
     labels = lexicon.labels if lexicon is not None else {}
     out: list[list[CodedStance]] = []
@@ -539,13 +537,13 @@ def attribute_voices_each(stances: Sequence[CodedStance], text: str, speaker_nam
     return out
 
 
-def voices_of(text: str, context: CodingContext) -> dict[int, HolderRef]:
-    """`sentence_voices` for a text and its coding context, once per document scope (the ensemble and the
-    attribution step both ask)."""
-    names = tuple(context.speaker_names)
-    return memoised(f"voices:{context.language}:{names}", context.lexicon or _NO_LEXICON, text,
-                    lambda: sentence_voices(text, SpeakerNames.from_names(list(names)), context.lexicon,
-                                            context.language))
+def voices_of(text: str, speaker_names: Sequence[str], lexicon: ActorLexicon | None,
+              language: str | None) -> dict[int, HolderRef]:
+    """`sentence_voices` for a text, its speaker's names, the actors it may name and its language, once per
+    document scope (the ensemble and the attribution step both ask)."""
+    names = tuple(speaker_names)
+    return memoised(f"voices:{language}:{names}", lexicon or _NO_LEXICON, text,
+                    lambda: sentence_voices(text, SpeakerNames.from_names(list(names)), lexicon, language))
 
 
 _NO_LEXICON = object()  # the memo's owner where a context has no lexicon
