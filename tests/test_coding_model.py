@@ -135,9 +135,10 @@ def _grouped(text: str) -> list[list[str]]:
 
 
 def test_chunks_follow_the_edges_of_quotes() -> None:
-    # A quote is grouped as the speaker's own text would be; the report's own sentences are read apart.
-    assert _grouped("The vote was on Monday. Turnout was low. “We oppose the levy. It is unfair.” Critics agreed.") \
-        == [["The vote was on Monday.", "Turnout was low."], ["“We oppose the levy.", "It is unfair.”"],
+    # A quote is grouped as the speaker's own text would be, with the line that introduces it on the same line;
+    # the report's other sentences are read apart.
+    assert _grouped("The vote was on Monday. Turnout was low. “We oppose the levy. It is unfair.”\nCritics agreed.") \
+        == [["The vote was on Monday."], ["Turnout was low.", "“We oppose the levy.", "It is unfair.”"],
             ["Critics agreed."]]
     # A quote ending inside its attribution stays one chunk; scare quotes leave a sentence in the text's voice.
     assert _grouped("“We oppose the levy. It is unfair,” Jane Roe told reporters.") \

@@ -301,17 +301,18 @@ def chunks(sentences: Sequence[Sentence], text: str, language: str | None = None
 
 def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None],
                        language: str | None = None) -> dict[int, str]:
-    """The report's own sentences that only attribute an adjacent quote, by index: a "lead" right before it (ending
-    with a colon, or naming a way of speaking in the text's language, in the same paragraph unless it ends with a
-    colon) or a "close" right after it naming whose it was ("That was the verdict of X.")."""
+    """The report's own sentences that only introduce or attribute an adjacent quote, by index: a "lead" right
+    before it (ending with a colon; on the same line; or naming a way of speaking in the text's language, in the
+    same paragraph) or a "close" right after it naming whose it was ("That was the verdict of X."). Read alone, a
+    short line of the report reads as whatever its names are known for."""
     found = {}
     for index, sentence in enumerate(sentences):
         if quote_of[index] is not None:
             continue
         body = sentence.text.strip()
+        gap = text[sentence.end:sentences[index + 1].start].replace("\r", "") if index + 1 < len(sentences) else ""
         if (index + 1 < len(sentences) and quote_of[index + 1] is not None
-                and (body.endswith((":", "：")) or speaks(body, language)
-                     and "\n\n" not in text[sentence.end:sentences[index + 1].start].replace("\r", ""))):
+                and (body.endswith((":", "：")) or "\n" not in gap or speaks(body, language) and "\n\n" not in gap)):
             found[index] = "lead"
         elif index > 0 and quote_of[index - 1] is not None and FOLLOWING.match(body) is not None:
             found[index] = "close"
