@@ -87,8 +87,8 @@ def test_without_the_extra_the_encoder_coder_names_what_to_install(monkeypatch: 
 def test_tracker_eval_scores_the_encoder_coder(tmp_path: Path) -> None:
     rows = [{"id": "g1", "text": "We firmly oppose any tax on Internet traffic.", "actor": "Example",
              "labels": {"taxation": "oppose"}},
-            {"id": "g2", "text": "The ITU, not ICANN, should run the Internet's address system.", "actor": "Example",
-             "labels": {"control": "support"}}]
+            {"id": "g2", "text": "Governments must have the final say over the Internet's address system, "
+                                "through the ITU.", "actor": "Example", "labels": {"control": "support"}}]
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     outcome = tracker("eval", str(gold), "--coder", "encoder", "--no-record", "--format", "json")
