@@ -251,7 +251,8 @@ def _readings(language: str, text: str, gold: dict[str, str], ruled: list[CodedS
               modelled: list[CodedStance], copies: int = 3) -> Readings:
     statements = [GoldStatement(id=f"{language}{n}", text=text, actor="Speaker", labels=gold) for n in range(copies)]
     contexts = [CodingContext(("Speaker",), default_lexicon(), language) for _ in statements]
-    return Readings(statements, contexts, [list(ruled) for _ in statements], [list(modelled) for _ in statements])
+    return Readings(statements, contexts, [list(ruled) for _ in statements], [list(modelled) for _ in statements],
+                    [{} for _ in statements])
 
 
 def test_choose_policy_gives_every_language_one_policy_where_the_rules_keep_a_say() -> None:
@@ -265,7 +266,7 @@ def test_choose_policy_gives_every_language_one_policy_where_the_rules_keep_a_sa
         readings.append(_readings(language, text, {"control": "support"}, *conflict))
         readings.append(_readings(language, text, {"taxation": "support"}, *silent_rules))
     pooled = Readings(*(sum((getattr(r, name) for r in readings), []) for name in
-                        ("statements", "contexts", "ruled", "modelled")))
+                        ("statements", "contexts", "ruled", "modelled", "voices")))
     policy = choose_policy([pooled], ["taxation", "surveillance", "control"], EnsemblePolicy(0.3, "rules"))
     assert policy.by_language == ()
     assert policy.on_conflict != "model" and policy.for_language("fr") == policy

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from igtracker.coding import code_documents, load_codebook
 from igtracker.config import DEFAULT_CODEBOOK
@@ -39,11 +39,7 @@ def test_an_outlets_quotes_go_to_the_people_it_quotes(engine: Engine, database_u
         code_documents(session, load_codebook(DEFAULT_CODEBOOK))
         session.commit()
 
-        holder, reporter = aliased(Actor), aliased(Actor)
-        rows = session.execute(
-            select(holder.slug, Stance.issue_id, Stance.position, reporter.slug, Stance.evidence)
-            .join(holder, holder.id == Stance.actor_id).outerjoin(reporter, reporter.id == Stance.reporter_id)
-        ).all()
+        rows = held_positions(session)
     positions = {(r[0], r[1], r[2], r[3]) for r in rows}
     assert positions == {
         ("kenya", "taxation", "oppose", "example-times"),  # a lead-in and a blockquote
@@ -77,11 +73,7 @@ def test_quotes_in_french_and_spanish_stories_go_to_the_people_quoted(engine: En
         code_documents(session, load_codebook(DEFAULT_CODEBOOK))
         session.commit()
 
-        holder, reporter = aliased(Actor), aliased(Actor)
-        rows = session.execute(
-            select(holder.slug, Stance.issue_id, Stance.position, reporter.slug, Stance.evidence)
-            .join(holder, holder.id == Stance.actor_id).outerjoin(reporter, reporter.id == Stance.reporter_id)
-        ).all()
+        rows = held_positions(session)
     assert {(r[0], r[1], r[2], r[3]) for r in rows} == {
         ("france", "surveillance", "support", "le-quotidien"),  # "a-t-il ajouté" after the government is named
         ("access-now", "surveillance", "oppose", "le-quotidien"),  # "a réagi jeudi :" and a blockquote
@@ -89,3 +81,12 @@ def test_quotes_in_french_and_spanish_stories_go_to_the_people_quoted(engine: En
         ("mexico", "surveillance", "support", "le-quotidien"),  # "según"
     }
     assert "attendu depuis longtemps" not in " ".join(r[4] for r in rows)  # an unnamed spokesperson: nobody's
+
+
+def held_positions(session: Session) -> list[tuple[str, str, str, str | None, str]]:
+    """Each stored stance as (holder's slug, issue, position, reporter's slug, evidence)."""
+    holder, reporter = aliased(Actor), aliased(Actor)
+    return [tuple(row) for row in session.execute(
+        select(holder.slug, Stance.issue_id, Stance.position, reporter.slug, Stance.evidence)
+        .join(holder, holder.id == Stance.actor_id).outerjoin(reporter, reporter.id == Stance.reporter_id)
+    ).all()]

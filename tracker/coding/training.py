@@ -85,6 +85,7 @@ class Readings:
     contexts: list[CodingContext]
     ruled: list[list[CodedStance]]
     modelled: list[list[CodedStance]]
+    voices: list[dict[int, HolderRef]]  # per statement, whose voice each sentence is (`voices_of`)
 
     @classmethod
     def of(cls, items: list[dict], codebook: Codebook, model: Callable[[int, str, CodingContext], list[CodedStance]],
@@ -92,38 +93,29 @@ class Readings:
         rules, lexicon = RuleCoder(), default_lexicon()
         statements = [GoldStatement.model_validate(item) for item in items]
         contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
-        ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook),
-                                              voices_of(s.text, c.speaker_names, c.lexicon, c.language))
-                 if reads(rules, c.language) else [] for s, c in zip(statements, contexts, strict=True)]
+        voices = [voices_of(s.text, c.speaker_names, c.lexicon, c.language)
+                  for s, c in zip(statements, contexts, strict=True)]
+        ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook), v) if reads(rules, c.language) else []
+                 for s, c, v in zip(statements, contexts, voices, strict=True)]
         modelled = [model(i, s.text, c) for i, (s, c) in enumerate(zip(statements, contexts, strict=True))]
-        return cls(statements, contexts, ruled, modelled)
+        return cls(statements, contexts, ruled, modelled, voices)
 
     def calibrated(self, calibration: list[float]) -> Readings:
         modelled = [[dataclasses.replace(m, confidence=round(calibrate(m.confidence, calibration), 3)) for m in ms]
                     for ms in self.modelled]
-        return Readings(self.statements, self.contexts, self.ruled, modelled)
+        return Readings(self.statements, self.contexts, self.ruled, modelled, self.voices)
 
     def pooled(self, combiner: Combiner, issues: list[str]) -> dict[str, Score]:
         """Support and oppose scores, pooled over statements and issues, of what `combiner` makes of the readings
         (given each statement's language and whose voice each reading's sentence is)."""
         pooled = {label: Score() for label in TAKEN}
-        for index, (statement, context, ruled, modelled) in enumerate(zip(
-                self.statements, self.contexts, self.ruled, self.modelled, strict=True)):
+        for index, (statement, context, ruled, modelled, voices) in enumerate(zip(
+                self.statements, self.contexts, self.ruled, self.modelled, self.voices, strict=True)):
             voiced = self._voiced(index)
-            voices = self._voices(index)
             combined = combiner(ruled, modelled, context.language, lambda s, v=voices: voice_key(v.get(s.start)))
             stances = unique_stances([s for stance in combined for s in voiced[_identity(stance)]])
             add_labels(pooled, statement.labels, summarise(stances, statement.speaker_keys), issues)
         return pooled
-
-    def _voices(self, index: int) -> dict[int, HolderRef]:
-        """Whose voice each sentence of a statement is, worked out once for all the policies tried."""
-        cache = self.__dict__.setdefault("_voices_cache", {})
-        if index not in cache:
-            context = self.contexts[index]
-            cache[index] = voices_of(self.statements[index].text, context.speaker_names, context.lexicon,
-                                     context.language)
-        return cache[index]
 
     def _voiced(self, index: int) -> dict[tuple, list[CodedStance]]:
         """Each reading of a statement as the attribution step gives it (`attribute_voices` takes each stance on
