@@ -277,7 +277,11 @@ def chunks(sentences: Sequence[Sentence], text: str, language: str | None = None
     only attributes the quote next to it ("X said on Tuesday:", "That was the verdict of X.") goes with the quote's
     chunk without counting: read alone, such a line reads as whatever the speaker's name is known for."""
     quote_of = quote_segments(sentences, text)
-    frames = attribution_frames(sentences, text, quote_of, language)
+    return _grouped(sentences, text, quote_of, attribution_frames(sentences, text, quote_of, language))
+
+
+def _grouped(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None],
+             frames: dict[int, str]) -> list[list[Sentence]]:
     out: list[list[Sentence]] = []
     lead: list[Sentence] = []
     counted = 0
@@ -417,7 +421,9 @@ class ModelCoder:
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         sentences = split_sentences(text)
         language = getattr(context, "language", None)
-        groups = chunks(sentences, text, language)
+        quote_of = quote_segments(sentences, text)
+        frame_of = attribution_frames(sentences, text, quote_of, language)
+        groups = _grouped(sentences, text, quote_of, frame_of)
         if not groups:
             return []
         probs = self.model.probabilities(chunk_texts(groups, text), codebook, language)
@@ -426,8 +432,7 @@ class ModelCoder:
                  for index in range(len(groups))]
         alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
                                              codebook, language)
-        frames = {sentences[i].start
-                  for i in attribution_frames(sentences, text, quote_segments(sentences, text), language)}
+        frames = {sentences[i].start for i in frame_of}
         out: list[CodedStance] = []
         for group, readings in zip(groups, found, strict=True):
             for issue, label, p in readings:
