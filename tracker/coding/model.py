@@ -323,12 +323,14 @@ def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Seque
     return found
 
 
-def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str) -> list[str]:
+def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str,
+                spans: Sequence[QuoteSpan] | None = None) -> list[str]:
     """What the model reads of each chunk: its text, less the quotation marks of the quote its sentences belong to
-    (not scare quotes), so a speaker's words quoted in a report read as they would in the speaker's own text."""
-    spans = quote_spans(text)
+    (not scare quotes), so a speaker's words quoted in a report read as they would in the speaker's own text.
+    `spans`: the text's `quote_spans`, where already found."""
+    spans = quote_spans(text) if spans is None else spans
     segment = dict(zip((s.start for g in groups for s in g),
-                       quote_segments([s for g in groups for s in g], text), strict=True))
+                       quote_segments([s for g in groups for s in g], text, spans), strict=True))
     out = []
     for group in groups:
         start, end = group[0].start, group[-1].end
@@ -352,11 +354,13 @@ def _enclosing_marks(text: str, span: QuoteSpan) -> list[int]:
     return found
 
 
-def quote_segments(sentences: Sequence[Sentence], text: str) -> list[int | None]:
+def quote_segments(sentences: Sequence[Sentence], text: str,
+                   spans: Sequence[QuoteSpan] | None = None) -> list[int | None]:
     """For each sentence, the index of the quote it belongs to, or None for the text's own voice. A sentence
     belongs to a quote it starts inside ('B," X said.'), or one opening in it that covers most of it ('X said: "A.');
-    a quoted word or two inside a sentence (scare quotes) leave it in the text's own voice."""
-    spans = quote_spans(text)
+    a quoted word or two inside a sentence (scare quotes) leave it in the text's own voice. `spans`: the text's
+    `quote_spans`, where already found."""
+    spans = quote_spans(text) if spans is None else spans
     out: list[int | None] = []
     for sentence in sentences:
         found = None
@@ -421,12 +425,13 @@ class ModelCoder:
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
         sentences = split_sentences(text)
         language = getattr(context, "language", None)
-        quote_of = quote_segments(sentences, text)
+        spans = quote_spans(text)
+        quote_of = quote_segments(sentences, text, spans)
         frame_of = attribution_frames(sentences, text, quote_of, language)
         groups = _grouped(sentences, text, quote_of, frame_of)
         if not groups:
             return []
-        probs = self.model.probabilities(chunk_texts(groups, text), codebook, language)
+        probs = self.model.probabilities(chunk_texts(groups, text, spans), codebook, language)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
