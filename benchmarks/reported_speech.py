@@ -28,6 +28,7 @@ from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import summarise
 from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
 from igtracker.coding.evaluate import TAKEN, GoldStatement, Score, load_gold
+from igtracker.coding.holder_kinds import holder_kind
 from igtracker.language import detect_language
 
 OUTLET, OUTLET_KEY, SPEAKER_KEY = "The Example Times", "actor:example-times", "actor:quoted-speaker"
@@ -128,17 +129,20 @@ def _score(statements: list[GoldStatement], styles: dict[str, Style], language: 
     scores = {style: {label: Score() for label in TAKEN} for style in ["direct", *styles]}
     outlet_stances = 0
     for statement in statements:
-        direct = summarise(code_with(coder, statement.text, CodingContext((statement.actor,), countries, language),
-                                     codebook), statement.speaker_keys)
+        direct = summarise(code_with(coder, statement.text, statement.context(countries, language), codebook),
+                           statement.speaker_keys)
         guesses = {"direct": direct}
         who = newsroom_name(statement.actor)
         aliases = {name: SPEAKER_KEY for name in [who, *name_variants(statement.actor)] if len(name) > 2}
         lexicon = countries.extended({**aliases, OUTLET: OUTLET_KEY}, people=False)  # as a registry's names
         lexicon.reporters.add(OUTLET_KEY)
+        lexicon.kinds[OUTLET_KEY] = "media"  # a registry's actors have their kind, the quoted one too
+        if kind := holder_kind(statement.actor_type):
+            lexicon.kinds[SPEAKER_KEY] = kind
         keys = (statement.speaker_keys - {"speaker"}) | {SPEAKER_KEY}
         for style, report in styles.items():
             stances = code_with(coder, report(who, nested(statement.text, language)),
-                                CodingContext((OUTLET,), lexicon, language), codebook)
+                                CodingContext((OUTLET,), lexicon, language, speaker_kind="media"), codebook)
             outlet_stances += sum(1 for s in stances if s.holder == OUTLET_KEY)
             guesses[style] = summarise(stances, keys)
         for style, guess in guesses.items():

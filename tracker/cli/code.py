@@ -33,6 +33,19 @@ def _coder_name(name: str | None) -> str:
     return name or get_settings().coder
 
 
+def _speaker_kind(value: str | None) -> str | None:
+    """A kind of actor as the store names it ("government" is accepted for "state"); a clear error otherwise."""
+    from igtracker.coding.holder_kinds import KINDS, holder_kind
+
+    if value is None:
+        return None
+    kind = holder_kind(value)
+    if kind is None:
+        raise typer.BadParameter(f"unknown kind {value!r}; use one of {', '.join(KINDS)}",
+                                 param_hint="--speaker-kind")
+    return kind
+
+
 def _analyst(name: str | None) -> str:
     return name or getpass.getuser()
 
@@ -167,6 +180,10 @@ def review(
 def explain(
     text: str | None = typer.Argument(None, help="A statement to read (quote it).", metavar="TEXT"),
     speaker: list[str] = typer.Option([], "--speaker", help="Name or alias of who says it (repeatable)."),
+    speaker_kind: str | None = typer.Option(
+        None, "--speaker-kind", metavar="KIND",
+        help="What kind of actor says it (state, igo, firm, ngo, technical, academic, media, individual): the "
+             "model reads the same words differently from a state and from an NGO."),
     stance_id: int | None = typer.Option(None, "--stance", help="Explain this stored stance, read in its document."),
     codebook: Path | None = CODEBOOK_OPTION,
     coder: str | None = CODER_OPTION,
@@ -189,7 +206,8 @@ def explain(
             console.print(f"stance {stance.id}: {stance.actor.slug} {stance.position} on {stance.issue_id}, "
                           f"coded {stance.note or ''}", markup=False, highlight=False, soft_wrap=True)
     else:
-        context = CodingContext(tuple(speaker), default_lexicon(), detect_language(text or ""))
+        context = CodingContext(tuple(speaker), default_lexicon(), detect_language(text or ""),
+                                speaker_kind=_speaker_kind(speaker_kind))
         stances = code_with(get_coder(_coder_name(coder)), text or "", context, book)
     if not stances:
         console.print("no stance found" + ("" if stance_id is not None else

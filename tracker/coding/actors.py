@@ -19,9 +19,11 @@ REPORTING_KINDS = frozenset({"media"})
 
 
 def store_lexicon(actors: Iterable[Actor]) -> ActorLexicon:
-    """Country names, and each actor's name and aliases (keys "actor:<slug>"), news media marked as reporters."""
+    """Country names, and each actor's name and aliases (keys "actor:<slug>") and kind, news media marked as
+    reporters."""
     lexicon = ActorLexicon.countries()
     for actor in actors:
+        lexicon.kinds[f"actor:{actor.slug}"] = actor.kind
         for name in [actor.name, *(actor.aliases or [])]:
             lexicon.add(f"actor:{actor.slug}", name, actor.name)
         if actor.kind in REPORTING_KINDS:

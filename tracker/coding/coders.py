@@ -28,12 +28,14 @@ DEFAULT_CODER = "ensemble"
 
 @dataclass(frozen=True)
 class CodingContext:
-    """What a coder is told besides the text: the speaker's names, the actors it may name, the text's language."""
+    """What a coder is told besides the text: the speaker's names, the actors it may name, the text's language,
+    and what kind of actor the speaker is (`holder_kinds`: "state", "ngo", ...; None where unknown)."""
 
     speaker_names: tuple[str, ...] = ()
     lexicon: ActorLexicon | None = None
     language: str | None = None
     title: str | None = None  # the document's title: its line in the text is metadata, never evidence
+    speaker_kind: str | None = None
 
 
 @runtime_checkable

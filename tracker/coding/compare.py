@@ -13,7 +13,7 @@ from typing import Any
 
 from igtracker.coding.codebook import Codebook, load_codebook
 from igtracker.coding.coder import default_lexicon, summarise
-from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from igtracker.coding.coders import Coder, code_with, get_coder
 from igtracker.coding.evaluate import TAKEN, GoldStatement, load_gold
 from igtracker.coding.stances import reads
 from igtracker.errors import TrackerError
@@ -27,7 +27,7 @@ def predict(statement: GoldStatement, coder: Coder, codebook: Codebook) -> dict[
     language = detect_language(statement.text)
     if not reads(coder, language):
         return None
-    context = CodingContext((statement.actor,), default_lexicon(), language)
+    context = statement.context(default_lexicon(), language)
     return summarise(code_with(coder, statement.text, context, codebook), statement.speaker_keys)
 
 

@@ -20,9 +20,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
+from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook, load_codebook
 from igtracker.coding.coder import SPEAKER_KEY, default_lexicon, summarise
 from igtracker.coding.coders import Coder, CodingContext, code_with, get_coder
+from igtracker.coding.holder_kinds import holder_kind
 from igtracker.coding.stances import reads
 from igtracker.errors import TrackerError
 from igtracker.language import detect_language
@@ -44,6 +46,10 @@ class GoldStatement(BaseModel):
     lang: str | None = None
     actor_type: str | None = None
     country: str | None = None
+
+    def context(self, lexicon: ActorLexicon, language: str | None) -> CodingContext:
+        """What a coder is told of the statement besides its text: its actor's name and kind."""
+        return CodingContext((self.actor,), lexicon, language, speaker_kind=holder_kind(self.actor_type))
 
     @property
     def speaker_keys(self) -> set[str]:
@@ -230,7 +236,7 @@ def evaluate(gold_path: Path | str, codebook: Codebook | None = None, baseline: 
         elif coder is None:
             predicted = baseline_positions(statement.text, codebook) if language in ("en", None) else {}
         else:
-            context = CodingContext((statement.actor,), default_lexicon(), language)
+            context = statement.context(default_lexicon(), language)
             predicted = summarise(code_with(coder, statement.text, context, codebook), statement.speaker_keys)
         for issue in codebook.issue_ids:
             gold = statement.labels.get(issue)

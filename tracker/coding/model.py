@@ -3,9 +3,10 @@
 Trained on the bundled corpus's train split (`tracker train`), small and CPU-only: for each issue a logistic
 regression over TF-IDF word 1-2-grams, character 2-5-grams (which read any script, Chinese and Arabic included,
 with no tokeniser to download), the rule engine's reading of the same text in its language (the speaker's rule
-score for the issue, and the codebook's pro/anti and loaded targets found) and the text's mean word vector (word
+score for the issue, and the codebook's pro/anti and loaded targets found), the text's mean word vector (word
 vectors distilled from a multilingual sentence encoder, `word_vectors.py`: what the text is about, in words the
-corpus never used and across languages), class-balanced; its decision
+corpus never used and across languages) and what kind of actor holds the passage (`holder_kinds.py`: the same
+words weigh differently from a government and from a rights group), class-balanced; its decision
 threshold is tuned on the dev split and its probabilities are mapped to confidences by a calibration fitted there
 too. The artefact ships in the package with the hash of its training data, the seed, the codebook version and the
 library versions it was built with.
@@ -33,12 +34,13 @@ from scipy import sparse
 from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
+from igtracker.coding.holder_kinds import KINDS, one_hot, voice_kind
 from igtracker.coding.memo import in_document_scope, memoised
 from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
-from igtracker.coding.voices import FOLLOWING, QUOTE_CLOSERS, QuoteSpan, quote_spans, speaks
+from igtracker.coding.voices import FOLLOWING, QUOTE_CLOSERS, QuoteSpan, quote_spans, speaks, voices_of
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
@@ -51,9 +53,13 @@ META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
-MODEL_VERSION = "4"  # bump when the features, the learner or the chunks a text is read in change
+MODEL_VERSION = "5"  # bump when the features, the learner or the chunks a text is read in change
 WORD_VECTOR_WEIGHT = 1.0  # the dense block beside the TF-IDF blocks (each row of each is of unit length)
 ENCODER_WEIGHT = 1.0  # the sentence encoder's block, where the model reads one (unit length too)
+KIND_WEIGHT = 0.3  # the holder's kind, one-hot: small, so that its coefficients are held in (a prior, not a verdict)
+# The share of training statements read as if their holder's kind were unknown (a voice nobody names, an actor the
+# store does not know), so that the model reads such passages by their words rather than as nobody's.
+KIND_DROPOUT = 0.25
 
 
 def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str],
@@ -119,8 +125,11 @@ class StanceModel:
     meta: dict[str, Any] = field(default_factory=dict)
     vectors: WordVectors = field(default_factory=load_vectors)
     encoder: SentenceEncoder | None = None  # the `encoder` coder's model also reads a sentence encoder
+    kinds: tuple[str, ...] = ()  # the holder kinds it reads, one column each (none: a model trained without)
 
-    def features(self, texts: Sequence[str], codebook: Codebook, language: str | None = None) -> sparse.csr_matrix:
+    def features(self, texts: Sequence[str], codebook: Codebook, language: str | None = None,
+                 kinds: Sequence[str | None] | None = None) -> sparse.csr_matrix:
+        """The model's input for `texts` in `language` (where known), held by actors of `kinds` (None: unknown)."""
         from sklearn import config_context
 
         lowered = [t.lower() for t in texts]
@@ -129,14 +138,18 @@ class StanceModel:
         meaning = [sparse.csr_matrix(WORD_VECTOR_WEIGHT * self.vectors.embed(texts))]
         if self.encoder is not None:
             meaning.append(sparse.csr_matrix(ENCODER_WEIGHT * self.encoder.embed(texts)))
-        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language), *meaning]).tocsr()
+        held_by = [sparse.csr_matrix(one_hot(kinds or [None] * len(texts), self.kinds, KIND_WEIGHT))] \
+            if self.kinds else []
+        return sparse.hstack([*ngrams, rule_features(texts, codebook, self.issues, language), *meaning,
+                              *held_by]).tocsr()
 
-    def probabilities(self, texts: Sequence[str], codebook: Codebook,
-                      language: str | None = None) -> dict[str, np.ndarray]:
-        """Issue -> an array (texts x CLASSES) of calibrated probabilities (`language`: the texts', where known)."""
+    def probabilities(self, texts: Sequence[str], codebook: Codebook, language: str | None = None,
+                      kinds: Sequence[str | None] | None = None) -> dict[str, np.ndarray]:
+        """Issue -> an array (texts x CLASSES) of calibrated probabilities (`language`: the texts', where known;
+        `kinds`: the kind of actor holding each text, where known)."""
         if not texts:
             return {issue: np.zeros((0, len(CLASSES))) for issue in self.issues}
-        return self.predict(self.features(texts, codebook, language))
+        return self.predict(self.features(texts, codebook, language, kinds))
 
     def predict(self, matrix: sparse.csr_matrix) -> dict[str, np.ndarray]:
         """What each classifier's `predict_proba` gives for `matrix`, with one product for all issues.
@@ -193,20 +206,28 @@ def target_of(labels: dict[str, str], issue: str) -> str:
 
 
 def fit_model(texts: Sequence[str], labels: Sequence[dict[str, str]], codebook: Codebook,
-              c: float = 8.0, encoder: SentenceEncoder | None = None) -> StanceModel:
+              c: float = 8.0, encoder: SentenceEncoder | None = None,
+              kinds: Sequence[str | None] | None = None) -> StanceModel:
     """Fit the vectorisers and one classifier per codebook issue on texts and their gold labels (with `encoder`,
-    the model reads its vectors too)."""
+    the model reads its vectors too; with `kinds`, the kind of actor holding each text, KIND_DROPOUT of them
+    hidden)."""
     issues = list(codebook.issue_ids)
     word, char = _vectorisers()
     lowered = [t.lower() for t in texts]
     word.fit(lowered)
     char.fit(lowered)
-    model = StanceModel(issues, word, char, {}, encoder=encoder)
-    matrix = model.features(texts, codebook)
+    model = StanceModel(issues, word, char, {}, encoder=encoder, kinds=KINDS if kinds is not None else ())
+    matrix = model.features(texts, codebook, kinds=_hidden_at_random(kinds) if kinds is not None else None)
     for issue in issues:
         y = np.asarray([target_of(lab, issue) for lab in labels])
         model.classifiers[issue] = _classifier(c).fit(matrix, y) if len(set(y)) > 1 else None
     return model
+
+
+def _hidden_at_random(kinds: Sequence[str | None]) -> list[str | None]:
+    """`kinds` with KIND_DROPOUT of them unknown, the same ones on every run (the seed)."""
+    hidden = np.random.default_rng(SEED).random(len(kinds)) < KIND_DROPOUT
+    return [None if hide else kind for kind, hide in zip(kinds, hidden, strict=True)]
 
 
 def data_hash(paths: Sequence[Path]) -> str:
@@ -237,7 +258,8 @@ def save_model(model: StanceModel, path: Path = MODEL_FILE) -> None:
     this model against 0.2 s, and every process that codes pays it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fitted = {"issues": model.issues, "word": model.word, "char": model.char, "classifiers": model.classifiers}
+    fitted = {"issues": model.issues, "word": model.word, "char": model.char, "classifiers": model.classifiers,
+              "kinds": list(model.kinds)}
     path.write_bytes(gzip.compress(pickle.dumps(fitted, protocol=5), compresslevel=6, mtime=0))
     meta_path_for(path).write_text(json.dumps(model.meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -263,7 +285,7 @@ def load_model(path: Path = MODEL_FILE) -> StanceModel:
                            "`tracker train`")
     encoder = SentenceEncoder() if meta.get("sentence_encoder") else None
     return StanceModel(fitted["issues"], fitted["word"], fitted["char"], fitted["classifiers"], meta, vectors,
-                       encoder)
+                       encoder, tuple(fitted.get("kinds", ())))
 
 
 def encoder_meta() -> dict[str, str]:
@@ -431,33 +453,51 @@ class ModelCoder:
         groups = _grouped(sentences, text, quote_of, frame_of)
         if not groups:
             return []
-        probs = self.model.probabilities(chunk_texts(groups, text, spans), codebook, language)
+        kinds = self._kinds(groups, frame_of, sentences, text, context)
+        probs = self.model.probabilities(chunk_texts(groups, text, spans), codebook, language, kinds)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
-        alone = self._sentence_probabilities([g for g, readings in zip(groups, found, strict=True) if readings],
-                                             codebook, language)
+        alone = self._sentence_probabilities(
+            [(g, kind) for g, kind, readings in zip(groups, kinds, found, strict=True) if readings], codebook,
+            language)
         frames = {sentences[i].start for i in frame_of}
         out: list[CodedStance] = []
-        for group, readings in zip(groups, found, strict=True):
+        for group, kind, readings in zip(groups, kinds, found, strict=True):
+            held_by = f", held by {kind}" if kind else ""
             for issue, label, p in readings:
                 evidence = _evidence(group, alone, issue, label, frames)
                 confidence = calibrate(p, self.calibration)
                 out.append(CodedStance(issue, label, SPEAKER_KEY, "speaker", round(confidence, 3), evidence.text,
                                        evidence.start, evidence.end, "model",
-                                       f"model p({label})={p:.2f} over {len(group)} sentence(s)",
+                                       f"model p({label})={p:.2f} over {len(group)} sentence(s){held_by}",
                                        coder_kind="model"))
         return out
 
-    def _sentence_probabilities(self, groups: list[list[Sentence]], codebook: Codebook,
+    def _kinds(self, groups: Sequence[Sequence[Sentence]], frame_of: dict[int, str], sentences: Sequence[Sentence],
+               text: str, context: Any) -> list[str | None]:
+        """The kind of actor holding each chunk: whose voice its first sentence that is not an attribution line is
+        (a quote's speaker, else the text's own). Only asked of a model that reads kinds."""
+        if not self.model.kinds:
+            return [None] * len(groups)
+        lexicon = getattr(context, "lexicon", None)
+        voices = voices_of(text, getattr(context, "speaker_names", ()), lexicon, getattr(context, "language", None))
+        framed = {sentences[i].start for i in frame_of}
+        speaker_kind = getattr(context, "speaker_kind", None)
+        return [voice_kind(voices.get(next((s.start for s in group if s.start not in framed), group[0].start)),
+                           speaker_kind, lexicon) for group in groups]
+
+    def _sentence_probabilities(self, groups: list[tuple[list[Sentence], str | None]], codebook: Codebook,
                                 language: str | None) -> dict[int, dict[str, np.ndarray]]:
-        """For each chunk of several sentences (by its start), each sentence's probabilities read on its own: a
-        chunk's evidence is its sentence that reads the chunk's position most strongly. One batch for all."""
-        several = [g for g in groups if len(g) > 1]
-        probs = self.model.probabilities([s.text for g in several for s in g], codebook, language)
+        """For each chunk of several sentences (by its start), each sentence's probabilities read on its own (as
+        held by the chunk's holder kind): a chunk's evidence is its sentence that reads the chunk's position most
+        strongly. One batch for all."""
+        several = [(g, kind) for g, kind in groups if len(g) > 1]
+        probs = self.model.probabilities([s.text for g, _ in several for s in g], codebook, language,
+                                         [kind for g, kind in several for _ in g])
         out: dict[int, dict[str, np.ndarray]] = {}
         row = 0
-        for group in several:
+        for group, _kind in several:
             out[group[0].start] = {issue: table[row:row + len(group)] for issue, table in probs.items()}
             row += len(group)
         return out
@@ -474,9 +514,10 @@ def _evidence(group: Sequence[Sentence], alone: dict[int, dict[str, np.ndarray]]
 
 
 def speaker_positions(model: StanceModel, texts: Sequence[str], codebook: Codebook,
-                      threshold: float = DEFAULT_THRESHOLD) -> list[dict[str, str]]:
-    """What the model alone predicts for each whole text (for cross-validation)."""
-    probs = model.probabilities(texts, codebook)
+                      threshold: float = DEFAULT_THRESHOLD,
+                      kinds: Sequence[str | None] | None = None) -> list[dict[str, str]]:
+    """What the model alone predicts for each whole text held by an actor of `kinds` (for cross-validation)."""
+    probs = model.probabilities(texts, codebook, kinds=kinds)
     out = []
     for index in range(len(texts)):
         found = {}

@@ -191,7 +191,8 @@ def document_context(document: Document, actors: ActorResolver, lexicon: ActorLe
         names += names_of(author)
     if document.author:
         names.append(document.author)
-    return CodingContext(tuple(names), lexicon, document.language, document.title)
+    kind = document.actor.kind if document.actor is not None else None
+    return CodingContext(tuple(names), lexicon, document.language, document.title, speaker_kind=kind)
 
 
 def _co_authors(document: Document, actors: ActorResolver) -> list[Actor]:

@@ -23,6 +23,7 @@ from igtracker.coding.coders import CodingContext
 from igtracker.coding.corpus import load_split, split_path
 from igtracker.coding.ensemble import EnsemblePolicy, VoiceOf, combine
 from igtracker.coding.evaluate import TAKEN, GoldStatement, Score, add_labels, macro_of
+from igtracker.coding.holder_kinds import holder_kind
 from igtracker.coding.model import (
     FLOOR,
     MODEL_FILE,
@@ -92,7 +93,7 @@ class Readings:
            ) -> Readings:
         rules, lexicon = RuleCoder(), default_lexicon()
         statements = [GoldStatement.model_validate(item) for item in items]
-        contexts = [CodingContext((s.actor,), lexicon, detect_language(s.text)) for s in statements]
+        contexts = [s.context(lexicon, detect_language(s.text)) for s in statements]
         voices = [voices_of(s.text, c.speaker_names, c.lexicon, c.language)
                   for s, c in zip(statements, contexts, strict=True)]
         ruled = [held_by_the_voice_as_speaker(rules.code(s.text, c, codebook), v) if reads(rules, c.language) else []
@@ -152,20 +153,27 @@ def cross_validate(items: list[dict], codebook: Codebook, folds: int = FOLDS,
     texts = [item["text"] for item in items]
     labels = [item["labels"] for item in items]
     groups = [item.get("event") or item["id"] for item in items]
+    kinds = holder_kinds(items)
     languages = [detect_language(text) for text in texts]
     lexicon = default_lexicon()
     scores = []
     out_of_fold: list[list[CodedStance]] = [[] for _ in items]
     for train_index, test_index in GroupKFold(n_splits=folds).split(np.zeros(len(items)), groups=groups):
         model = fit_model([texts[i] for i in train_index], [labels[i] for i in train_index], codebook,
-                          encoder=encoder)
-        predicted = speaker_positions(model, [texts[i] for i in test_index], codebook)
+                          encoder=encoder, kinds=[kinds[i] for i in train_index])
+        predicted = speaker_positions(model, [texts[i] for i in test_index], codebook,
+                                      kinds=[kinds[i] for i in test_index])
         scores.append(macro_f1([labels[i] for i in test_index], predicted, model.issues))
         coder = ModelCoder(model, threshold=FLOOR, calibration=[])
         for i in test_index:
-            out_of_fold[i] = coder.code(texts[i], CodingContext((items[i]["actor"],), lexicon, languages[i]),
-                                        codebook)
+            context = CodingContext((items[i]["actor"],), lexicon, languages[i], speaker_kind=kinds[i])
+            out_of_fold[i] = coder.code(texts[i], context, codebook)
     return CrossValidation(scores, out_of_fold)
+
+
+def holder_kinds(items: list[dict]) -> list[str | None]:
+    """Each corpus item's holder kind, in the store's words."""
+    return [holder_kind(item.get("actor_type")) for item in items]
 
 
 def train(codebook: Codebook, out: Path = MODEL_FILE, *, folds: int = FOLDS,
@@ -177,7 +185,7 @@ def train(codebook: Codebook, out: Path = MODEL_FILE, *, folds: int = FOLDS,
     reader = SentenceEncoder(cache_size=200_000) if encoder else None  # every passage of train, read once
     validation = cross_validate(items, codebook, folds, reader) if folds > 1 else CrossValidation([])
     model = fit_model([item["text"] for item in items], [item["labels"] for item in items], codebook,
-                      encoder=reader)
+                      encoder=reader, kinds=holder_kinds(items))
     out_of_fold = (Readings.of(items, codebook, lambda i, _text, _context: validation.out_of_fold[i])
                    if validation.out_of_fold else None)
     tuning = tune(model, codebook, load_split("dev"), out_of_fold)
