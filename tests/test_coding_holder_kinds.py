@@ -115,3 +115,13 @@ def test_a_stored_document_is_read_as_held_by_its_sources_actor(session: Session
     assert document_context(document, resolver, lexicon).speaker_kind == "ngo"
     assert lexicon.kinds["actor:rights-forum"] == "ngo"
     assert lexicon.for_language("fr").kinds["actor:rights-forum"] == "ngo"
+
+
+def test_the_shipped_model_reads_the_holders_kind() -> None:
+    model = load_model()
+    assert model.kinds == KINDS
+    codebook = load_codebook()
+    text = ["The authorities restricted access to several messaging services during the unrest."]
+    support = {kind: model.probabilities(text, codebook, "en", [kind])["surveillance"][0][1]
+               for kind in ("state", "ngo", None)}
+    assert support["state"] > support[None] > support["ngo"]  # a prior, with the unknown kind in between
