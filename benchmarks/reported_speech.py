@@ -136,9 +136,8 @@ def _score(statements: list[GoldStatement], styles: dict[str, Style], language: 
         aliases = {name: SPEAKER_KEY for name in [who, *name_variants(statement.actor)] if len(name) > 2}
         lexicon = countries.extended({**aliases, OUTLET: OUTLET_KEY}, people=False)  # as a registry's names
         lexicon.reporters.add(OUTLET_KEY)
-        lexicon.kinds[OUTLET_KEY] = "media"  # a registry's actors have their kind, the quoted one too
-        if kind := holder_kind(statement.actor_type):
-            lexicon.kinds[SPEAKER_KEY] = kind
+        kind = holder_kind(statement.actor_type)  # a registry's actors have their kind, the quoted one too
+        lexicon.kinds = {OUTLET_KEY: "media", **({SPEAKER_KEY: kind} if kind else {})}
         keys = (statement.speaker_keys - {"speaker"}) | {SPEAKER_KEY}
         for style, report in styles.items():
             stances = code_with(coder, report(who, nested(statement.text, language)),

@@ -117,7 +117,9 @@ class ActorLexicon:
     reporters: set[str] = field(default_factory=set)  # keys of news media: they report positions, never hold them
     people: set[str] = field(default_factory=set)  # names of people a text introduced with their affiliation
     demonyms: Demonyms | None = None  # a language's "la délégation russe" (English: `_demonym`)
-    kinds: dict[str, str] = field(default_factory=dict)  # actor key -> the store's kind of actor ("ngo", "firm")
+    # Actor key -> the store's kind of actor ("ngo", "firm"); shared, not copied, by the lexicon's extended copies
+    # (one per document that introduces people): replace it to change it in one of them.
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def add(self, key: str, name: str, label: str | None = None) -> None:
         name = name.strip()
@@ -140,7 +142,7 @@ class ActorLexicon:
         """A copy that also knows `names` (name -> actor key): the people a text names with their affiliation, or
         (`people=False`) more names of actors."""
         copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters),
-                            self.people | set(names) if people else set(self.people), self.demonyms, dict(self.kinds))
+                            self.people | set(names) if people else set(self.people), self.demonyms, self.kinds)
         if hasattr(self, "_demonym"):
             copy._demonym = self._demonym  # type: ignore[attr-defined]
         for name, key in names.items():
@@ -152,7 +154,7 @@ class ActorLexicon:
         cache: dict[str, ActorLexicon] = self.__dict__.setdefault("_by_language", {})
         if language not in cache:
             copy = ActorLexicon(list(self.entries), dict(self.labels), set(self.reporters), set(self.people),
-                                load_demonyms().get(language), dict(self.kinds))
+                                load_demonyms().get(language), self.kinds)
             for alpha3, names in country_names_in(language).items():
                 for name in names:
                     copy.add(f"country:{alpha3}", name, country_common_name(alpha3))
