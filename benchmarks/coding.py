@@ -45,7 +45,7 @@ def speed(coder_names: list[str], sample: int) -> None:
         coder.code(texts[0], CodingContext(("Example",)), codebook)  # load and warm up
         started = time.process_time()
         for text in texts:
-            code_with(coder, text, CodingContext(("Example",), language="en"), codebook)
+            code_with(coder, text, CodingContext(("Example NGO",), language="en", speaker_kind="ngo"), codebook)
         seconds = time.process_time() - started
         print(f"{name:<9} {characters / seconds:>10,.0f} characters/s per core ({sample} documents, "
               f"{characters:,} characters, {seconds:.1f} s CPU)")
