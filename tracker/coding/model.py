@@ -453,7 +453,8 @@ class ModelCoder:
         groups = _grouped(sentences, text, quote_of, frame_of)
         if not groups:
             return []
-        kinds = self._kinds(groups, frame_of, sentences, text, context)
+        frames = {sentences[i].start for i in frame_of}
+        kinds = self._kinds(groups, frames, text, context)
         probs = self.model.probabilities(chunk_texts(groups, text, spans), codebook, language, kinds)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
@@ -461,7 +462,6 @@ class ModelCoder:
         alone = self._sentence_probabilities(
             [(g, kind) for g, kind, readings in zip(groups, kinds, found, strict=True) if readings], codebook,
             language)
-        frames = {sentences[i].start for i in frame_of}
         out: list[CodedStance] = []
         for group, kind, readings in zip(groups, kinds, found, strict=True):
             held_by = f", held by {kind}" if kind else ""
@@ -474,17 +474,17 @@ class ModelCoder:
                                        coder_kind="model"))
         return out
 
-    def _kinds(self, groups: Sequence[Sequence[Sentence]], frame_of: dict[int, str], sentences: Sequence[Sentence],
-               text: str, context: Any) -> list[str | None]:
-        """The kind of actor holding each chunk: whose voice its first sentence that is not an attribution line is
-        (a quote's speaker, else the text's own). Only asked of a model that reads kinds."""
+    def _kinds(self, groups: Sequence[Sequence[Sentence]], frames: set[int], text: str,
+               context: Any) -> list[str | None]:
+        """The kind of actor holding each chunk: whose voice its first sentence that is not an attribution line (by
+        its start among `frames`) is (a quote's speaker, else the text's own). Only asked of a model that reads
+        kinds."""
         if not self.model.kinds:
             return [None] * len(groups)
         lexicon = getattr(context, "lexicon", None)
         voices = voices_of(text, getattr(context, "speaker_names", ()), lexicon, getattr(context, "language", None))
-        framed = {sentences[i].start for i in frame_of}
         speaker_kind = getattr(context, "speaker_kind", None)
-        return [voice_kind(voices.get(next((s.start for s in group if s.start not in framed), group[0].start)),
+        return [voice_kind(voices.get(next((s.start for s in group if s.start not in frames), group[0].start)),
                            speaker_kind, lexicon) for group in groups]
 
     def _sentence_probabilities(self, groups: list[tuple[list[Sentence], str | None]], codebook: Codebook,
