@@ -23,6 +23,7 @@ from igtracker.coding.model import (
     chunks,
     fit_model,
     load_model,
+    read_in_chunks,
     rule_features,
     save_model,
     speaker_positions,
@@ -158,6 +159,24 @@ def test_a_line_that_only_attributes_a_quote_goes_with_it_without_counting() -> 
         "Jane Roe said on Tuesday:\nWe oppose the levy. It is unfair. Users pay twice.", "Nobody wants it."]
 
 
+def test_the_model_does_not_read_a_line_that_only_says_who_speaks() -> None:
+    # The names in "X said on Tuesday:" are not the speaker's words; a lead that reports what was said is read.
+    _, frames, texts = read_in_chunks("Jane Roe said on Tuesday:\n“We oppose the levy.”", "en")
+    assert texts == ["We oppose the levy."] and len(frames) == 1
+    _, _, texts = read_in_chunks("Jane Roe warned that users would pay twice:\n“We oppose the levy.”", "en")
+    assert texts == ["Jane Roe warned that users would pay twice:\nWe oppose the levy."]
+    _, _, texts = read_in_chunks("Además, ha subrayado que hay actores que no pagan. «Pedimos un marco justo».", "es")
+    assert texts[0].startswith("Además, ha subrayado que hay actores que no pagan.")
+
+
+def test_a_closing_line_in_another_language_goes_with_its_quote_and_ends_the_chunk() -> None:
+    text = "“我们反对征收网络费。这对用户不公平。”外交部发言人表示。会议将于明天继续。"
+    groups, frames, texts = read_in_chunks(text, "zh")
+    assert [[s.text for s in g] for g in groups] == [["“我们反对征收网络费。", "这对用户不公平。”", "外交部发言人表示。"],
+                                                     ["会议将于明天继续。"]]
+    assert len(frames) == 1 and texts == ["我们反对征收网络费。这对用户不公平。", "会议将于明天继续。"]
+
+
 def test_the_shipped_model_reads_a_quoted_statement_as_the_speakers_own() -> None:
     # The same statement, as published by its speaker and as a news item quotes it: the same positions.
     own = ("We will not accept a tax on Internet traffic. Charging content providers for the traffic their users "
@@ -173,6 +192,22 @@ def test_the_shipped_model_reads_a_quoted_statement_as_the_speakers_own() -> Non
                          {"speaker", "actor:isoc"})
 
     assert positions(own, "Internet Society") == positions(report, "The Example Times") == {"taxation": "oppose"}
+
+
+def test_the_shipped_model_reads_a_chinese_quote_closed_by_its_speaker_as_the_speakers_own() -> None:
+    own = "我们不会接受对互联网流量征税。向内容提供商收取流量费用，会让用户付两次钱。"
+    report = "“" + own + "”互联网协会表示。"
+    codebook, coder = load_codebook(), get_coder("model")
+    lexicon = ActorLexicon.countries().finalise().extended(
+        {"互联网协会": "actor:isoc", "示例时报": "actor:times"}, people=False)
+    lexicon.reporters.add("actor:times")
+    lexicon.kinds = {"actor:isoc": "ngo", "actor:times": "media"}
+
+    def positions(text: str, speaker: str, kind: str) -> dict[str, str]:
+        context = CodingContext((speaker,), lexicon, "zh", speaker_kind=kind)
+        return summarise(code_with(coder, text, context, codebook), {"speaker", "actor:isoc"})
+
+    assert positions(own, "互联网协会", "ngo") == positions(report, "示例时报", "media") == {"taxation": "oppose"}
 
 
 def _stance(issue: str, position: str, confidence: float, start: int = 0, holder: str = SPEAKER_KEY,

@@ -23,7 +23,8 @@ import hashlib
 import json
 import pickle
 import platform
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,16 @@ from igtracker.coding.multilingual import code_foreign, find_terms, supported_la
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
-from igtracker.coding.voices import FOLLOWING, QUOTE_CLOSERS, QuoteSpan, quote_spans, speaks, voices_of
+from igtracker.coding.voices import (
+    FOLLOWING,
+    QUOTE_CLOSERS,
+    QuoteSpan,
+    closing_line,
+    quote_spans,
+    reports_what_is_said,
+    speaks,
+    voices_of,
+)
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
 from igtracker.config import PACKAGE_DATA
 from igtracker.errors import TrackerError
@@ -53,7 +63,7 @@ META_FILE = MODEL_DIR / "stance-model.json"
 SEED = 20261202
 CLASSES = ("none", "support", "oppose")
 CHUNK_SENTENCES = 3
-MODEL_VERSION = "5"  # bump when the features, the learner or the chunks a text is read in change
+MODEL_VERSION = "6"  # bump when the features, the learner or the chunks a text is read in change
 WORD_VECTOR_WEIGHT = 1.0  # the dense block beside the TF-IDF blocks (each row of each is of unit length)
 ENCODER_WEIGHT = 1.0  # the sentence encoder's block, where the model reads one (unit length too)
 KIND_WEIGHT = 0.3  # the holder's kind, one-hot: small, so that its coefficients are held in (a prior, not a verdict)
@@ -302,23 +312,37 @@ def chunks(sentences: Sequence[Sentence], text: str, language: str | None = None
     return _grouped(sentences, text, quote_of, attribution_frames(sentences, text, quote_of, language))
 
 
+def read_in_chunks(text: str, language: str | None) -> tuple[list[list[Sentence]], set[int], list[str]]:
+    """A text's chunks (`chunks`), the starts of its lines that only attribute a quote, and what the model reads of
+    each chunk (`chunk_texts`, less the attribution lines that say nothing but who speaks)."""
+    sentences = split_sentences(text)
+    spans = quote_spans(text)
+    quote_of = quote_segments(sentences, text, spans)
+    frame_of = attribution_frames(sentences, text, quote_of, language)
+    groups = _grouped(sentences, text, quote_of, frame_of)
+    texts = chunk_texts(groups, text, spans, unread_lines(sentences, frame_of, language))
+    return groups, {sentences[i].start for i in frame_of}, texts
+
+
 def _grouped(sentences: Sequence[Sentence], text: str, quote_of: Sequence[int | None],
              frames: dict[int, str]) -> list[list[Sentence]]:
     out: list[list[Sentence]] = []
     lead: list[Sentence] = []
     counted = 0
+    closed = False  # a quote's chunk ends with the line that says whose it was
     for index, sentence in enumerate(sentences):
         if frames.get(index) == "lead":
             lead.append(sentence)
             continue
         if frames.get(index) == "close":
             out[-1].append(sentence)
+            closed = True
             continue
         current = out[-1] if out else None
-        if (lead or current is None or counted >= CHUNK_SENTENCES or quote_of[index] != quote_of[index - 1]
+        if (lead or closed or current is None or counted >= CHUNK_SENTENCES or quote_of[index] != quote_of[index - 1]
                 or "\n\n" in text[current[-1].end:sentence.start].replace("\r", "")):
             out.append([*lead, sentence])
-            lead, counted = [], 1
+            lead, counted, closed = [], 1, False
         else:
             current.append(sentence)
             counted += 1
@@ -340,22 +364,52 @@ def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Seque
         if (index + 1 < len(sentences) and quote_of[index + 1] is not None
                 and (body.endswith((":", "：")) or "\n" not in gap or speaks(body, language) and "\n\n" not in gap)):
             found[index] = "lead"
-        elif index > 0 and quote_of[index - 1] is not None and FOLLOWING.match(body) is not None:
+        elif index > 0 and quote_of[index - 1] is not None and _names_the_speaker(body, language):
             found[index] = "close"
     return found
 
 
-def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str,
-                spans: Sequence[QuoteSpan] | None = None) -> list[str]:
+def _names_the_speaker(body: str, language: str | None) -> bool:
+    """Whether a line right after a quote only says whose it was: "That was the verdict of X." in English; in
+    another language a short line with a word of speech and nothing quoted ('“……。”外交部发言人表示。')."""
+    if language in (None, "en") or language not in supported_languages():
+        return FOLLOWING.match(body) is not None
+    return closing_line(body, language) and speaks(body, language)
+
+
+ATTRIBUTION_LINE = 160  # characters: a line that only says who speaks is short
+REPORTED_CLAUSE = re.compile(r"(?<![\w-])that(?![\w-])", re.IGNORECASE)
+
+
+def unread_lines(sentences: Sequence[Sentence], frames: dict[int, str], language: str | None) -> set[int]:
+    """The starts of the attribution lines the model does not read with their quote: each closing line, and each
+    lead that only says who speaks ("X said on Tuesday:", "X did not mince words."), not one that reports what was
+    said ("X warned that ...", "ha subrayado que ...")."""
+    return {sentences[i].start for i, frame in frames.items()
+            if frame == "close" or _only_attributes(sentences[i].text.strip(), language)}
+
+
+def _only_attributes(body: str, language: str | None) -> bool:
+    if len(body) > ATTRIBUTION_LINE or not (body.endswith((":", "：")) or speaks(body, language)):
+        return False
+    if language in (None, "en") or language not in supported_languages():
+        return REPORTED_CLAUSE.search(body) is None
+    return not reports_what_is_said(body, language)
+
+
+def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str, spans: Sequence[QuoteSpan] | None = None,
+                frames: Collection[int] = ()) -> list[str]:
     """What the model reads of each chunk: its text, less the quotation marks of the quote its sentences belong to
-    (not scare quotes), so a speaker's words quoted in a report read as they would in the speaker's own text.
-    `spans`: the text's `quote_spans`, where already found."""
+    (not scare quotes) and less the report's lines that only attribute the quote (by their starts among `frames`),
+    so a speaker's words quoted in a report read as they would in the speaker's own text: the names in "X said on
+    Tuesday:" are not the speaker's words. `spans`: the text's `quote_spans`, where already found."""
     spans = quote_spans(text) if spans is None else spans
     segment = dict(zip((s.start for g in groups for s in g),
                        quote_segments([s for g in groups for s in g], text, spans), strict=True))
     out = []
     for group in groups:
-        start, end = group[0].start, group[-1].end
+        read = [s for s in group if s.start not in frames] or group  # frames stand at a chunk's edges
+        start, end = read[0].start, read[-1].end
         quotes = {segment[s.start] for s in group} - {None}
         marks = {i for q in quotes for i in _enclosing_marks(text, spans[q]) if start <= i < end}
         out.append("".join(c for i, c in enumerate(text[start:end], start) if i not in marks) if marks
@@ -445,17 +499,12 @@ class ModelCoder:
 
     @in_document_scope
     def code(self, text: str, context: Any, codebook: Codebook) -> list[CodedStance]:
-        sentences = split_sentences(text)
         language = getattr(context, "language", None)
-        spans = quote_spans(text)
-        quote_of = quote_segments(sentences, text, spans)
-        frame_of = attribution_frames(sentences, text, quote_of, language)
-        groups = _grouped(sentences, text, quote_of, frame_of)
+        groups, frames, texts = read_in_chunks(text, language)
         if not groups:
             return []
-        frames = {sentences[i].start for i in frame_of}
         kinds = self._kinds(groups, frames, text, context)
-        probs = self.model.probabilities(chunk_texts(groups, text, spans), codebook, language, kinds)
+        probs = self.model.probabilities(texts, codebook, language, kinds)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]

@@ -303,14 +303,18 @@ WORDS_TO_THE_SUBJECT = 5  # words a subject after its verb of speech may stand f
 CLOSING_LINE = 80  # characters: a line after a quote that only names its speaker is short
 
 
-def _closing_line(masked: str, language: str) -> bool:
+def closing_line(masked: str, language: str) -> bool:
     """Whether a sentence right after a quote, in another language, may only say who spoke it: short, quoting
     nothing and opening nothing said ('“……。”外交部发言人表示。'); its frame (`_foreign_frame`) says who."""
-    cues = load_language_cues()[language]
     if len(masked.strip()) > CLOSING_LINE or any(mark in masked for mark in ":：\"«»“”„"):
         return False
-    tokens = tokenise(masked, language)
-    return not any(phrase.find(masked, tokens) for phrase in cues.said_that)
+    return not reports_what_is_said(masked, language)
+
+
+def reports_what_is_said(text: str, language: str) -> bool:
+    """Whether a sentence in another language opens what someone said ("a déclaré que ...", "заявил, что ...")."""
+    tokens = tokenise(text, language)
+    return any(phrase.find(text, tokens) for phrase in load_language_cues()[language].said_that)
 
 
 def _from_speech(masked: str, said: Sequence[tuple[int, int]], opens: Sequence[int], start: int,
@@ -441,7 +445,7 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
             if foreign is None:
                 following = FOLLOWING.match(sentences[after].text)
                 voice = _resolve(following.group("who"), speaker, lexicon) if following else None
-            elif _closing_line(masked[after], foreign):
+            elif closing_line(masked[after], foreign):
                 voice = own[after]  # '“……。”外交部发言人表示。'
         if voice is not None:
             span_voice[span] = voice
