@@ -32,6 +32,10 @@ def test_the_pre_check_never_skips_a_pattern_that_matches() -> None:
                 *(regex for regex, _spec in (*C.COMPILED_ATTITUDES, *C.COMPILED_EVENTS)))
     check = pattern_filter(patterns)
     sentences = corpus_sentences() + ["WE STRONGLY SUPPORT A FAIR SHARE FROM BIG TECH.", "Nous soutenons la taxe."]
+    # Text outside ASCII is pre-checked too: accents, dashes, other scripts, and ASCII words among them.
+    sentences += ["We back the “fair share” levy — it’s overdue, says the ministère.", "Wir lehnen die Datenmaut ab.",
+                  "我们反对对 Internet traffic 征税。", "Мы против налога на интернет-трафик и за encryption."]
+    sentences += [normalise(s.text) for item in load_split("train")[::40] for s in split_sentences(item["text"])]
     skipped = 0
     for sentence in sentences:
         for pattern, scan in zip(patterns, check.candidates(sentence), strict=True):
@@ -39,6 +43,15 @@ def test_the_pre_check_never_skips_a_pattern_that_matches() -> None:
                 skipped += 1
                 assert pattern.search(sentence) is None, (pattern.pattern[:80], sentence)
     assert skipped > len(sentences) * len(patterns) / 2  # and it does skip most of them
+
+
+def test_text_with_a_letter_that_folds_onto_ascii_is_always_scanned() -> None:
+    # Case-insensitively, "ſ" matches "s" and the Kelvin sign "k": the words "support", "kill" are not in the text.
+    pattern = re.compile(r"(?<![\w-])support\w*|kill[- ]switch", re.IGNORECASE)
+    check = pattern_filter((pattern,))
+    for text in ("We ſupport it.", "A \u212aill-switch for the Internet."):
+        assert pattern.search(text) and check.candidates(text) == [True]
+    assert check.candidates("Nous soutenons la taxe numérique.") == [False]
 
 
 def test_a_document_reads_the_same_with_and_without_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:

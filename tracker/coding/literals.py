@@ -4,8 +4,9 @@ The coder scans every sentence with each of the codebook's targets and each gene
 contain the words of only a few of them. Python's `re` tries a pattern at every position of the text (a leading
 look-behind such as `(?<![\\w-])` defeats its own literal-prefix search), so skipping the patterns whose
 required words are absent saves most of the scanning. `required_words` reads the pattern's parse tree: a match
-must contain at least one of the returned words. The check is only made on ASCII text, where case-insensitive
-matching of an ASCII literal is plain lower-casing; other text is always scanned.
+must contain at least one of the returned words. Case-insensitive matching of an ASCII literal is plain
+lower-casing in any text but one holding the four characters outside ASCII that `re` folds onto ASCII letters
+(Python's `re` documentation, IGNORECASE); such text is always scanned.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ except ImportError:  # pragma: no cover - a Python whose `re` is laid out differ
     _parser = None
 
 MIN_WORD = 3  # shorter literals would let almost every text through
+# The only characters outside ASCII that match an ASCII letter case-insensitively or lower-case into one: "İ", "ı",
+# "ſ" and the Kelvin sign (checked over every code point).
+FOLDS_ONTO_ASCII = frozenset("\u0130\u0131\u017f\u212a")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -43,8 +47,9 @@ class PatternFilter:
         self.vocabulary = sorted(set().union(*(words for words in self.required if words)))
 
     def candidates(self, text: str) -> list[bool]:
-        """Per pattern, False only where it certainly finds nothing in `text` (text that is not ASCII: all True)."""
-        if not text.isascii():
+        """Per pattern, False only where it certainly finds nothing in `text` (text with a character that folds
+        onto ASCII: all True)."""
+        if not text.isascii() and not FOLDS_ONTO_ASCII.isdisjoint(text):
             return [True] * len(self.required)
         lowered = text.lower()
         present = {word for word in self.vocabulary if word in lowered}

@@ -504,13 +504,15 @@ class ModelCoder:
         if not groups:
             return []
         kinds = self._kinds(groups, frames, text, context)
-        probs = self.model.probabilities(texts, codebook, language, kinds)
+        # One batch: the chunks, then each sentence of a chunk of several on its own (as held by the chunk's
+        # holder), for the chunk's evidence. Each row is read alone, so batching changes no probability.
+        several = [(g, kind) for g, kind in zip(groups, kinds, strict=True) if len(g) > 1]
+        probs = self.model.probabilities([*texts, *(s.text for g, _ in several for s in g)], codebook, language,
+                                         [*kinds, *(kind for g, kind in several for _ in g)])
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
-        alone = self._sentence_probabilities(
-            [(g, kind) for g, kind, readings in zip(groups, kinds, found, strict=True) if readings], codebook,
-            language)
+        alone = _by_chunk(several, probs, len(groups))
         out: list[CodedStance] = []
         for group, kind, readings in zip(groups, kinds, found, strict=True):
             held_by = f", held by {kind}" if kind else ""
@@ -536,20 +538,15 @@ class ModelCoder:
         return [voice_kind(voices.get(next((s.start for s in group if s.start not in frames), group[0].start)),
                            speaker_kind, lexicon) for group in groups]
 
-    def _sentence_probabilities(self, groups: list[tuple[list[Sentence], str | None]], codebook: Codebook,
-                                language: str | None) -> dict[int, dict[str, np.ndarray]]:
-        """For each chunk of several sentences (by its start), each sentence's probabilities read on its own (as
-        held by the chunk's holder kind): a chunk's evidence is its sentence that reads the chunk's position most
-        strongly. One batch for all."""
-        several = [(g, kind) for g, kind in groups if len(g) > 1]
-        probs = self.model.probabilities([s.text for g, _ in several for s in g], codebook, language,
-                                         [kind for g, kind in several for _ in g])
-        out: dict[int, dict[str, np.ndarray]] = {}
-        row = 0
-        for group, _kind in several:
-            out[group[0].start] = {issue: table[row:row + len(group)] for issue, table in probs.items()}
-            row += len(group)
-        return out
+
+def _by_chunk(several: Sequence[tuple[Sequence[Sentence], str | None]], probs: dict[str, np.ndarray],
+              row: int) -> dict[int, dict[str, np.ndarray]]:
+    """Each chunk of `several` sentences (by its start) -> its sentences' probabilities, from `row` on in `probs`."""
+    out: dict[int, dict[str, np.ndarray]] = {}
+    for group, _kind in several:
+        out[group[0].start] = {issue: table[row:row + len(group)] for issue, table in probs.items()}
+        row += len(group)
+    return out
 
 
 def _evidence(group: Sequence[Sentence], alone: dict[int, dict[str, np.ndarray]], issue: str, label: str,
