@@ -172,8 +172,8 @@ def test_the_model_does_not_read_a_line_that_only_says_who_speaks() -> None:
 def test_a_closing_line_in_another_language_goes_with_its_quote_and_ends_the_chunk() -> None:
     text = "“我们反对征收网络费。这对用户不公平。”外交部发言人表示。会议将于明天继续。"
     groups, frames, texts = read_in_chunks(text, "zh")
-    assert [[s.text for s in g] for g in groups] == [["“我们反对征收网络费。", "这对用户不公平。”", "外交部发言人表示。"],
-                                                     ["会议将于明天继续。"]]
+    assert [[s.text for s in g] for g in groups] == [
+        ["“我们反对征收网络费。", "这对用户不公平。”", "外交部发言人表示。"], ["会议将于明天继续。"]]
     assert len(frames) == 1 and texts == ["我们反对征收网络费。这对用户不公平。", "会议将于明天继续。"]
 
 
