@@ -21,7 +21,7 @@ from igtracker.coding import load_codebook
 from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.coder import RuleCoder, summarise
 from igtracker.coding.coders import CodingContext, code_with
-from igtracker.coding.demonyms import DEMONYMS_FILE, load_demonyms
+from igtracker.coding.demonyms import DEMONYMS_FILE, load_demonyms, russian_word_forms
 from igtracker.coding.multilingual import glosses
 from igtracker.coding.store_coding import code_documents
 from igtracker.config import DEFAULT_CODEBOOK, DEFAULT_REGISTRY, PACKAGE_DATA
@@ -230,6 +230,20 @@ def test_a_countrys_organs_are_the_state_whatever_their_portfolio(
 def test_demonym_forms_in_every_case_gender_and_article(language: str, phrase: str, state: str) -> None:
     lexicon = ActorLexicon.countries().finalise().for_language(language)
     assert [m.key for m in lexicon.find(phrase)] == [f"country:{state}"]
+
+
+def test_a_russian_name_is_found_in_each_of_its_cases() -> None:
+    # The head noun and what agrees with it decline; a dependent in the genitive stays as it is.
+    lexicon = ActorLexicon()
+    lexicon.add("actor:mincifry", "Министерство цифрового развития")
+    lexicon.add("actor:shadaev", "Максут Шадаев")
+    lexicon.finalise()
+    found = lexicon.find("По словам Максута Шадаева, в Министерстве цифрового развития и Министерством развитий ...")
+    assert [(m.key, m.text) for m in found] == [("actor:shadaev", "Максута Шадаева"),
+                                                ("actor:mincifry", "Министерстве цифрового развития")]
+    assert russian_word_forms("Совет Федерации") == (("Советом", "Совета", "Совете", "Совету", "Совет"),
+                                                     ("Федерации",))
+    assert russian_word_forms("Access Now") is None
 
 
 @pytest.mark.parametrize(("language", "text", "names"), [

@@ -27,7 +27,8 @@ def lexicon() -> ActorLexicon:
     """Country names and a few registry actors; the outlet is a reporter."""
     lexicon = ActorLexicon.countries()
     for key, name in [("actor:access-now", "Access Now"), ("actor:meta", "Meta"), ("actor:isoc", "Internet Society"),
-                      ("actor:example-news", OUTLET)]:
+                      ("actor:example-news", OUTLET), ("actor:mincifry", "Максут Шадаев"),
+                      ("actor:rkn", "Роскомнадзор")]:
         lexicon.add(key, name)
     lexicon.reporters.add("actor:example-news")
     return lexicon.finalise()
@@ -192,6 +193,10 @@ FOREIGN_PATTERNS = [
      ACCESS_NOW_AGAINST_SURVEILLANCE),
     ("ru", "quote, then — заявил", "«Мы выступаем против цензуры в интернете», — заявил Access Now.",
      ACCESS_NOW_AGAINST_SURVEILLANCE),
+    ("ru", "по словам and a declined name", "По словам Максута Шадаева, «мы поддерживаем блокировку VPN-сервисов».",
+     {("actor:mincifry", "surveillance", "support")}),
+    ("ru", "a declined agency after the quote", "«Мы поддерживаем блокировку VPN-сервисов», — сообщили в "
+     "Роскомнадзоре.", {("actor:rkn", "surveillance", "support")}),
     ("ar", "verb first, then the quote", "وقالت Access Now: «نرفض الرقابة على الإنترنت».",
      ACCESS_NOW_AGAINST_SURVEILLANCE),
     ("zh", "a closing line after the quote", "“我们反对网络审查。”Access Now表示。", ACCESS_NOW_AGAINST_SURVEILLANCE),

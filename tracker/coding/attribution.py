@@ -19,7 +19,7 @@ from typing import Literal
 
 from igtracker.coding.country_names import country_common_name, country_names_in, english_country_names
 from igtracker.coding.cues import FIRST_PERSON, HUMAN_NOUNS, PRONOUN
-from igtracker.coding.demonyms import Demonyms, load_demonyms
+from igtracker.coding.demonyms import Demonyms, load_demonyms, russian_word_forms
 from igtracker.coding.memo import memoised
 
 HolderKind = Literal["speaker", "actors", "pronoun", "unknown", "nonagent"]
@@ -79,11 +79,17 @@ ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 @functools.lru_cache(maxsize=8192)  # the same names are compiled for every document of a speaker
-def _name_pattern(name: str) -> re.Pattern[str]:
+def _name_pattern(name: str, declined: bool = True) -> re.Pattern[str]:
     """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun. Chinese has
     no spaces between words, so a Chinese name is found anywhere, and a name in another script next to Chinese
-    characters too; an Arabic one also after an attached conjunction or preposition ("وروسيا", "لفرنسا")."""
-    escaped = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['’]")
+    characters too; an Arabic one also after an attached conjunction or preposition ("وروسيا", "لفرنسا"). A
+    Russian name is found in each of its cases ("по словам Максута Шадаева") where `declined` (not for a state's
+    name, which the demonyms table declines where it names a holder)."""
+    forms = russian_word_forms(name) if declined else None
+    if forms is not None:
+        escaped = r"\s+".join("(?:" + "|".join(map(re.escape, word)) + ")" for word in forms)
+    else:
+        escaped = re.escape(name).replace(r"\ ", r"\s+").replace("'", "['’]")
     if CJK.search(name):
         return re.compile(escaped)
     flags = 0 if (name.isupper() or len(name) <= 3) else re.IGNORECASE
@@ -125,7 +131,7 @@ class ActorLexicon:
         name = name.strip()
         if len(name) < 2:
             return
-        self.entries.append((key, _name_pattern(name), len(name)))
+        self.entries.append((key, _name_pattern(name, declined=not key.startswith("country:")), len(name)))
         self.labels.setdefault(key, label or name)
 
     @classmethod

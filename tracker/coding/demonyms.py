@@ -149,6 +149,40 @@ def _inflect(morph: Any, word: str, case: str) -> str:
     return word[0] + inflected.word[1:] if word[0].isupper() else inflected.word
 
 
+NAME_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@functools.lru_cache(maxsize=4096)
+def russian_word_forms(name: str) -> tuple[tuple[str, ...], ...] | None:
+    """A Russian name's words, each with the forms it takes as the name is declined ("Максут Шадаев": "Максута
+    Шадаева", "Максутом Шадаевым"; "Министерство цифрового развития": "Министерства цифрового развития"): the words
+    up to its head noun inflect (adjectives agreeing with it; a person's given name, patronymic and surname
+    together), the words after it stay (a dependent in the genitive). None for a name not in Cyrillic."""
+    if not CYRILLIC.search(name):
+        return None
+    morph = _analyser()
+    words = name.split()
+    out: list[tuple[str, ...]] = []
+    inflecting = True
+    for word in words:
+        parse = next((p for p in morph.parse(word) if "nomn" in p.tag), None) if inflecting and word.isalpha() \
+            and not word.isupper() else None
+        if parse is None or parse.tag.POS not in ("NOUN", "ADJF"):
+            out.append((word,))
+            inflecting = inflecting and parse is None and not word.isalpha()  # "«", "-": look on
+            continue
+        forms = {word}
+        for case in NAME_CASES:
+            inflected = parse.inflect({case})
+            if inflected is not None:
+                forms.add(word[0] + inflected.word[1:] if word[0].isupper() else inflected.word)
+        out.append(tuple(sorted(forms, key=lambda form: (-len(form), form))))
+        person = {"Name", "Patr", "Surn"} & set(str(parse.tag).replace(" ", ",").split(","))
+        inflecting = parse.tag.POS == "ADJF" or bool(person)
+    return tuple(out)
+
+
 def compile_language(spec: LanguageSpec, states: dict[str, list[str]],
                      names: dict[str, list[str]] | None = None) -> Demonyms:
     """One pattern for a language: holder and demonym in the language's order, each with its prefixes and endings;
