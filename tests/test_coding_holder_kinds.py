@@ -6,16 +6,17 @@ import pytest
 from sqlalchemy.orm import Session
 
 from igtracker.actors import ActorResolver
-from igtracker.coding import load_codebook
+from igtracker.coding import load_codebook, review_queue
 from igtracker.coding.actors import store_lexicon
 from igtracker.coding.attribution import ActorLexicon, HolderRef
+from igtracker.coding.codebook import sync_issues
 from igtracker.coding.coder import summarise
 from igtracker.coding.coders import CodingContext, code_with
 from igtracker.coding.evaluate import GoldStatement
-from igtracker.coding.holder_kinds import KINDS, holder_kind, voice_kind
+from igtracker.coding.holder_kinds import KIND_DECIDES, KINDS, holder_kind, voice_kind
 from igtracker.coding.model import ModelCoder, fit_model, load_model, save_model, speaker_positions
 from igtracker.coding.store_coding import document_context
-from igtracker.models import ACTOR_KINDS, Actor, Document
+from igtracker.models import ACTOR_KINDS, Actor, Document, Stance
 
 # Words that say what a measure is, not whether it is good: who says them decides (in this toy corpus, entirely).
 MEASURES = ["The interception rules for messaging services take effect in March.",
@@ -77,6 +78,27 @@ def test_the_model_reads_the_same_words_by_who_holds_them(kind_model) -> None:  
     for kind, position in (("state", "support"), ("ngo", "oppose")):
         stances = coder.code(probe[0], CodingContext(speaker_kind=kind), codebook)
         assert {(s.issue_id, s.position) for s in stances} == {("surveillance", position)}
+    # A reading that the same words give without the kind does not rest on it; one they do not give, does.
+    unknown = {s.position for s in coder.code(probe[0], CodingContext(), codebook)}
+    for kind in ("state", "ngo"):
+        [stance] = coder.code(probe[0], CodingContext(speaker_kind=kind), codebook)
+        assert (KIND_DECIDES in stance.trace) == (stance.position not in unknown)
+    assert len(unknown) == 1  # so one of the two rests on the kind
+
+
+def test_a_stance_that_rests_on_the_holders_kind_is_listed_for_review(session: Session) -> None:
+    sync_issues(session, load_codebook())
+    minister = Actor(slug="germany", name="Germany", kind="state", aliases=[])
+    session.add(minister)
+    session.flush()
+    for note in (f"model: model p(support)=0.62 over 1 sentence(s), held by state; {KIND_DECIDES} (read oppose "
+                 "without it)", "model: model p(oppose)=0.90 over 1 sentence(s), held by state"):
+        session.add(Stance(actor_id=minister.id, issue_id="surveillance", position=note.split("p(")[1][:7].strip(")"),
+                           confidence=0.9, coder_kind="model", coder="ensemble", evidence="x", note=note))
+    session.flush()
+    items = review_queue(session, max_confidence=0.0)
+    assert [(item.position, item.reason) for item in items] == [("support", f"conflict, {KIND_DECIDES}"),
+                                                                ("oppose", "conflict")]
 
 
 def test_a_quote_is_read_as_held_by_its_speaker_not_by_the_reporter(kind_model) -> None:  # noqa: ANN001

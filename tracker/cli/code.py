@@ -149,7 +149,8 @@ def review(
     issue: str | None = typer.Option(None, "--issue", help="Only this issue."),
     limit: int = typer.Option(50, "--limit", min=1),
 ) -> None:
-    """List low-confidence and conflicting machine stances, or confirm/reject them."""
+    """List machine stances to review (low confidence, conflicting, or resting on the holder's kind alone), or
+    confirm/reject them."""
     from rich.table import Table
 
     from igtracker.coding import review_queue, review_stance

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from igtracker.coding.holder_kinds import KIND_DECIDES
 from igtracker.errors import NotFoundError, TrackerError
 from igtracker.models import POSITIONS, Actor, Issue, Stance, StanceAudit
 
@@ -97,13 +98,15 @@ class ReviewItem:
     confidence: float
     evidence: str | None
     url: str | None
-    reason: str  # "low confidence" | "conflict" | "low confidence, conflict"
+    reason: str  # "low confidence", "conflict", "rests on the holder's kind", or several of them
 
 
 def review_queue(
     session: Session, *, max_confidence: float = LOW_CONFIDENCE, issue_id: str | None = None, limit: int = 50
 ) -> list[ReviewItem]:
-    """Pending machine stances with low confidence, or contradicting another stance on the same actor and issue."""
+    """Pending machine stances with low confidence, contradicting another stance on the same actor and issue, or
+    resting on the holder's kind (the model read the words another way as anyone's: a speaker going against the
+    grain of its kind is read the kind's usual way)."""
     query = (
         select(Stance).options(joinedload(Stance.actor))
         .where(Stance.coder_kind != "analyst", Stance.review_status == "pending", Stance.superseded_at.is_(None),
@@ -123,6 +126,8 @@ def review_queue(
             reasons.append("low confidence")
         if len(positions[(stance.actor_id, stance.issue_id)]) > 1:
             reasons.append("conflict")
+        if KIND_DECIDES in (stance.note or ""):
+            reasons.append(KIND_DECIDES)
         if reasons:
             items.append(ReviewItem(stance.id, stance.actor.slug, stance.issue_id, stance.position,
                                     stance.confidence, stance.evidence, stance.url, ", ".join(reasons)))

@@ -19,6 +19,10 @@ from igtracker.coding.attribution import ActorLexicon, HolderRef
 from igtracker.models import ACTOR_KINDS
 
 KINDS = ACTOR_KINDS
+# In a model stance's trace where the holder's kind tipped it: read as if the kind were unknown, the same words give
+# another reading. `tracker code review` lists such stances: a speaker going against the grain of its kind is read
+# the kind's usual way.
+KIND_DECIDES = "rests on the holder's kind"
 GOLD_NAMES = {"government": "state", "technical-community": "technical"}  # the corpus's names for two kinds
 
 

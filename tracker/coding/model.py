@@ -35,7 +35,7 @@ from scipy import sparse
 from igtracker.coding.attribution import ActorLexicon
 from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
-from igtracker.coding.holder_kinds import KINDS, one_hot, voice_kind
+from igtracker.coding.holder_kinds import KIND_DECIDES, KINDS, one_hot, voice_kind
 from igtracker.coding.memo import in_document_scope, memoised
 from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
 from igtracker.coding.rules import find_targets, normalise
@@ -507,23 +507,37 @@ class ModelCoder:
         # One batch: the chunks, then each sentence of a chunk of several on its own (as held by the chunk's
         # holder), for the chunk's evidence. Each row is read alone, so batching changes no probability.
         several = [(g, kind) for g, kind in zip(groups, kinds, strict=True) if len(g) > 1]
-        probs = self.model.probabilities([*texts, *(s.text for g, _ in several for s in g)], codebook, language,
-                                         [*kinds, *(kind for g, kind in several for _ in g)])
+        matrix = self.model.features([*texts, *(s.text for g, _ in several for s in g)], codebook, language,
+                                     [*kinds, *(kind for g, kind in several for _ in g)])
+        probs = self.model.predict(matrix)
         found = [[(issue, label, float(probs[issue][index][CLASSES.index(label)])) for issue in self.model.issues
                   if (label := decide(probs[issue][index], self.threshold)) != "none"]
                  for index in range(len(groups))]
         alone = _by_chunk(several, probs, len(groups))
+        unkind = self._without_kinds(matrix, [i for i, kind in enumerate(kinds) if kind and found[i]])
         out: list[CodedStance] = []
-        for group, kind, readings in zip(groups, kinds, found, strict=True):
+        for index, (group, kind, readings) in enumerate(zip(groups, kinds, found, strict=True)):
             held_by = f", held by {kind}" if kind else ""
             for issue, label, p in readings:
                 evidence = _evidence(group, alone, issue, label, frames)
                 confidence = calibrate(p, self.calibration)
+                other = decide(unkind[index][issue], self.threshold) if index in unkind else label
+                rests = f"; {KIND_DECIDES} (read {other} without it)" if other != label else ""
                 out.append(CodedStance(issue, label, SPEAKER_KEY, "speaker", round(confidence, 3), evidence.text,
                                        evidence.start, evidence.end, "model",
-                                       f"model p({label})={p:.2f} over {len(group)} sentence(s){held_by}",
+                                       f"model p({label})={p:.2f} over {len(group)} sentence(s){held_by}{rests}",
                                        coder_kind="model"))
         return out
+
+    def _without_kinds(self, matrix: sparse.csr_matrix, rows: list[int]) -> dict[int, dict[str, np.ndarray]]:
+        """Row -> each issue's probabilities for that row of `matrix` read as if its holder's kind were unknown
+        (the kind's columns, the last ones, zeroed), to tell the readings that rest on the kind alone."""
+        if not rows:
+            return {}
+        mask = np.ones(matrix.shape[1])
+        mask[matrix.shape[1] - len(self.model.kinds):] = 0.0
+        probs = self.model.predict(sparse.csr_matrix(matrix[rows].multiply(mask)))
+        return {row: {issue: table[i] for issue, table in probs.items()} for i, row in enumerate(rows)}
 
     def _kinds(self, groups: Sequence[Sequence[Sentence]], frames: set[int], text: str,
                context: Any) -> list[str | None]:
