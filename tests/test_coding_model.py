@@ -167,6 +167,12 @@ def test_the_model_does_not_read_a_line_that_only_says_who_speaks() -> None:
     assert texts == ["Jane Roe warned that users would pay twice:\nWe oppose the levy."]
     _, _, texts = read_in_chunks("Además, ha subrayado que hay actores que no pagan. «Pedimos un marco justo».", "es")
     assert texts[0].startswith("Además, ha subrayado que hay actores que no pagan.")
+    # What follows a word of speech is what was said, in Chinese without a word for "that".
+    text = "外交部发言人周二表示，英国已放弃要求苹果设立后门。她说此举「保护了用户的自由」。"
+    _, _, texts = read_in_chunks(text, "zh")
+    assert texts[0].startswith("外交部发言人周二表示，英国已放弃")
+    _, _, texts = read_in_chunks("外交部发言人周二表示：\n“我们反对设立后门。”", "zh")
+    assert texts == ["我们反对设立后门。"]
 
 
 def test_a_closing_line_in_another_language_goes_with_its_quote_and_ends_the_chunk() -> None:

@@ -41,7 +41,9 @@ from igtracker.coding.multilingual import code_foreign, find_terms, supported_la
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
+from igtracker.coding.tokens import tokenise
 from igtracker.coding.voices import (
+    CLOSING_LINE,
     FOLLOWING,
     QUOTE_CLOSERS,
     QuoteSpan,
@@ -49,6 +51,7 @@ from igtracker.coding.voices import (
     quote_spans,
     reports_what_is_said,
     speaks,
+    speech_spans,
     voices_of,
 )
 from igtracker.coding.word_vectors import VECTORS_FILE, WordVectors, load_vectors
@@ -377,24 +380,32 @@ def _names_the_speaker(body: str, language: str | None) -> bool:
     return closing_line(body, language) and speaks(body, language)
 
 
-ATTRIBUTION_LINE = 160  # characters: a line that only says who speaks is short
+ATTRIBUTION_LINE = 160  # characters: a line that only says who speaks is short,
+ATTRIBUTION_TAIL = 4  # and runs on a few words at most after its word of speech ("on Tuesday:", "after the meeting.")
 REPORTED_CLAUSE = re.compile(r"(?<![\w-])that(?![\w-])", re.IGNORECASE)
 
 
 def unread_lines(sentences: Sequence[Sentence], frames: dict[int, str], language: str | None) -> set[int]:
     """The starts of the attribution lines the model does not read with their quote: each closing line, and each
     lead that only says who speaks ("X said on Tuesday:", "X did not mince words."), not one that reports what was
-    said ("X warned that ...", "ha subrayado que ...")."""
+    said ("X warned that ...", "ha subrayado que ...", "X表示，英国已放弃……")."""
     return {sentences[i].start for i, frame in frames.items()
             if frame == "close" or _only_attributes(sentences[i].text.strip(), language)}
 
 
 def _only_attributes(body: str, language: str | None) -> bool:
-    if len(body) > ATTRIBUTION_LINE or not (body.endswith((":", "：")) or speaks(body, language)):
+    if len(body) > ATTRIBUTION_LINE:
         return False
     if language in (None, "en") or language not in supported_languages():
-        return REPORTED_CLAUSE.search(body) is None
-    return not reports_what_is_said(body, language)
+        if REPORTED_CLAUSE.search(body):
+            return False
+    elif reports_what_is_said(body, language):
+        return False
+    ends = [end for _start, end in speech_spans(body, language)]
+    if ends:
+        tail = tokenise(body[max(ends):], language or "en")
+        return sum(1 for token in tail if any(c.isalnum() for c in token.form)) <= ATTRIBUTION_TAIL
+    return body.endswith((":", "：")) and len(body) <= CLOSING_LINE
 
 
 def chunk_texts(groups: Sequence[Sequence[Sentence]], text: str, spans: Sequence[QuoteSpan] | None = None,

@@ -293,10 +293,15 @@ def _foreign_frame(masked: str, language: str, speaker: SpeakerNames, lexicon: A
 def speaks(text: str, language: str | None) -> bool:
     """Whether a sentence says that someone speaks ("said", "was blunt", "a déclaré", "表示"): in English by the
     lead-in words above, in another language the rules read by its words of speech."""
+    return bool(speech_spans(text, language))
+
+
+def speech_spans(text: str, language: str | None) -> list[tuple[int, int]]:
+    """Where a sentence's words of speech are (see `speaks`), as (start, end) offsets."""
     if language in (None, "en") or language not in supported_languages():
-        return LEAD_IN.search(text) is not None
+        return [match.span() for match in LEAD_IN.finditer(text)]
     tokens = tokenise(text, language)
-    return any(phrase.find(text, tokens) for phrase in load_language_cues()[language].speech)
+    return [span for phrase in load_language_cues()[language].speech for span in phrase.find(text, tokens)]
 
 
 WORDS_TO_THE_SUBJECT = 5  # words a subject after its verb of speech may stand from it: "dijo el ministro de X"
