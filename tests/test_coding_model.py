@@ -20,7 +20,6 @@ from igtracker.coding.model import (
     META_FILE,
     ModelCoder,
     chunk_texts,
-    chunks,
     fit_model,
     load_model,
     read_in_chunks,
@@ -28,7 +27,6 @@ from igtracker.coding.model import (
     save_model,
     speaker_positions,
 )
-from igtracker.coding.sentences import split_sentences
 from igtracker.coding.training import THRESHOLDS, Readings, choose_policy
 from igtracker.errors import TrackerError
 
@@ -127,12 +125,12 @@ def test_model_coder_points_at_a_sentence_of_the_text(small_model) -> None:  # n
 
 def test_chunks_keep_paragraphs_apart() -> None:
     text = "One. Two. Three. Four.\n\nFive."
-    groups = chunks(split_sentences(text), text)
+    groups, _, _ = read_in_chunks(text, None)
     assert [[s.text for s in g] for g in groups] == [["One.", "Two.", "Three."], ["Four."], ["Five."]]
 
 
 def _grouped(text: str) -> list[list[str]]:
-    return [[s.text for s in g] for g in chunks(split_sentences(text), text)]
+    return [[s.text for s in g] for g in read_in_chunks(text, None)[0]]
 
 
 def test_chunks_follow_the_edges_of_quotes() -> None:
@@ -154,7 +152,7 @@ def test_a_line_that_only_attributes_a_quote_goes_with_it_without_counting() -> 
                                "Users pay twice."], ["Nobody wants it.”"]]
     assert _grouped("“We oppose the levy.” That was the verdict of the Internet Society.") \
         == [["“We oppose the levy.”", "That was the verdict of the Internet Society."]]
-    groups = chunks(split_sentences(text), text)
+    groups, _, _ = read_in_chunks(text, None)
     assert chunk_texts(groups, text) == [  # the quote's own marks are not read
         "Jane Roe said on Tuesday:\nWe oppose the levy. It is unfair. Users pay twice.", "Nobody wants it."]
 

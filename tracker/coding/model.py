@@ -306,18 +306,15 @@ def encoder_meta() -> dict[str, str]:
     return {"name": ENCODER, "package": encoder_version()}
 
 
-def chunks(sentences: Sequence[Sentence], text: str, language: str | None = None) -> list[list[Sentence]]:
-    """Consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break and never across the edge of a
-    quote, so a quote's sentences are grouped as they would be in the speaker's own text. A report's sentence that
-    only attributes the quote next to it ("X said on Tuesday:", "That was the verdict of X.") goes with the quote's
-    chunk without counting: read alone, such a line reads as whatever the speaker's name is known for."""
-    quote_of = quote_segments(sentences, text)
-    return _grouped(sentences, text, quote_of, attribution_frames(sentences, text, quote_of, language))
-
-
 def read_in_chunks(text: str, language: str | None) -> tuple[list[list[Sentence]], set[int], list[str]]:
-    """A text's chunks (`chunks`), the starts of its lines that only attribute a quote, and what the model reads of
-    each chunk (`chunk_texts`, less the attribution lines that say nothing but who speaks)."""
+    """A text's chunks, the starts of its lines that only attribute a quote, and what the model reads of each chunk
+    (`chunk_texts`, less the attribution lines that say nothing but who speaks).
+
+    A chunk is consecutive sentences, up to CHUNK_SENTENCES, never across a paragraph break and never across the
+    edge of a quote, so a quote's sentences are grouped as they would be in the speaker's own text. A report's
+    sentence that only attributes the quote next to it ("X said on Tuesday:", "That was the verdict of X.") goes
+    with the quote's chunk without counting: read alone, such a line reads as whatever the speaker's name is known
+    for."""
     sentences = split_sentences(text)
     spans = quote_spans(text)
     quote_of = quote_segments(sentences, text, spans)
