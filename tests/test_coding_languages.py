@@ -110,6 +110,17 @@ def test_registry_aliases_and_country_names_in_chinese_and_arabic(codebook) -> N
     assert summarise(arabic, "country:RUS") == {"control": "support"}  # "و" attached to the name
 
 
+def test_an_arabic_name_is_found_after_the_words_written_attached_to_it() -> None:
+    lexicon = ActorLexicon()
+    lexicon.add("actor:itu", "الاتحاد الدولي للاتصالات")
+    lexicon.add("actor:russia", "روسيا")
+    lexicon.finalise()
+    # "according to the Union": after "ل" the article's alif is not written; a conjunction and a preposition
+    found = lexicon.find("وفقاً للاتحاد الدولي للاتصالات، فإن الاقتراح الذي تقدمت به ولروسيا وبالاتحاد الدولي للاتصالات")
+    assert [m.key for m in found] == ["actor:itu", "actor:russia", "actor:itu"]
+    assert lexicon.find("الاتحادات الدولية وروسياتي") == []  # still no part of a longer word
+
+
 def test_a_name_in_latin_letters_is_found_next_to_chinese_characters() -> None:
     lexicon = ActorLexicon.countries()
     lexicon.add("actor:meta", "Meta")

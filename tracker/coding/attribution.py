@@ -76,13 +76,17 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 NOT_IN_A_WORD_BEFORE = r"(?<!-)(?<![^\W\u3400-\u9fff])"
 NOT_IN_A_WORD_AFTER = r"(?!-)(?![^\W\u3400-\u9fff])"
 ARABIC = re.compile(r"[\u0600-\u06ff]")
+# Written attached to the word they precede: a conjunction, then a preposition ("وبروسيا", "لروسيا"); after "ل" the
+# article's alif is dropped ("وفقاً للاتحاد", according to the Union).
+ARABIC_CLITICS = "(?:[وف]?[بكل]?)"
+ARABIC_LAM_ARTICLE = "(?:[وف]?لل)"
 
 
 @functools.lru_cache(maxsize=8192)  # the same names are compiled for every document of a speaker
 def _name_pattern(name: str, declined: bool = True) -> re.Pattern[str]:
     """Word-bounded; short all-caps aliases ("US", "ITU") are case-sensitive so "us" stays a pronoun. Chinese has
     no spaces between words, so a Chinese name is found anywhere, and a name in another script next to Chinese
-    characters too; an Arabic one also after an attached conjunction or preposition ("وروسيا", "لفرنسا"). A
+    characters too; an Arabic one also after an attached conjunction or preposition ("وروسيا", "للاتحاد"). A
     Russian name is found in each of its cases ("по словам Максута Шадаева") where `declined` (not for a state's
     name, which the demonyms table declines where it names a holder)."""
     forms = russian_word_forms(name) if declined else None
@@ -93,8 +97,15 @@ def _name_pattern(name: str, declined: bool = True) -> re.Pattern[str]:
     if CJK.search(name):
         return re.compile(escaped)
     flags = 0 if (name.isupper() or len(name) <= 3) else re.IGNORECASE
-    clitic = "(?:[وفبل])?" if ARABIC.search(name) else ""
-    return re.compile(rf"{NOT_IN_A_WORD_BEFORE}{clitic}{escaped}{NOT_IN_A_WORD_AFTER}", flags)
+    if ARABIC.search(name):
+        escaped = _with_arabic_clitics(name, escaped)
+    return re.compile(rf"{NOT_IN_A_WORD_BEFORE}{escaped}{NOT_IN_A_WORD_AFTER}", flags)
+
+
+def _with_arabic_clitics(name: str, escaped: str) -> str:
+    if name.startswith("ال"):
+        return rf"(?:{ARABIC_CLITICS}ال|{ARABIC_LAM_ARTICLE}){escaped[2:]}"
+    return ARABIC_CLITICS + escaped
 
 
 SLUG_CHARS = 90
