@@ -291,7 +291,8 @@ def load_model(path: Path = MODEL_FILE) -> StanceModel:
     if built_with and built_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise TrackerError(f"{path}: built with scikit-learn {built_with}, this is {sklearn.__version__}; "
                            "rebuild it with `tracker train` or install the scikit-learn the package pins")
-    fitted = pickle.loads(gzip.decompress(path.read_bytes()))  # the package's own file, never a downloaded one
+    with gzip.open(path, "rb") as stream:  # streamed: never the compressed, the unzipped and the loaded at once
+        fitted = pickle.load(stream)  # the package's own file, never a downloaded one
     vectors = load_vectors()
     if meta.get("word_vectors_sha256", vectors.sha256) != vectors.sha256:
         raise TrackerError(f"{path}: trained with other word vectors than {VECTORS_FILE}; rebuild it with "
