@@ -78,7 +78,7 @@ def store_run(count: int, coder: str | None = None, unknown_language: bool = Fal
 
     Documents are stored as the crawl stores them, with the language their extraction detected, so the coding
     process never loads the language identifier. With `unknown_language`, they are stored without one, the worst
-    case: the coding process detects every document's language itself (py3langid's model is about 60 MB).
+    case: the coding process detects every document's language itself (py3langid's model adds about 70 MB).
     """
     from igtracker import migrate
     from igtracker.db import make_engine, session_scope

@@ -27,4 +27,3 @@ def test_the_coding_benchmark_reads_the_peak_memory_of_tracker_code_not_its_own(
     child = subprocess.run([sys.executable, "-c", launcher, str(peak_file), sys.executable, "-c", "pass"], check=False)
     assert child.returncode == 0
     assert int(peak_file.read_text()) / 1024 < 100  # a bare interpreter, not the 300 MB above
-    del ballast
