@@ -37,7 +37,7 @@ from igtracker.coding.codebook import Codebook
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance, code_text, default_lexicon
 from igtracker.coding.holder_kinds import KIND_DECIDES, KINDS, one_hot, voice_kind
 from igtracker.coding.memo import in_document_scope, memoised
-from igtracker.coding.multilingual import code_foreign, find_terms, supported_languages
+from igtracker.coding.multilingual import code_foreign, find_terms, foreign_language
 from igtracker.coding.rules import find_targets, normalise
 from igtracker.coding.sentence_encoder import ENCODER, SentenceEncoder, encoder_version
 from igtracker.coding.sentences import Sentence, split_sentences
@@ -105,12 +105,13 @@ def rule_features(texts: Sequence[str], codebook: Codebook, issues: Sequence[str
 def _rule_reading(text: str, codebook: Codebook, issues: Sequence[str], lexicon: ActorLexicon,
                   language: str | None) -> tuple[list[CodedStance], list[tuple[tuple[str, ...], int, int]]]:
     """The rules' stances in `text` and its codebook targets as (issues, orientation, valence), in its language."""
-    if language and language != "en" and language in supported_languages():
+    foreign = foreign_language(language)
+    if foreign is not None:
         readings: list[CodedStance] = []
         hits: list[tuple[tuple[str, ...], int, int]] = []
         for sentence in split_sentences(text):  # the rules of other languages read sentence by sentence
-            found = memoised(f"foreign-features:{language}", codebook, sentence.text,
-                             lambda sentence=sentence: _foreign_reading(sentence.text, language, codebook, lexicon))
+            found = memoised(f"foreign-features:{foreign}", codebook, sentence.text,
+                             lambda sentence=sentence: _foreign_reading(sentence.text, foreign, codebook, lexicon))
             readings += found[0]
             hits += found[1]
         return readings, hits
@@ -373,9 +374,10 @@ def attribution_frames(sentences: Sequence[Sentence], text: str, quote_of: Seque
 def _names_the_speaker(body: str, language: str | None) -> bool:
     """Whether a line right after a quote only says whose it was: "That was the verdict of X." in English; in
     another language a short line with a word of speech and nothing quoted ('“……。”外交部发言人表示。')."""
-    if language in (None, "en") or language not in supported_languages():
+    foreign = foreign_language(language)
+    if foreign is None:
         return FOLLOWING.match(body) is not None
-    return closing_line(body, language) and speaks(body, language)
+    return closing_line(body, foreign) and speaks(body, foreign)
 
 
 ATTRIBUTION_LINE = 160  # characters: a line that only says who speaks is short,
@@ -392,12 +394,9 @@ def unread_lines(sentences: Sequence[Sentence], frames: dict[int, str], language
 
 
 def _only_attributes(body: str, language: str | None) -> bool:
-    if len(body) > ATTRIBUTION_LINE:
-        return False
-    if language in (None, "en") or language not in supported_languages():
-        if REPORTED_CLAUSE.search(body):
-            return False
-    elif reports_what_is_said(body, language):
+    foreign = foreign_language(language)
+    if len(body) > ATTRIBUTION_LINE or (reports_what_is_said(body, foreign) if foreign
+                                        else REPORTED_CLAUSE.search(body) is not None):
         return False
     ends = [end for _start, end in speech_spans(body, language)]
     if ends:

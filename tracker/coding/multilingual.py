@@ -101,6 +101,12 @@ def supported_languages() -> frozenset[str]:
     return frozenset(load_language_cues())
 
 
+def foreign_language(language: str | None) -> str | None:
+    """`language` where its own rules read a text (a supported language other than English), else None: the
+    English rules and patterns read it."""
+    return language if language not in (None, "en") and language in supported_languages() else None
+
+
 @dataclass(frozen=True)
 class Term:
     phrase: Phrase

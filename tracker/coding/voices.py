@@ -57,7 +57,7 @@ from igtracker.coding.clauses import CONCESSIVE_START, find_speech_frame
 from igtracker.coding.coder import SPEAKER_KEY, CodedStance
 from igtracker.coding.cues import SPEECH_VERBS
 from igtracker.coding.memo import memoised
-from igtracker.coding.multilingual import load_language_cues, supported_languages
+from igtracker.coding.multilingual import foreign_language, load_language_cues
 from igtracker.coding.sentences import Sentence, split_sentences
 from igtracker.coding.tokens import tokenise
 
@@ -298,10 +298,11 @@ def speaks(text: str, language: str | None) -> bool:
 
 def speech_spans(text: str, language: str | None) -> list[tuple[int, int]]:
     """Where a sentence's words of speech are (see `speaks`), as (start, end) offsets."""
-    if language in (None, "en") or language not in supported_languages():
+    foreign = foreign_language(language)
+    if foreign is None:
         return [match.span() for match in LEAD_IN.finditer(text)]
-    tokens = tokenise(text, language)
-    return [span for phrase in load_language_cues()[language].speech for span in phrase.find(text, tokens)]
+    tokens = tokenise(text, foreign)
+    return [span for phrase in load_language_cues()[foreign].speech for span in phrase.find(text, tokens)]
 
 
 WORDS_TO_THE_SUBJECT = 5  # words a subject after its verb of speech may stand from it: "dijo el ministro de X"
@@ -424,7 +425,7 @@ def sentence_voices(text: str, speaker: SpeakerNames, lexicon: ActorLexicon | No
 
     English frames are read by the English patterns above; a text in another language the rules read, by that
     language's words of speech (`_foreign_frame`)."""
-    foreign = language if language not in (None, "en") and language in supported_languages() else None
+    foreign = foreign_language(language)
     if foreign is not None and lexicon is not None:
         lexicon = lexicon.for_language(foreign)  # "le gouvernement français", "Rusia"
     sentences = split_sentences(text)
